@@ -1,0 +1,7 @@
+//! keikaku: a chat assistant for a Japanese municipality's DX action plan.
+//!
+//! Data flows one way: the document → [`plan`] → the [`search`] index; a question →
+//! [`search`] (understand, retrieve) → [`answer`] (render) → the CLI (or, later, the bot).
+
+pub mod normalize;
+pub mod plan;
