@@ -5,3 +5,9 @@
 
 pub mod normalize;
 pub mod plan;
+pub mod search;
+pub mod answer;
+pub mod bench;
+pub mod cli;
+pub mod doctor;
+pub mod telemetry;

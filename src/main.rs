@@ -1,1 +1,19 @@
-fn main() {}
+//! The `keikaku` binary: parse the command line, set up logging, run, print errors once.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = keikaku::cli::Cli::parse();
+    keikaku::telemetry::init();
+    let code = match keikaku::cli::run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    };
+    keikaku::telemetry::report_peak_rss();
+    code
+}

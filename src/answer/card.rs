@@ -1,0 +1,276 @@
+//! Building cards: which facts of the plan answer which intent.
+
+use super::{Action, Block, Card};
+use crate::plan::{FiscalYear, Initiative, Kpi, Plan, TargetKind, format_number};
+use crate::search::{Intent, NotFoundReason, Outcome, YearRelation};
+
+/// The card for `outcome`.
+pub fn card(plan: &Plan, outcome: &Outcome) -> Card {
+    let mut c = Card { blocks: Vec::new(), actions: Vec::new() };
+    match outcome.intent {
+        Intent::NotFound => not_found(&mut c, plan, outcome),
+        Intent::List => list(&mut c, plan, outcome),
+        intent if outcome.ambiguous => candidates(&mut c, plan, outcome, intent),
+        intent => match outcome.hits.first().and_then(|h| plan.initiative(h.page)) {
+            Some(i) => initiative(&mut c, plan, i, intent, outcome.year),
+            None => c.blocks.push(Block::Text(NO_MATCH.into())),
+        },
+    }
+    c
+}
+
+const NO_MATCH: &str = "計画の中に、お尋ねの内容に当てはまる取組は見つかりませんでした。";
+
+/// The card of one initiative for one intent.
+pub fn initiative(c: &mut Card, plan: &Plan, i: &Initiative, intent: Intent, year: Option<FiscalYear>) {
+    c.blocks.push(Block::Title(i.title.clone()));
+    c.blocks.push(Block::Meta(meta(plan, i)));
+    match intent {
+        Intent::Kpi => kpis(c, i, year),
+        Intent::Contents => section(c, "内容", &i.contents),
+        Intent::Methods => {
+            section(c, "具体的方法", &i.methods);
+            section(c, "内容", &i.contents);
+        }
+        Intent::Effects => {
+            section(c, "期待する効果", &i.effects);
+            section(c, "内容", &i.contents);
+        }
+        Intent::Period => period(c, i),
+        Intent::Schedule => {
+            schedule(c, i);
+            period(c, i);
+        }
+        Intent::Department => {
+            c.blocks.push(Block::Section("所属".into()));
+            for d in &i.departments {
+                c.blocks.push(Block::Item(d.clone()));
+            }
+        }
+        _ => overview(c, i),
+    }
+    for (label, wanted) in [
+        ("概要", Intent::Overview),
+        ("KPI", Intent::Kpi),
+        ("方法", Intent::Methods),
+        ("効果", Intent::Effects),
+        ("期間・予定", Intent::Schedule),
+    ] {
+        if wanted != intent {
+            c.actions.push(Action::Show { label: label.into(), page: i.page, intent: wanted });
+        }
+    }
+}
+
+/// 「所属: デジタル推進課 ／ p.18 ／ 基本方針1 市民サービスの利便性向上」.
+fn meta(plan: &Plan, i: &Initiative) -> String {
+    let policy = plan
+        .policy(i.policy)
+        .map(|p| format!(" ／ 基本方針{} {}", p.number, p.title))
+        .unwrap_or_default();
+    format!("所属: {} ／ p.{}{}", i.department_label(), i.page, policy)
+}
+
+fn section(c: &mut Card, name: &str, items: &[String]) {
+    c.blocks.push(Block::Section(name.into()));
+    for item in items {
+        c.blocks.push(Block::Item(item.clone()));
+    }
+}
+
+fn overview(c: &mut Card, i: &Initiative) {
+    section(c, "内容", &i.contents);
+    c.blocks.push(Block::Section("取組期間".into()));
+    c.blocks.push(Block::Item(i.period.to_string()));
+    c.blocks.push(Block::Section("KPI".into()));
+    if i.kpis.is_empty() {
+        c.blocks.push(Block::Item(NO_KPI.into()));
+    }
+    for k in &i.kpis {
+        let first = k.targets.first();
+        let last = k.targets.last().filter(|_| k.targets.len() > 1);
+        let span = match (first, last) {
+            (Some((y1, t1)), Some((y2, t2))) => format!("{} {} → {} {}", y1.japanese(), t1.raw, y2.japanese(), t2.raw),
+            (Some((y, t)), None) => format!("{} {}", y.japanese(), t.raw),
+            _ => "目標値の記載なし".into(),
+        };
+        c.blocks.push(Block::Item(format!("{}: {}", k.name, span)));
+    }
+    c.blocks.push(Block::Note("「KPI」「方法」「効果」「スケジュール」と続けて聞けます。".into()));
+}
+
+const NO_KPI: &str = "この取組には、計画上KPI(数値目標)の記載がありません。";
+
+fn kpis(c: &mut Card, i: &Initiative, year: Option<FiscalYear>) {
+    c.blocks.push(Block::Section("KPI".into()));
+    if i.kpis.is_empty() {
+        c.blocks.push(Block::Text(NO_KPI.into()));
+        section(c, "期待する効果", &i.effects);
+        return;
+    }
+    for k in &i.kpis {
+        kpi(c, k, year);
+    }
+}
+
+fn kpi(c: &mut Card, k: &Kpi, year: Option<FiscalYear>) {
+    c.blocks.push(Block::Item(format!("{}（{}）", k.name, k.direction.japanese())));
+    if k.targets.is_empty() {
+        c.blocks.push(Block::Detail("目標値の記載なし".into()));
+    }
+    for (y, t) in &k.targets {
+        let mut line = format!("{y}: {}", t.raw);
+        let mut notes = Vec::new();
+        if t.kind == TargetKind::Reduction {
+            notes.push(match &t.baseline {
+                Some(b) => format!("{b}比の削減"),
+                None => "削減量".to_string(),
+            });
+        }
+        if let (Some(v), Some(of)) = (t.value, t.out_of) {
+            notes.push(format!("{}点満点中{}点", format_number(of), format_number(v)));
+        }
+        if !t.understood {
+            notes.push("数値として解釈できない記載".into());
+        }
+        if !notes.is_empty() {
+            line.push_str(&format!("（{}）", notes.join("、")));
+        }
+        if year == Some(*y) {
+            line.push_str(" ◀");
+        }
+        c.blocks.push(Block::Detail(line));
+    }
+    if let Some(y) = year
+        && k.target(y).is_none()
+    {
+        c.blocks.push(Block::Detail(format!("{y}: 目標値の記載なし ◀")));
+    }
+}
+
+fn period(c: &mut Card, i: &Initiative) {
+    c.blocks.push(Block::Section("取組期間".into()));
+    let years = i.period.end.gregorian() - i.period.start.gregorian() + 1;
+    let length = if years == 1 { "単年度".to_string() } else { format!("{years}年間") };
+    c.blocks.push(Block::Item(format!("{}（{length}）", i.period)));
+    c.blocks.push(Block::Detail(format!("計画の記載: {}", i.period_raw)));
+}
+
+fn schedule(c: &mut Card, i: &Initiative) {
+    c.blocks.push(Block::Section("実施スケジュール".into()));
+    if i.schedule.is_empty() {
+        c.blocks.push(Block::Text("計画には、この取組の実施スケジュールの記載がありません。".into()));
+    }
+    for row in &i.schedule {
+        c.blocks.push(Block::Item(row.label.clone()));
+        for (y, cell) in &row.cells {
+            c.blocks.push(Block::Detail(format!("{y}: {cell}")));
+        }
+    }
+}
+
+fn candidates(c: &mut Card, plan: &Plan, outcome: &Outcome, intent: Intent) {
+    c.blocks.push(Block::Text(format!(
+        "「{}」に当てはまる取組が{}件あります。どれについて知りたいですか？",
+        outcome.question.trim(),
+        outcome.hits.len()
+    )));
+    for (n, hit) in outcome.hits.iter().enumerate() {
+        let Some(i) = plan.initiative(hit.page) else { continue };
+        c.blocks.push(Block::Title(format!("{}. {}", n + 1, i.title)));
+        c.blocks.push(Block::Meta(format!("所属: {} ／ p.{}", i.department_label(), i.page)));
+        match intent {
+            Intent::Kpi => {
+                if i.kpis.is_empty() {
+                    c.blocks.push(Block::Item(NO_KPI.into()));
+                }
+                for k in &i.kpis {
+                    kpi(c, k, outcome.year);
+                }
+            }
+            _ => {
+                if let Some(first) = i.contents.first() {
+                    c.blocks.push(Block::Item(first.clone()));
+                }
+            }
+        }
+        c.actions.push(Action::Show { label: short_title(&i.title), page: i.page, intent });
+    }
+}
+
+fn list(c: &mut Card, plan: &Plan, outcome: &Outcome) {
+    c.blocks.push(Block::Title(format!("{}（{}件）", list_heading(plan, outcome), outcome.hits.len())));
+    for hit in &outcome.hits {
+        let Some(i) = plan.initiative(hit.page) else { continue };
+        c.blocks.push(Block::Item(format!("{}（{} ／ p.{}）", i.title, i.department_label(), i.page)));
+        if outcome.filters.year.is_some() {
+            c.blocks.push(Block::Detail(format!("取組期間: {}", i.period)));
+        }
+    }
+    c.blocks.push(Block::Note("取組名で聞くと、内容やKPIを表示します。".into()));
+}
+
+/// 「デジタル推進課の取組」, 「基本方針3「地域社会のDX促進」の取組」, 「令和9年度から始まる取組」.
+fn list_heading(plan: &Plan, outcome: &Outcome) -> String {
+    let f = &outcome.filters;
+    let mut modifiers: Vec<String> = Vec::new();
+    if let Some(t) = &outcome.topic {
+        modifiers.push(format!("「{t}」に関する"));
+    }
+    if let Some(y) = &f.year {
+        modifiers.push(match y.relation {
+            YearRelation::Starts => format!("{}から始まる", y.year.japanese()),
+            YearRelation::Ends => format!("{}で終わる", y.year.japanese()),
+            YearRelation::Active => format!("{}に実施する", y.year.japanese()),
+        });
+    }
+    let mut owners: Vec<String> = Vec::new();
+    if let Some(d) = &f.department {
+        owners.push(d.clone());
+    }
+    if let Some(p) = f.policy.and_then(|n| plan.policy(n)) {
+        owners.push(format!("基本方針{}「{}」", p.number, p.title));
+    }
+    if let Some(m) = f.means.and_then(|n| plan.means_by_number(n)) {
+        owners.push(m.name.clone());
+    }
+    let owners = if owners.is_empty() && modifiers.is_empty() {
+        "アクションプランの".to_string()
+    } else if owners.is_empty() {
+        String::new()
+    } else {
+        format!("{}の", owners.join("・"))
+    };
+    format!("{}{}取組", modifiers.concat(), owners)
+}
+
+fn not_found(c: &mut Card, plan: &Plan, outcome: &Outcome) {
+    let text = match &outcome.not_found {
+        Some(NotFoundReason::NotInPlan(what)) => format!("アクションプランには「{what}」についての記載がありません。"),
+        Some(NotFoundReason::NoSubject) => {
+            "何についての質問か分かりませんでした。取組名や分野を入れて聞いてください（例:「どこでも窓口のKPI」「デジタル推進課の取組」）。".into()
+        }
+        Some(NotFoundReason::EmptyList) => "条件に当てはまる取組はありません。".into(),
+        _ => NO_MATCH.into(),
+    };
+    c.blocks.push(Block::Text(text));
+    if !outcome.suggestions.is_empty() {
+        c.blocks.push(Block::Section("関連しそうな取組".into()));
+        for s in &outcome.suggestions {
+            if let Some(i) = plan.initiative(s.page) {
+                c.blocks.push(Block::Item(format!("{}（{} ／ p.{}）", i.title, i.department_label(), i.page)));
+                c.actions.push(Action::Show { label: short_title(&i.title), page: i.page, intent: Intent::Overview });
+            }
+        }
+    }
+}
+
+/// A title short enough for a button.
+fn short_title(title: &str) -> String {
+    let chars: Vec<char> = title.chars().collect();
+    if chars.len() <= 24 {
+        title.to_string()
+    } else {
+        format!("{}…", chars[..23].iter().collect::<String>())
+    }
+}

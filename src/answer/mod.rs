@@ -1,0 +1,60 @@
+//! Answers: an [`Outcome`] and the [`Plan`] in, a [`Card`] out, rendered as plain text (CLI),
+//! Telegram HTML (the bot) or the `ask --json` object.
+//!
+//! Everything here is a pure function: no I/O, no async, no teloxide. A card is a list of
+//! [`Block`]s that each renderer turns into its own form, plus the [`Action`]s a chat client
+//! may offer as buttons.
+
+mod card;
+mod html;
+mod json;
+mod text;
+
+pub use card::card;
+pub use html::{escape, render_html};
+pub use json::{AskJson, ResultJson, ask_json};
+pub use text::render_text;
+
+use crate::search::Intent;
+
+/// One element of a card.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Block {
+    /// The card's title (an initiative's name, a list's heading).
+    Title(String),
+    /// A line of facts about the title: department, page, policy.
+    Meta(String),
+    /// A section heading (■ KPI).
+    Section(String),
+    /// A bullet item.
+    Item(String),
+    /// An indented detail under an item (a yearly target).
+    Detail(String),
+    /// A plain sentence.
+    Text(String),
+    /// A hint in a smaller voice (what else can be asked).
+    Note(String),
+}
+
+/// Something a chat client can offer as a button.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Action {
+    /// Show `intent` for the initiative on `page` (a section button, or a candidate).
+    Show {
+        /// The button's label.
+        label: String,
+        /// The initiative.
+        page: u16,
+        /// What to show.
+        intent: Intent,
+    },
+}
+
+/// A rendered-to-be answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Card {
+    /// The content, in order.
+    pub blocks: Vec<Block>,
+    /// Buttons a chat client may offer.
+    pub actions: Vec<Action>,
+}

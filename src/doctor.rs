@@ -1,0 +1,141 @@
+//! `keikaku doctor`: checks what keikaku needs, and says what to do about each problem.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use crate::plan::Plan;
+use crate::search::{self, Paths, dictionary};
+
+struct Report {
+    problems: usize,
+}
+
+impl Report {
+    fn ok(&mut self, what: &str, detail: impl AsRef<str>) {
+        println!("ok       {what}: {}", detail.as_ref());
+    }
+
+    fn note(&mut self, what: &str, detail: impl AsRef<str>) {
+        println!("note     {what}: {}", detail.as_ref());
+    }
+
+    fn problem(&mut self, what: &str, detail: impl AsRef<str>, todo: impl AsRef<str>) {
+        self.problems += 1;
+        println!("PROBLEM  {what}: {}\n         → {}", detail.as_ref(), todo.as_ref());
+    }
+}
+
+/// Runs every check; exits 1 when any found a problem.
+pub fn run(paths: &Paths, db: &Path) -> ExitCode {
+    let mut r = Report { problems: 0 };
+    let plan_path = paths.plan_file();
+    let plan_text = match std::fs::read_to_string(&plan_path) {
+        Ok(text) => Some(text),
+        Err(e) => {
+            r.problem(
+                "plan document",
+                format!("cannot read {}: {e}", plan_path.display()),
+                format!("copy the plan into {} or point --data-dir / KEIKAKU_DATA_DIR at the folder that holds {}", paths.data_dir.display(), search::PLAN_FILE),
+            );
+            None
+        }
+    };
+    if let Some(text) = &plan_text {
+        match Plan::parse(text) {
+            Ok(plan) => {
+                let first = plan.initiatives.first().map_or(0, |i| i.page);
+                let last = plan.initiatives.last().map_or(0, |i| i.page);
+                let kpis: usize = plan.initiatives.iter().map(|i| i.kpis.len()).sum();
+                r.ok("plan document", format!("{}: {} initiatives (p.{first}–{last}), {kpis} KPIs", plan_path.display(), plan.initiatives.len()));
+            }
+            Err(e) => r.problem("plan document", format!("{}: {e}", plan_path.display()), "fix the document at that line, or restore the published one"),
+        }
+    }
+    let mut side_files = Vec::new();
+    for name in [search::USER_DICTIONARY_FILE, search::SYNONYMS_FILE] {
+        let path = paths.data_dir.join(name);
+        match search::read_optional(&path) {
+            Ok(text) if text.is_empty() => {
+                r.note(name, format!("{} is missing or empty: search works, with less recall", path.display()));
+                side_files.push(String::new());
+            }
+            Ok(text) => {
+                let check = if name == search::SYNONYMS_FILE {
+                    search::Synonyms::parse(&text).map(|_| ()).map_err(|e| e.to_string())
+                } else {
+                    dictionary::user_dictionary(&text).map(|_| ()).map_err(|e| e.to_string())
+                };
+                match check {
+                    Ok(()) => r.ok(name, path.display().to_string()),
+                    Err(e) => r.problem(name, e, format!("fix {}", path.display())),
+                }
+                side_files.push(text);
+            }
+            Err(e) => {
+                r.problem(name, e.to_string(), "make it readable");
+                side_files.push(String::new());
+            }
+        }
+    }
+
+    let compiled = paths.index_dir.join(dictionary::COMPILED_DIR);
+    let source = dictionary::source_dir();
+    if dictionary::is_compiled(&compiled) {
+        match dictionary::load(&compiled) {
+            Ok(_) => r.ok("dictionary", format!("IPADIC compiled in {}", compiled.display())),
+            Err(e) => r.problem("dictionary", e.to_string(), "run `keikaku index` to rebuild it"),
+        }
+    } else {
+        match dictionary::check_source(&source) {
+            Ok(()) => r.note("dictionary", format!("not compiled yet; it is built from {} on first use (about 2 s), or now with `keikaku index`", source.display())),
+            Err(e) => r.problem("dictionary", "not compiled, and its sources are missing", e.to_string()),
+        }
+    }
+
+    match writable(&paths.index_dir) {
+        Ok(()) => r.ok("index directory", format!("{} is writable", paths.index_dir.display())),
+        Err(e) => r.problem(
+            "index directory",
+            format!("{} is not writable: {e}", paths.index_dir.display()),
+            "make it writable, or point --index-dir / KEIKAKU_INDEX_DIR at a writable folder",
+        ),
+    }
+
+    if let Some(text) = &plan_text {
+        let fp = search::inputs_fingerprint(text, &side_files[0], &side_files[1]);
+        match search::index::current(&paths.search_dir(), &fp) {
+            Some(dir) => r.ok("search index", format!("{} is current", dir.display())),
+            None => r.note("search index", "missing or older than the document: it is rebuilt on next start, or now with `keikaku index`"),
+        }
+    }
+
+    let db_dir = db.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    if db.exists() {
+        r.ok("database", db.display().to_string());
+    } else {
+        match writable(db_dir) {
+            Ok(()) => r.note("database", format!("{} does not exist yet; it is created on first write", db.display())),
+            Err(e) => r.problem(
+                "database",
+                format!("cannot create {}: {e}", db.display()),
+                "make its folder writable, or point --db / KEIKAKU_DB elsewhere",
+            ),
+        }
+    }
+
+    if r.problems == 0 {
+        println!("\nall good");
+        ExitCode::SUCCESS
+    } else {
+        println!("\n{} problem(s) found", r.problems);
+        ExitCode::from(1)
+    }
+}
+
+/// Creates `dir` if needed and writes a probe file in it.
+fn writable(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    let probe = dir.join(format!(".keikaku-probe-{}", std::process::id()));
+    std::fs::write(&probe, b"probe")?;
+    std::fs::remove_file(probe)
+}

@@ -1,0 +1,155 @@
+//! Search: the Japanese index of the plan and the understanding of questions.
+
+pub mod analyzer;
+pub mod dictionary;
+pub mod engine;
+pub mod index;
+pub mod understand;
+
+pub use analyzer::{Analyzer, bigrams};
+pub use engine::{Engine, Hit, NotFoundReason, Outcome, Synonyms};
+pub use understand::{Filters, Intent, YearFilter, YearRelation};
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use crate::plan::{Plan, PlanError};
+
+/// The plan document's file name inside the data directory.
+pub const PLAN_FILE: &str = "nasushiobara-dx-action-plan-2026-2028.md";
+/// The user dictionary's file name inside the data directory.
+pub const USER_DICTIONARY_FILE: &str = "userdict.csv";
+/// The synonyms' file name inside the data directory.
+pub const SYNONYMS_FILE: &str = "synonyms.tsv";
+
+/// Where the engine reads and writes.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    /// The plan document, user dictionary and synonyms (default `data`).
+    pub data_dir: PathBuf,
+    /// The compiled dictionary and the search index (default `index`).
+    pub index_dir: PathBuf,
+}
+
+impl Paths {
+    /// The plan document.
+    pub fn plan_file(&self) -> PathBuf {
+        self.data_dir.join(PLAN_FILE)
+    }
+
+    /// The folder of search indexes.
+    pub fn search_dir(&self) -> PathBuf {
+        self.index_dir.join("search")
+    }
+}
+
+/// How [`open`] treats an existing index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rebuild {
+    /// Reuse the index when it was built from the same inputs.
+    IfStale,
+    /// Build a new one regardless.
+    Always,
+}
+
+/// Reads a data file, saying which and what to do when it cannot.
+pub fn read_data_file(path: &Path) -> Result<String, SearchError> {
+    std::fs::read_to_string(path).map_err(|source| SearchError::Unreadable { path: path.to_path_buf(), source })
+}
+
+/// Opens the engine: reads and parses the plan, compiles the dictionary on first use, and
+/// opens the search index, rebuilding it when the document, the dictionary or the synonyms
+/// changed. A plan that does not parse leaves any existing index untouched.
+pub fn open(paths: &Paths, rebuild: Rebuild) -> Result<Engine, SearchError> {
+    let plan_path = paths.plan_file();
+    let plan_text = read_data_file(&plan_path)?;
+    let user_text = read_optional(&paths.data_dir.join(USER_DICTIONARY_FILE))?;
+    let synonyms_text = read_optional(&paths.data_dir.join(SYNONYMS_FILE))?;
+    open_from_text(&plan_text, &plan_path, &user_text, &synonyms_text, &paths.index_dir, rebuild)
+}
+
+/// [`open`] over texts already read; `plan_path` only names the document in errors.
+pub fn open_from_text(
+    plan_text: &str,
+    plan_path: &Path,
+    user_dictionary_text: &str,
+    synonyms_text: &str,
+    index_dir: &Path,
+    rebuild: Rebuild,
+) -> Result<Engine, SearchError> {
+    let plan = Plan::parse(plan_text).map_err(|source| SearchError::Plan { path: plan_path.to_path_buf(), source })?;
+    let synonyms = Synonyms::parse(synonyms_text).map_err(|e| SearchError::Data(format!("{SYNONYMS_FILE}: {e}")))?;
+    let dict_dir = dictionary::ensure_compiled(index_dir)?;
+    let dict = dictionary::load(&dict_dir)?;
+    let user = dictionary::user_dictionary(user_dictionary_text)?;
+    let analyzer = Analyzer::new(dict, Some(user));
+    let fingerprint = inputs_fingerprint(plan_text, user_dictionary_text, synonyms_text);
+    let search_dir = index_dir.join("search");
+    let index = index::open_or_build(&search_dir, &fingerprint, &plan, &analyzer, rebuild == Rebuild::Always)?;
+    Ok(Engine::new(Arc::new(plan), analyzer, index, synonyms))
+}
+
+/// The fingerprint of the index built from these inputs.
+pub fn inputs_fingerprint(plan_text: &str, user_dictionary_text: &str, synonyms_text: &str) -> String {
+    index::fingerprint(&[plan_text.as_bytes(), user_dictionary_text.as_bytes(), synonyms_text.as_bytes()])
+}
+
+/// Reads an optional data file: a missing file is empty.
+pub fn read_optional(path: &Path) -> Result<String, SearchError> {
+    match std::fs::read_to_string(path) {
+        Ok(s) => Ok(s),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+        Err(source) => Err(SearchError::Unreadable { path: path.to_path_buf(), source }),
+    }
+}
+
+/// What went wrong in search, and what to do about it.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SearchError {
+    /// IPADIC's sources are not where we look for them.
+    #[error(
+        "the IPADIC dictionary sources are not in {0}: install them with `apt-get install -y mecab-ipadic` \
+         (Debian/Ubuntu), or set KEIKAKU_IPADIC_SOURCE to a folder holding IPADIC's .csv and .def files"
+    )]
+    MissingDictionarySource(PathBuf),
+    /// The index directory cannot be written.
+    #[error("cannot write to the index directory {path}: {source}; make it writable, or point --index-dir / KEIKAKU_INDEX_DIR elsewhere")]
+    Unwritable {
+        /// The folder.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A data file cannot be read.
+    #[error("cannot read {path}: {source}; check the path (--data-dir / KEIKAKU_DATA_DIR) and its permissions")]
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The plan document does not parse.
+    #[error("the plan document {path} is not in the expected form: {source}. Fix the document (or restore the published one); the existing index is left as it was")]
+    Plan {
+        /// The document.
+        path: PathBuf,
+        /// What is wrong, and where.
+        source: PlanError,
+    },
+    /// A data file (synonyms) is malformed.
+    #[error("{0}")]
+    Data(String),
+    /// Building or loading a dictionary failed.
+    #[error("dictionary: {0}")]
+    Dictionary(String),
+    /// tantivy failed.
+    #[error("search index: {0}; run `keikaku index` to rebuild it")]
+    Index(#[from] tantivy::TantivyError),
+}
+
+impl SearchError {
+    pub(crate) fn unwritable(path: &Path, source: std::io::Error) -> SearchError {
+        SearchError::Unwritable { path: path.to_path_buf(), source }
+    }
+}

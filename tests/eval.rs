@@ -1,0 +1,76 @@
+//! The evaluation set (`tests/eval_public.jsonl`, copied from shared/eval) run through the
+//! same code path as `ask --json`, scored by the rule of DESIGN.md. Prints the score and
+//! every failing case; fails below 95%.
+
+use keikaku::answer::{AskJson, ask_json};
+use keikaku::normalize::normalize;
+use keikaku::search::{self, Paths, Rebuild};
+use serde::Deserialize;
+
+#[derive(Deserialize)]
+struct Case {
+    id: String,
+    q: String,
+    intent: String,
+    pages: Vec<u16>,
+    must_contain: Vec<String>,
+}
+
+/// Why a case fails, or `None` when it passes.
+fn judge(case: &Case, answer: &AskJson) -> Option<String> {
+    if answer.intent != case.intent {
+        return Some(format!("intent {} (expected {})", answer.intent, case.intent));
+    }
+    let pages: Vec<u16> = answer.results.iter().map(|r| r.page).collect();
+    match case.intent.as_str() {
+        "not_found" => {
+            if !pages.is_empty() {
+                return Some(format!("results {pages:?} (expected none)"));
+            }
+        }
+        "list" => {
+            let missing: Vec<&u16> = case.pages.iter().filter(|p| !pages.contains(p)).collect();
+            let inside = pages.iter().filter(|p| case.pages.contains(p)).count();
+            if !missing.is_empty() || inside * 2 < pages.len() {
+                return Some(format!("list {pages:?} (expected to cover {:?}; missing {missing:?})", case.pages));
+            }
+        }
+        _ => {
+            if !pages.first().is_some_and(|p| case.pages.contains(p)) {
+                return Some(format!("results {pages:?} (expected first among {:?})", case.pages));
+            }
+        }
+    }
+    let text = normalize(&answer.text);
+    let missing: Vec<&String> = case.must_contain.iter().filter(|s| !text.contains(&normalize(s))).collect();
+    if !missing.is_empty() {
+        return Some(format!("text lacks {missing:?}"));
+    }
+    None
+}
+
+#[test]
+fn the_public_evaluation_set_passes_at_95_percent_or_more() {
+    let cases: Vec<Case> = include_str!("eval_public.jsonl")
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).expect("a well-formed eval case"))
+        .collect();
+    let index = tempfile::tempdir().unwrap();
+    let paths = Paths { data_dir: "data".into(), index_dir: index.path().to_path_buf() };
+    let engine = search::open(&paths, Rebuild::IfStale).expect("the engine opens");
+    let mut failures = Vec::new();
+    for case in &cases {
+        let answer = ask_json(engine.plan(), &engine.ask(&case.q));
+        if let Some(why) = judge(case, &answer) {
+            failures.push(format!("{} 「{}」: {why}\n{}", case.id, case.q, answer.text));
+        }
+    }
+    let passed = cases.len() - failures.len();
+    let score = 100.0 * passed as f64 / cases.len() as f64;
+    println!("evaluation: {passed}/{} passed ({score:.1}%)", cases.len());
+    for f in &failures {
+        println!("FAIL {f}");
+    }
+    assert!(score >= 95.0, "evaluation score {score:.1}% is below 95%");
+}
