@@ -69,7 +69,13 @@ impl Stats {
 
 fn fmt(d: Duration) -> String {
     let us = d.as_secs_f64() * 1e6;
-    if us < 1000.0 { format!("{us:.0} µs") } else if us < 1e6 { format!("{:.2} ms", us / 1000.0) } else { format!("{:.2} s", us / 1e6) }
+    if us < 1000.0 {
+        format!("{us:.0} µs")
+    } else if us < 1e6 {
+        format!("{:.2} ms", us / 1000.0)
+    } else {
+        format!("{:.2} s", us / 1e6)
+    }
 }
 
 /// Runs the benchmark and prints a Markdown report.
@@ -130,7 +136,14 @@ pub fn run(paths: &Paths, args: &BenchArgs) -> anyhow::Result<ExitCode> {
         let mut engine = None;
         for _ in 0..10 {
             let t = Instant::now();
-            engine = Some(search::open_from_text(&text, Path::new("bench"), &user, &synonyms, &index_dir, Rebuild::IfStale)?);
+            engine = Some(search::open_from_text(
+                &text,
+                Path::new("bench"),
+                &user,
+                &synonyms,
+                &index_dir,
+                Rebuild::IfStale,
+            )?);
             opens.push(t.elapsed());
         }
         println!("| open engine in-process (index built) | {} |", Stats::new(opens).line());
@@ -160,7 +173,10 @@ pub fn run(paths: &Paths, args: &BenchArgs) -> anyhow::Result<ExitCode> {
             let q = &questions[n % questions.len()];
             let t = Instant::now();
             let status = Command::new(&exe)
-                .args(["--data-dir"]).arg(&data_dir).args(["--index-dir"]).arg(&index_dir)
+                .args(["--data-dir"])
+                .arg(&data_dir)
+                .args(["--index-dir"])
+                .arg(&index_dir)
                 .args(["ask", "--json", q])
                 .stdout(Stdio::null())
                 .status()?;
@@ -171,7 +187,10 @@ pub fn run(paths: &Paths, args: &BenchArgs) -> anyhow::Result<ExitCode> {
 
         // Peak RSS of a process answering every question ten times.
         let mut child = Command::new(&exe)
-            .args(["--data-dir"]).arg(&data_dir).args(["--index-dir"]).arg(&index_dir)
+            .args(["--data-dir"])
+            .arg(&data_dir)
+            .args(["--index-dir"])
+            .arg(&index_dir)
             .args(["ask", "--json", "--batch"])
             .env(crate::telemetry::PEAK_RSS_ENV, "1")
             .stdin(Stdio::piped())
@@ -187,9 +206,14 @@ pub fn run(paths: &Paths, args: &BenchArgs) -> anyhow::Result<ExitCode> {
         }
         let out = child.wait_with_output()?;
         let stderr = String::from_utf8_lossy(&out.stderr);
-        let kib = stderr.lines().find_map(|l| l.strip_prefix("peak_rss_kib=")).and_then(|v| v.trim().parse::<u64>().ok());
+        let kib =
+            stderr.lines().find_map(|l| l.strip_prefix("peak_rss_kib=")).and_then(|v| v.trim().parse::<u64>().ok());
         match kib {
-            Some(kib) => println!("| peak RSS, `ask --json --batch` over {} questions | {:.1} MB |\n", questions.len() * 10, kib as f64 / 1024.0),
+            Some(kib) => println!(
+                "| peak RSS, `ask --json --batch` over {} questions | {:.1} MB |\n",
+                questions.len() * 10,
+                kib as f64 / 1024.0
+            ),
             None => println!("| peak RSS | not measured (no /proc) |\n"),
         }
         let _ = std::fs::remove_dir_all(&work);
@@ -202,7 +226,8 @@ fn read_questions(path: &Path) -> anyhow::Result<Vec<String>> {
     let mut out = Vec::new();
     for line in text.lines().filter(|l| !l.trim().is_empty()) {
         if line.trim_start().starts_with('{') {
-            let v: serde_json::Value = serde_json::from_str(line).with_context(|| format!("a line of {}", path.display()))?;
+            let v: serde_json::Value =
+                serde_json::from_str(line).with_context(|| format!("a line of {}", path.display()))?;
             if let Some(q) = v.get("q").and_then(|q| q.as_str()) {
                 out.push(q.to_string());
             }
@@ -224,7 +249,12 @@ fn tempfile_dir(prefix: &str) -> anyhow::Result<PathBuf> {
 fn cpu_model() -> String {
     std::fs::read_to_string("/proc/cpuinfo")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("model name")).and_then(|l| l.split(':').nth(1)).map(|m| m.trim().to_string()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("model name"))
+                .and_then(|l| l.split(':').nth(1))
+                .map(|m| m.trim().to_string())
+        })
         .unwrap_or_else(|| "unknown CPU".into())
 }
 
@@ -255,7 +285,10 @@ pub fn synthetic_plan(text: &str, factor: usize) -> anyhow::Result<String> {
     let mut page: usize = 15;
     let mut details = String::new();
     for policy in &plan.policies {
-        out.push_str(&format!("\n# 基本方針{} 「{}」を実現するための取組\n\n所属\t取組名\t頁\n", policy.number, policy.title));
+        out.push_str(&format!(
+            "\n# 基本方針{} 「{}」を実現するための取組\n\n所属\t取組名\t頁\n",
+            policy.number, policy.title
+        ));
         for copy in 0..factor {
             let prefix = if copy == 0 { String::new() } else { format!("第{copy}地区 ") };
             for (n, i) in plan.initiatives.iter().enumerate().filter(|(_, i)| i.policy == policy.number) {

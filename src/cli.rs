@@ -146,10 +146,11 @@ fn chat(paths: &Paths) -> anyhow::Result<ExitCode> {
             break;
         }
         let outcome = engine.ask_in_context(q, context);
-        if !outcome.ambiguous && outcome.intent != search::Intent::List {
-            if let Some(hit) = outcome.hits.first() {
-                context = Some(hit.page);
-            }
+        if !outcome.ambiguous
+            && outcome.intent != search::Intent::List
+            && let Some(hit) = outcome.hits.first()
+        {
+            context = Some(hit.page);
         }
         writeln!(stdout, "{}", render_text(&card(engine.plan(), &outcome)))?;
     }

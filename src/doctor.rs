@@ -35,7 +35,11 @@ pub fn run(paths: &Paths, db: &Path) -> ExitCode {
             r.problem(
                 "plan document",
                 format!("cannot read {}: {e}", plan_path.display()),
-                format!("copy the plan into {} or point --data-dir / KEIKAKU_DATA_DIR at the folder that holds {}", paths.data_dir.display(), search::PLAN_FILE),
+                format!(
+                    "copy the plan into {} or point --data-dir / KEIKAKU_DATA_DIR at the folder that holds {}",
+                    paths.data_dir.display(),
+                    search::PLAN_FILE
+                ),
             );
             None
         }
@@ -46,9 +50,20 @@ pub fn run(paths: &Paths, db: &Path) -> ExitCode {
                 let first = plan.initiatives.first().map_or(0, |i| i.page);
                 let last = plan.initiatives.last().map_or(0, |i| i.page);
                 let kpis: usize = plan.initiatives.iter().map(|i| i.kpis.len()).sum();
-                r.ok("plan document", format!("{}: {} initiatives (p.{first}–{last}), {kpis} KPIs", plan_path.display(), plan.initiatives.len()));
+                r.ok(
+                    "plan document",
+                    format!(
+                        "{}: {} initiatives (p.{first}–{last}), {kpis} KPIs",
+                        plan_path.display(),
+                        plan.initiatives.len()
+                    ),
+                );
             }
-            Err(e) => r.problem("plan document", format!("{}: {e}", plan_path.display()), "fix the document at that line, or restore the published one"),
+            Err(e) => r.problem(
+                "plan document",
+                format!("{}: {e}", plan_path.display()),
+                "fix the document at that line, or restore the published one",
+            ),
         }
     }
     let mut side_files = Vec::new();
@@ -87,7 +102,13 @@ pub fn run(paths: &Paths, db: &Path) -> ExitCode {
         }
     } else {
         match dictionary::check_source(&source) {
-            Ok(()) => r.note("dictionary", format!("not compiled yet; it is built from {} on first use (about 2 s), or now with `keikaku index`", source.display())),
+            Ok(()) => r.note(
+                "dictionary",
+                format!(
+                    "not compiled yet; it is built from {} on first use (about 2 s), or now with `keikaku index`",
+                    source.display()
+                ),
+            ),
             Err(e) => r.problem("dictionary", "not compiled, and its sources are missing", e.to_string()),
         }
     }
@@ -105,7 +126,10 @@ pub fn run(paths: &Paths, db: &Path) -> ExitCode {
         let fp = search::inputs_fingerprint(text, &side_files[0], &side_files[1]);
         match search::index::current(&paths.search_dir(), &fp) {
             Some(dir) => r.ok("search index", format!("{} is current", dir.display())),
-            None => r.note("search index", "missing or older than the document: it is rebuilt on next start, or now with `keikaku index`"),
+            None => r.note(
+                "search index",
+                "missing or older than the document: it is rebuilt on next start, or now with `keikaku index`",
+            ),
         }
     }
 

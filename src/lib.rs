@@ -3,11 +3,11 @@
 //! Data flows one way: the document → [`plan`] → the [`search`] index; a question →
 //! [`search`] (understand, retrieve) → [`answer`] (render) → the CLI (or, later, the bot).
 
-pub mod normalize;
-pub mod plan;
-pub mod search;
 pub mod answer;
 pub mod bench;
 pub mod cli;
 pub mod doctor;
+pub mod normalize;
+pub mod plan;
+pub mod search;
 pub mod telemetry;

@@ -2,9 +2,7 @@
 
 /// Installs the subscriber. Safe to call once per process.
 pub fn init() {
-    let filter = std::env::var("KEIKAKU_LOG")
-        .or_else(|_| std::env::var("RUST_LOG"))
-        .unwrap_or_else(|_| "warn".into());
+    let filter = std::env::var("KEIKAKU_LOG").or_else(|_| std::env::var("RUST_LOG")).unwrap_or_else(|_| "warn".into());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_writer(std::io::stderr)

@@ -7,6 +7,8 @@ use keikaku::normalize::normalize;
 use keikaku::search::{self, Paths, Rebuild};
 use serde::Deserialize;
 
+mod common;
+
 #[derive(Deserialize)]
 struct Case {
     id: String,
@@ -49,15 +51,14 @@ fn judge(case: &Case, answer: &AskJson) -> Option<String> {
     None
 }
 
-#[test]
-fn the_public_evaluation_set_passes_at_95_percent_or_more() {
-    let cases: Vec<Case> = include_str!("eval_public.jsonl")
+/// Runs every case of `jsonl`; returns the score in percent, printing failures.
+fn run(name: &str, jsonl: &str) -> f64 {
+    let cases: Vec<Case> = jsonl
         .lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| serde_json::from_str(l).expect("a well-formed eval case"))
         .collect();
-    let index = tempfile::tempdir().unwrap();
-    let paths = Paths { data_dir: "data".into(), index_dir: index.path().to_path_buf() };
+    let paths = Paths { data_dir: "data".into(), index_dir: common::index_dir() };
     let engine = search::open(&paths, Rebuild::IfStale).expect("the engine opens");
     let mut failures = Vec::new();
     for case in &cases {
@@ -68,9 +69,23 @@ fn the_public_evaluation_set_passes_at_95_percent_or_more() {
     }
     let passed = cases.len() - failures.len();
     let score = 100.0 * passed as f64 / cases.len() as f64;
-    println!("evaluation: {passed}/{} passed ({score:.1}%)", cases.len());
+    println!("evaluation {name}: {passed}/{} passed ({score:.1}%)", cases.len());
     for f in &failures {
         println!("FAIL {f}");
     }
+    score
+}
+
+#[test]
+fn the_public_evaluation_set_passes_at_95_percent_or_more() {
+    let score = run("public", include_str!("eval_public.jsonl"));
     assert!(score >= 95.0, "evaluation score {score:.1}% is below 95%");
+}
+
+/// Our own paraphrases, written apart from the public set, to keep us honest about
+/// questions phrased in other ways.
+#[test]
+fn our_paraphrase_set_passes_at_90_percent_or_more() {
+    let score = run("paraphrase", include_str!("eval_paraphrase.jsonl"));
+    assert!(score >= 90.0, "paraphrase score {score:.1}% is below 90%");
 }

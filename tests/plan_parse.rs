@@ -19,8 +19,7 @@ fn the_plan_has_fifty_eight_initiatives_on_pages_15_to_72() {
     let means: Vec<&str> = plan.means.iter().map(|m| m.name.as_str()).collect();
     assert_eq!(means, ["オンライン化", "ペーパーレス化", "オートメーション化", "キャッシュレス化"]);
     assert_eq!(plan.years, vec![FiscalYear::reiwa(8), FiscalYear::reiwa(9), FiscalYear::reiwa(10)]);
-    let per_policy: Vec<usize> =
-        (1..=3).map(|n| plan.initiatives.iter().filter(|i| i.policy == n).count()).collect();
+    let per_policy: Vec<usize> = (1..=3).map(|n| plan.initiatives.iter().filter(|i| i.policy == n).count()).collect();
     assert_eq!(per_policy, vec![20, 26, 12]);
 }
 
@@ -34,11 +33,8 @@ fn page_18_has_the_kpi_of_dokodemo_madoguchi() {
     assert_eq!(i.kpis.len(), 1);
     let kpi = &i.kpis[0];
     assert_eq!(kpi.name, "搭載手続数");
-    let values: Vec<(u16, Option<f64>, &str)> = kpi
-        .targets
-        .iter()
-        .map(|(y, t)| (y.gregorian(), t.value, t.unit.as_deref().unwrap_or("")))
-        .collect();
+    let values: Vec<(u16, Option<f64>, &str)> =
+        kpi.targets.iter().map(|(y, t)| (y.gregorian(), t.value, t.unit.as_deref().unwrap_or(""))).collect();
     assert_eq!(values, vec![(2026, Some(90.0), "件"), (2027, Some(95.0), "件"), (2028, Some(100.0), "件")]);
     assert_eq!(kpi.direction, Direction::Higher);
 }
@@ -134,7 +130,6 @@ fn every_initiative_without_a_kpi_table_in_the_document_has_no_kpi() {
 fn cashless_initiatives_are_those_whose_text_says_cashless() {
     let plan = plan();
     let cashless = plan.means.iter().find(|m| m.name == "キャッシュレス化").unwrap().number;
-    let pages: Vec<u16> =
-        plan.initiatives.iter().filter(|i| i.means.contains(&cashless)).map(|i| i.page).collect();
+    let pages: Vec<u16> = plan.initiatives.iter().filter(|i| i.means.contains(&cashless)).map(|i| i.page).collect();
     assert_eq!(pages, vec![21, 24, 34, 62, 66]);
 }

@@ -64,10 +64,7 @@ pub fn initiative(c: &mut Card, plan: &Plan, i: &Initiative, intent: Intent, yea
 
 /// 「所属: デジタル推進課 ／ p.18 ／ 基本方針1 市民サービスの利便性向上」.
 fn meta(plan: &Plan, i: &Initiative) -> String {
-    let policy = plan
-        .policy(i.policy)
-        .map(|p| format!(" ／ 基本方針{} {}", p.number, p.title))
-        .unwrap_or_default();
+    let policy = plan.policy(i.policy).map(|p| format!(" ／ 基本方針{} {}", p.number, p.title)).unwrap_or_default();
     format!("所属: {} ／ p.{}{}", i.department_label(), i.page, policy)
 }
 
@@ -268,9 +265,5 @@ fn not_found(c: &mut Card, plan: &Plan, outcome: &Outcome) {
 /// A title short enough for a button.
 fn short_title(title: &str) -> String {
     let chars: Vec<char> = title.chars().collect();
-    if chars.len() <= 24 {
-        title.to_string()
-    } else {
-        format!("{}…", chars[..23].iter().collect::<String>())
-    }
+    if chars.len() <= 24 { title.to_string() } else { format!("{}…", chars[..23].iter().collect::<String>()) }
 }

@@ -65,10 +65,7 @@ impl FiscalYear {
                 i += 1;
                 continue;
             }
-            let at_word_start = text[..i]
-                .chars()
-                .next_back()
-                .is_none_or(|c| !c.is_ascii_alphanumeric());
+            let at_word_start = text[..i].chars().next_back().is_none_or(|c| !c.is_ascii_alphanumeric());
             if at_word_start && let Some((year, rest)) = parse_prefix(&text[i..]) {
                 let end = text.len() - rest.len();
                 let followed_by_digit = rest.chars().next().is_some_and(|c| c.is_ascii_digit());
@@ -117,10 +114,7 @@ fn parse_prefix(t: &str) -> Option<(FiscalYear, &str)> {
         }
         n
     };
-    let rest = rest
-        .strip_prefix("年度")
-        .or_else(|| rest.strip_prefix('年'))
-        .unwrap_or(rest);
+    let rest = rest.strip_prefix("年度").or_else(|| rest.strip_prefix('年')).unwrap_or(rest);
     Some((FiscalYear(year), rest))
 }
 
@@ -164,11 +158,7 @@ impl Period {
 
 impl fmt::Display for Period {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.start == self.end {
-            write!(f, "{}", self.start)
-        } else {
-            write!(f, "{} ～ {}", self.start, self.end)
-        }
+        if self.start == self.end { write!(f, "{}", self.start) } else { write!(f, "{} ～ {}", self.start, self.end) }
     }
 }
 

@@ -66,9 +66,7 @@ impl BasicMeans {
             "オートメーション" => &["自動化", "自動応答", "自動交付", "rpa", "ocr"],
             _ => &[],
         };
-        std::iter::once(normalize(&stem))
-            .chain(extra.iter().map(|w| normalize(w)))
-            .collect()
+        std::iter::once(normalize(&stem)).chain(extra.iter().map(|w| normalize(w))).collect()
     }
 }
 

@@ -5,10 +5,7 @@
 //! a [`PlanError`] naming the line and what was expected, so a changed document never yields a
 //! half-understood plan.
 
-use super::{
-    BasicMeans, BasicPolicy, FiscalYear, Initiative, Kpi, Period, Plan, ScheduleRow, Target,
-    infer_direction,
-};
+use super::{BasicMeans, BasicPolicy, FiscalYear, Initiative, Kpi, Period, Plan, ScheduleRow, Target, infer_direction};
 use crate::normalize::{is_japanese, normalize};
 
 /// Why a document could not be read as a plan.
@@ -214,11 +211,7 @@ impl Parser {
                 return Ok(());
             }
             let names: Vec<&str> = Section::ALL.iter().map(|(_, n)| *n).collect();
-            return Err(unexpected(
-                n,
-                format!("a section heading (■ {})", names.join(" / ■ ")),
-                line,
-            ));
+            return Err(unexpected(n, format!("a section heading (■ {})", names.join(" / ■ ")), line));
         }
         Ok(())
     }
@@ -266,19 +259,11 @@ impl Parser {
         let [dept, title, page] = cells[..] else {
             return Err(unexpected(n, expected, line));
         };
-        let page_text = page
-            .trim()
-            .trim_start_matches("<a href=\"#\">")
-            .trim_end_matches("</a>")
-            .trim();
+        let page_text = page.trim().trim_start_matches("<a href=\"#\">").trim_end_matches("</a>").trim();
         let Ok(page) = page_text.parse::<u16>() else {
             return Err(unexpected(n, "a page number in the 頁 column", line));
         };
-        let departments: Vec<String> = dept
-            .split(['・', '、'])
-            .map(tidy)
-            .filter(|d| !d.is_empty())
-            .collect();
+        let departments: Vec<String> = dept.split(['・', '、']).map(tidy).filter(|d| !d.is_empty()).collect();
         if departments.is_empty() || title.trim().is_empty() {
             return Err(unexpected(n, expected, line));
         }
@@ -368,7 +353,9 @@ impl Parser {
                 });
             }
         }
-        for (section, items) in [(Section::Contents, &d.contents), (Section::Methods, &d.methods), (Section::Effects, &d.effects)] {
+        for (section, items) in
+            [(Section::Contents, &d.contents), (Section::Methods, &d.methods), (Section::Effects, &d.effects)]
+        {
             if items.is_empty() {
                 return Err(PlanError::Missing {
                     line: line_of(section).unwrap_or(d.line),
@@ -381,12 +368,19 @@ impl Parser {
             _ => {
                 return Err(PlanError::Missing {
                     line: line_of(Section::Period).unwrap_or(d.line),
-                    what: format!("p.{}: ■ 取組期間 must hold exactly one period such as 「令和5年度～令和10年度」", d.entry.page),
+                    what: format!(
+                        "p.{}: ■ 取組期間 must hold exactly one period such as 「令和5年度～令和10年度」",
+                        d.entry.page
+                    ),
                 });
             }
         };
         let Some(period) = Period::parse(&period_raw) else {
-            return Err(unexpected(period_line, "a period such as 「令和5年度～令和10年度」 or 「令和8年度」", &period_raw));
+            return Err(unexpected(
+                period_line,
+                "a period such as 「令和5年度～令和10年度」 or 「令和8年度」",
+                &period_raw,
+            ));
         };
         self.done.push(Initiative {
             page: d.entry.page,
@@ -412,7 +406,8 @@ impl Parser {
         if self.list.is_empty() {
             return Err(PlanError::Missing {
                 line: last,
-                what: "no list table 「所属<TAB>取組名<TAB>頁」 under a 基本方針 heading: is this the action plan?".into(),
+                what: "no list table 「所属<TAB>取組名<TAB>頁」 under a 基本方針 heading: is this the action plan?"
+                    .into(),
             });
         }
         if self.matched < self.list.len() {
@@ -434,13 +429,7 @@ impl Parser {
         }
         self.years.sort();
         self.years.dedup();
-        Ok(Plan {
-            title: self.title,
-            policies: self.policies,
-            means: self.means,
-            initiatives,
-            years: self.years,
-        })
+        Ok(Plan { title: self.title, policies: self.policies, means: self.means, initiatives, years: self.years })
     }
 }
 
@@ -482,7 +471,9 @@ fn table_line(
             .map(|(y, c)| (*y, c.trim().to_string()))
             .collect();
         match section {
-            Section::Schedule => draft.schedule.push(ScheduleRow { label, cells: values.into_iter().map(|(y, c)| (y, tidy(&c))).collect() }),
+            Section::Schedule => draft
+                .schedule
+                .push(ScheduleRow { label, cells: values.into_iter().map(|(y, c)| (y, tidy(&c))).collect() }),
             _ => {
                 let targets: Vec<(FiscalYear, Target)> =
                     values.into_iter().map(|(y, c)| (y, Target::parse(&c))).collect();

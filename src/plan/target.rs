@@ -66,8 +66,24 @@ pub struct Target {
 
 /// Units recognised after a number, longest first so that 「ポイント」 wins over nothing.
 const UNITS: &[&str] = &[
-    "ポイント", "時間", "施設", "件", "人", "%", "分", "日", "回", "箱", "台", "円", "ページ", "個",
-    "か所", "箇所", "校", "館",
+    "ポイント",
+    "時間",
+    "施設",
+    "件",
+    "人",
+    "%",
+    "分",
+    "日",
+    "回",
+    "箱",
+    "台",
+    "円",
+    "ページ",
+    "個",
+    "か所",
+    "箇所",
+    "校",
+    "館",
 ];
 
 impl Target {
@@ -106,11 +122,11 @@ impl Target {
             }
         }
         // 「5ポイントのうち」: the scale of a rating.
-        if let Some(pos) = rest.find("のうち") {
-            if let (Some(n), "ポイント") = split_number(&rest[..pos]) {
-                target.out_of = Some(n);
-                rest = &rest[pos + "のうち".len()..];
-            }
+        if let Some(pos) = rest.find("のうち")
+            && let (Some(n), "ポイント") = split_number(&rest[..pos])
+        {
+            target.out_of = Some(n);
+            rest = &rest[pos + "のうち".len()..];
         }
         // Words before the number.
         let first_digit = rest.find(|c: char| c.is_ascii_digit());
@@ -191,7 +207,7 @@ pub fn format_number(v: f64) -> String {
         let digits = n.unsigned_abs().to_string();
         let mut out = String::new();
         for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 out.push(',');
             }
             out.push(c);
@@ -207,15 +223,7 @@ pub fn format_number(v: f64) -> String {
 }
 
 /// Words in an indicator's name that mean fewer is better.
-const LOWER_IS_BETTER: &[&str] = &[
-    "発生件数",
-    "インシデント",
-    "誤り",
-    "紙使用率",
-    "照会件数",
-    "平均日数",
-    "待ち時間",
-];
+const LOWER_IS_BETTER: &[&str] = &["発生件数", "インシデント", "誤り", "紙使用率", "照会件数", "平均日数", "待ち時間"];
 
 /// Decides which way an indicator should move, and says why (for display).
 ///

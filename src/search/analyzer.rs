@@ -59,8 +59,10 @@ impl Analyzer {
             let sub = details.get(1).map(String::as_str).unwrap_or("");
             let base = details.get(6).filter(|b| b.as_str() != "*").cloned();
             let content = match pos.as_str() {
-                "名詞" => !matches!(sub, "非自立" | "代名詞" | "接尾" | "副詞可能")
-                    || surface.chars().count() > 1 && sub == "接尾",
+                "名詞" => {
+                    !matches!(sub, "非自立" | "代名詞" | "接尾" | "副詞可能")
+                        || surface.chars().count() > 1 && sub == "接尾"
+                }
                 "動詞" | "形容詞" => sub == "自立",
                 "カスタム名詞" | "UNK" => true,
                 "接頭詞" | "副詞" => false,

@@ -24,9 +24,7 @@ const LINDERA_FORMAT: &str = "lindera 6.2 ipadic (mecab-ipadic EUC-JP)";
 
 /// The IPADIC source directory: `$KEIKAKU_IPADIC_SOURCE`, else Debian's.
 pub fn source_dir() -> PathBuf {
-    std::env::var_os(IPADIC_SOURCE_ENV)
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_IPADIC_SOURCE))
+    std::env::var_os(IPADIC_SOURCE_ENV).map(PathBuf::from).unwrap_or_else(|| PathBuf::from(DEFAULT_IPADIC_SOURCE))
 }
 
 /// IPADIC's layout as mecab-ipadic ships it (EUC-JP), and the simple user-dictionary rows
@@ -117,8 +115,9 @@ pub fn check_source(source: &Path) -> Result<(), SearchError> {
 
 /// Loads a compiled dictionary (memory-mapped).
 pub fn load(dir: &Path) -> Result<Dictionary, SearchError> {
-    lindera::dictionary::load_fs_dictionary(dir)
-        .map_err(|e| SearchError::Dictionary(format!("loading {}: {e}; run `keikaku index` to rebuild it", dir.display())))
+    lindera::dictionary::load_fs_dictionary(dir).map_err(|e| {
+        SearchError::Dictionary(format!("loading {}: {e}; run `keikaku index` to rebuild it", dir.display()))
+    })
 }
 
 /// Builds the user dictionary from rows 「表層形,品詞,読み」 (lines starting with `#` are

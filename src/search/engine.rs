@@ -23,7 +23,7 @@ use crate::normalize::{fold_kana, normalize};
 use crate::plan::{FiscalYear, Initiative, Plan};
 
 /// The smallest coverage at which an initiative answers a question.
-const MIN_COVERAGE: f32 = 0.6;
+const MIN_COVERAGE: f32 = 0.7;
 /// Coverage within this of the best counts as equally good.
 const TIE: f32 = 0.02;
 /// A candidate is offered beside the best when its BM25 score is at least this share of it.
@@ -33,16 +33,112 @@ const NAMES_INITIATIVE: f32 = 0.7;
 /// At most this many candidates are offered for an ambiguous question.
 const MAX_CANDIDATES: usize = 5;
 
+/// Words that name a measure; a question naming one of a KPI's measures asks for the KPI.
+const MEASURES: &[&str] = &["数", "率", "度", "時間", "割合", "日数"];
+
 /// Words that never name a subject: question words, politeness, the plan's generic words.
 const STOPWORDS: &[&str] = &[
-    "取組", "取り組み", "取組み", "事業", "教える", "知る", "知りたい", "分かる", "わかる", "聞く",
-    "那須塩原", "那須塩原市", "市", "本市", "いる", "ある", "する", "なる", "できる", "やる", "いう",
-    "思う", "くる", "来る", "もらう", "くれる", "ください", "下さい", "お願い", "願う", "感じ", "もの",
-    "こと", "ところ", "とき", "何", "なに", "いつ", "どこ", "どれ", "どう", "どんな", "よう", "令和",
-    "平成", "年度", "年", "度", "今", "今年", "来年", "計画", "アクションプラン", "プラン", "dx推進戦略",
-    "戦略", "行う", "上げる", "始まる", "始める", "終わる", "実施", "予定", "見込み", "いい", "良い",
-    "よい", "ほしい", "欲しい", "具体", "具体的", "的", "今後", "現在", "状況", "化", "やっ", "てる",
-    "いく", "行く", "みる", "見せる", "説明", "詳しい", "詳細", "ある?", "ok", "つまり",
+    "取組",
+    "取り組み",
+    "取組み",
+    "事業",
+    "教える",
+    "知る",
+    "知りたい",
+    "分かる",
+    "わかる",
+    "聞く",
+    "那須塩原",
+    "那須塩原市",
+    "市",
+    "本市",
+    "いる",
+    "ある",
+    "する",
+    "なる",
+    "できる",
+    "やる",
+    "いう",
+    "思う",
+    "くる",
+    "来る",
+    "もらう",
+    "くれる",
+    "ください",
+    "下さい",
+    "お願い",
+    "願う",
+    "感じ",
+    "もの",
+    "こと",
+    "ところ",
+    "とき",
+    "何",
+    "なに",
+    "いつ",
+    "どこ",
+    "どれ",
+    "どう",
+    "どんな",
+    "よう",
+    "令和",
+    "平成",
+    "年度",
+    "年",
+    "度",
+    "今",
+    "今年",
+    "来年",
+    "計画",
+    "アクションプラン",
+    "プラン",
+    "dx推進戦略",
+    "戦略",
+    "行う",
+    "上げる",
+    "始まる",
+    "始める",
+    "終わる",
+    "実施",
+    "予定",
+    "見込み",
+    "いい",
+    "良い",
+    "よい",
+    "ほしい",
+    "欲しい",
+    "具体",
+    "具体的",
+    "的",
+    "今後",
+    "現在",
+    "状況",
+    "化",
+    "やっ",
+    "てる",
+    "いく",
+    "行く",
+    "みる",
+    "見せる",
+    "説明",
+    "詳しい",
+    "詳細",
+    "ok",
+    "つまり",
+    "使う",
+    "使える",
+    "向け",
+    "関係",
+    "関連",
+    "関する",
+    "系",
+    "など",
+    "等",
+    "これ",
+    "それ",
+    "あれ",
+    "その",
+    "この",
 ];
 
 /// One initiative's texts, prepared once for matching.
@@ -55,6 +151,10 @@ struct DocText {
     name_terms: Vec<String>,
     /// Its title and heading, normalised and kana-folded.
     name: String,
+    /// Each line of its text (items, KPI names), kana-folded: words that stand together.
+    lines: Vec<String>,
+    /// Its KPI names, kana-folded.
+    kpi_names: Vec<String>,
 }
 
 /// A word of the question that names its subject.
@@ -158,13 +258,15 @@ pub struct Engine {
     docs: Vec<DocText>,
     by_page: HashMap<u16, usize>,
     stopwords: HashSet<&'static str>,
+    /// Words of names and KPIs, for correcting a misspelt question.
+    vocabulary: Vec<Vec<char>>,
 }
 
 impl Engine {
     /// An engine over a plan and its open index.
     pub fn new(plan: Arc<Plan>, analyzer: Analyzer, index: PlanIndex, synonyms: Synonyms) -> Engine {
         let noise: HashSet<&str> = ["導入", "事業", "推進", "取組", "構築", "活用", "関する", "更新", "整備"].into();
-        let docs = plan
+        let docs: Vec<DocText> = plan
             .initiatives
             .iter()
             .map(|i| {
@@ -182,11 +284,30 @@ impl Engine {
                 name_terms.sort();
                 name_terms.dedup();
                 let name = fold_kana(&format!("{}\n{}", i.title, i.heading));
-                DocText { folded, bigrams, name_terms, name }
+                let lines = folded.lines().map(str::to_string).collect();
+                let kpi_names = i.kpis.iter().map(|k| fold_kana(&k.name)).collect();
+                DocText { folded, bigrams, name_terms, name, lines, kpi_names }
             })
             .collect();
         let by_page = plan.initiatives.iter().enumerate().map(|(n, i)| (i.page, n)).collect();
-        Engine { plan, analyzer, index, synonyms, docs, by_page, stopwords: STOPWORDS.iter().copied().collect() }
+        let mut vocabulary: Vec<Vec<char>> = docs
+            .iter()
+            .flat_map(|d: &DocText| d.name_terms.iter().chain(&d.kpi_names))
+            .filter(|w| w.chars().count() >= 4)
+            .map(|w| w.chars().collect())
+            .collect();
+        vocabulary.sort();
+        vocabulary.dedup();
+        Engine {
+            plan,
+            analyzer,
+            index,
+            synonyms,
+            docs,
+            by_page,
+            stopwords: STOPWORDS.iter().copied().collect(),
+            vocabulary,
+        }
     }
 
     /// The plan served.
@@ -208,6 +329,45 @@ impl Engine {
     /// (「そのKPIは？」, 「いつまで？」): a question that names an intent but no subject is
     /// taken to be about that initiative.
     pub fn ask_in_context(&self, question: &str, context: Option<u16>) -> Outcome {
+        let outcome = self.answer(question, context);
+        if matches!(outcome.not_found, Some(NotFoundReason::NoMatch | NotFoundReason::NoSubject))
+            && let Some(corrected) = self.correct(question)
+        {
+            let mut retry = self.answer(&corrected, context);
+            if retry.intent != Intent::NotFound {
+                tracing::debug!(%corrected, "answered a corrected question");
+                retry.question = question.to_string();
+                return retry;
+            }
+        }
+        outcome
+    }
+
+    /// The question with one word of the plan's vocabulary restored where it is misspelt by
+    /// one character (「どこでも窓囗」 → 「どこでも窓口」), or `None`.
+    fn correct(&self, question: &str) -> Option<String> {
+        let q: Vec<char> = fold_kana(question).chars().collect();
+        for word in &self.vocabulary {
+            let n = word.len();
+            for len in [n, n - 1, n + 1] {
+                if len > q.len() {
+                    continue;
+                }
+                for start in 0..=q.len() - len {
+                    let window = &q[start..start + len];
+                    if window != word.as_slice() && within_one_edit(window, word) {
+                        let mut fixed: Vec<char> = q[..start].to_vec();
+                        fixed.extend(word);
+                        fixed.extend(&q[start + len..]);
+                        return Some(fixed.into_iter().collect());
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    fn answer(&self, question: &str, context: Option<u16>) -> Outcome {
         let parsed = understand::parse(question, &self.plan);
         let searcher = self.index.reader.searcher();
         let subject = self.subject_terms(&parsed, &searcher);
@@ -225,8 +385,7 @@ impl Engine {
 
         if let Some(what) = parsed.unsupported {
             let hits = self.ranked(&subject, &searcher, 40);
-            outcome.suggestions =
-                hits.into_iter().filter(|h| h.coverage >= MIN_COVERAGE).take(3).collect();
+            outcome.suggestions = hits.into_iter().filter(|h| h.coverage >= MIN_COVERAGE).take(3).collect();
             return not_found(outcome, NotFoundReason::NotInPlan(what.to_string()));
         }
 
@@ -237,7 +396,8 @@ impl Engine {
         let wants_list = parsed.list
             || (!parsed.filters.is_empty()
                 && residual.is_empty()
-                && (parsed.intent.is_none() || parsed.filters.year.is_some_and(|y| y.relation != YearRelation::Active)));
+                && (parsed.intent.is_none()
+                    || parsed.filters.year.is_some_and(|y| y.relation != YearRelation::Active)));
         if wants_list {
             return self.list(outcome, &parsed, &residual, &searcher);
         }
@@ -277,6 +437,19 @@ impl Engine {
                 close
             }
         };
+        if outcome.ambiguous && parsed.about_initiatives && parsed.intent.is_none() {
+            // 「子育ての取組」: several fit the topic, so list them all.
+            outcome.intent = Intent::List;
+            outcome.ambiguous = false;
+            let mut pages: Vec<u16> = hits.iter().filter(|h| h.coverage >= best - TIE).map(|h| h.page).collect();
+            pages.sort();
+            outcome.hits = pages.into_iter().map(|page| Hit { page, score: 1.0, coverage: 1.0 }).collect();
+            outcome.topic = Some(subject.iter().map(|t| t.forms[0].clone()).collect::<Vec<_>>().join(" "));
+            return outcome;
+        }
+        if parsed.intent.is_none() && !outcome.ambiguous && self.mentions_kpi(&parsed.text, outcome.hits[0].page) {
+            outcome.intent = Intent::Kpi;
+        }
         if outcome.intent == Intent::Contents
             && parsed.weak_contents
             && !outcome.ambiguous
@@ -318,9 +491,7 @@ impl Engine {
                 .map(|h| h.page)
                 .collect();
             pages.retain(|p| topical.contains(p));
-            outcome.topic = Some(
-                residual.iter().map(|t| t.forms[0].clone()).collect::<Vec<_>>().join(" "),
-            );
+            outcome.topic = Some(residual.iter().map(|t| t.forms[0].clone()).collect::<Vec<_>>().join(" "));
             // A topic that only one initiative covers is a question about that initiative.
             if pages.len() == 1 && f.is_empty() {
                 outcome.intent = parsed.intent.filter(|i| *i != Intent::List).unwrap_or(Intent::Overview);
@@ -336,7 +507,10 @@ impl Engine {
     /// True when `term` only restates a filter of the question.
     fn repeats_filter(&self, term: &SubjectTerm, filters: &Filters) -> bool {
         let word = &term.forms[0];
-        filters.means.and_then(|m| self.plan.means_by_number(m)).is_some_and(|m| fold_kana(&m.name).contains(word.as_str()))
+        filters
+            .means
+            .and_then(|m| self.plan.means_by_number(m))
+            .is_some_and(|m| fold_kana(&m.name).contains(word.as_str()))
             || filters.department.as_ref().is_some_and(|d| fold_kana(d).contains(word.as_str()))
     }
 
@@ -352,17 +526,35 @@ impl Engine {
                 haystack.push_str(f);
             }
         }
+        let question = fold_kana(&parsed.text);
+        if doc.kpi_names.iter().any(|k| k.chars().count() >= 4 && question.contains(k.as_str())) {
+            return true;
+        }
         let total: usize = doc.name_terms.iter().map(|t| t.chars().count()).sum();
         if total == 0 {
             return false;
         }
-        let held: usize = doc
-            .name_terms
-            .iter()
-            .filter(|t| haystack.contains(t.as_str()))
-            .map(|t| t.chars().count())
-            .sum();
+        let held: usize =
+            doc.name_terms.iter().filter(|t| haystack.contains(t.as_str())).map(|t| t.chars().count()).sum();
         held as f32 / total as f32 >= NAMES_INITIATIVE
+    }
+
+    /// True when the question names a measure (…数, …率, …時間) that one of the initiative's
+    /// KPIs measures: 「書かない窓口の搭載手続数」 asks for the KPI.
+    fn mentions_kpi(&self, question: &str, page: u16) -> bool {
+        let Some(doc) = self.by_page.get(&page).map(|n| &self.docs[*n]) else {
+            return false;
+        };
+        let q: Vec<char> = fold_kana(question).chars().collect();
+        MEASURES.iter().any(|m| {
+            let m: Vec<char> = m.chars().collect();
+            (1..q.len()).any(|i| {
+                q[i..].starts_with(&m) && {
+                    let chunk: String = q[i - 1..i + m.len()].iter().collect();
+                    doc.kpi_names.iter().any(|k| k.contains(&chunk))
+                }
+            })
+        })
     }
 
     /// True when the question's subject words are (nearly) all in the initiative's title or
@@ -420,11 +612,9 @@ impl Engine {
         let n = self.plan.initiatives.len().max(1) as f32;
         let field = self.index.fields.body_bigram;
         // The rarest bigram bounds how many initiatives can hold the word.
-        let df = grams
-            .iter()
-            .map(|g| searcher.doc_freq(&Term::from_field_text(field, g)).unwrap_or(0))
-            .min()
-            .unwrap_or(0) as f32;
+        let df =
+            grams.iter().map(|g| searcher.doc_freq(&Term::from_field_text(field, g)).unwrap_or(0)).min().unwrap_or(0)
+                as f32;
         let weight = (1.0 + n / (1.0 + df)).ln().max(0.1);
         let mut forms = vec![folded];
         forms.extend(alts.unwrap_or_default().iter().cloned());
@@ -495,8 +685,30 @@ fn coverage(subject: &[SubjectTerm], doc: &DocText) -> f32 {
     if total <= 0.0 {
         return 0.0;
     }
-    let held: f32 = subject.iter().filter(|t| holds(doc, t)).map(|t| t.weight).sum();
-    held / total
+    let held: Vec<&SubjectTerm> = subject.iter().filter(|t| holds(doc, t)).collect();
+    let share = held.iter().map(|t| t.weight).sum::<f32>() / total;
+    // Words that only meet in different corners of a long text (「職員」 in one section,
+    // 「人数」 in another) do not make an answer: at least one must be in the name, or two
+    // must stand in one line.
+    let scattered = held.len() >= 2
+        && !held.iter().any(|t| t.forms.iter().any(|f| !f.is_empty() && doc.name.contains(f.as_str())))
+        && !doc.lines.iter().any(|line| {
+            held.iter().filter(|t| t.forms.iter().any(|f| !f.is_empty() && line.contains(f.as_str()))).count() >= 2
+        });
+    if scattered { share * 0.5 } else { share }
+}
+
+/// True when `a` becomes `b` by at most one substitution, insertion or deletion.
+fn within_one_edit(a: &[char], b: &[char]) -> bool {
+    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
+    match long.len() - short.len() {
+        0 => short.iter().zip(long).filter(|(x, y)| x != y).count() <= 1,
+        1 => {
+            let prefix = short.iter().zip(long).take_while(|(x, y)| x == y).count();
+            short[prefix..] == long[prefix + 1..]
+        }
+        _ => false,
+    }
 }
 
 fn holds(doc: &DocText, term: &SubjectTerm) -> bool {

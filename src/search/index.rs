@@ -8,9 +8,7 @@
 
 use std::path::{Path, PathBuf};
 
-use tantivy::schema::{
-    FAST, INDEXED, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions,
-};
+use tantivy::schema::{FAST, INDEXED, IndexRecordOption, STORED, Schema, TextFieldIndexing, TextOptions};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::{Index, IndexReader, ReloadPolicy, TantivyDocument};
 
@@ -43,9 +41,7 @@ fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
     let text = |tokenizer: &str| {
         TextOptions::default().set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(tokenizer)
-                .set_index_option(IndexRecordOption::WithFreqs),
+            TextFieldIndexing::default().set_tokenizer(tokenizer).set_index_option(IndexRecordOption::WithFreqs),
         )
     };
     let page = b.add_u64_field("page", INDEXED | STORED | FAST);
@@ -121,16 +117,9 @@ fn open(dir: &Path, analyzer: &Analyzer) -> Result<PlanIndex, SearchError> {
 }
 
 /// Builds a fresh index for `plan` and makes it current; returns its folder.
-pub fn build(
-    search_dir: &Path,
-    fingerprint: &str,
-    plan: &Plan,
-    analyzer: &Analyzer,
-) -> Result<PathBuf, SearchError> {
+pub fn build(search_dir: &Path, fingerprint: &str, plan: &Plan, analyzer: &Analyzer) -> Result<PathBuf, SearchError> {
     std::fs::create_dir_all(search_dir).map_err(|e| SearchError::unwritable(search_dir, e))?;
-    let nonce = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
+    let nonce = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
     let name = format!("{fingerprint}-{nonce:x}-{}", std::process::id());
     let building = search_dir.join(format!("{BUILDING}{name}"));
     std::fs::create_dir_all(&building).map_err(|e| SearchError::unwritable(&building, e))?;
@@ -178,10 +167,12 @@ fn remove_others(search_dir: &Path, keep: &str) {
     for entry in entries.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();
-        if entry.path().is_dir() && name != keep && !name.starts_with(BUILDING) {
-            if let Err(e) = std::fs::remove_dir_all(entry.path()) {
-                tracing::debug!(error = %e, dir = %name, "old index folder left in place");
-            }
+        if entry.path().is_dir()
+            && name != keep
+            && !name.starts_with(BUILDING)
+            && let Err(e) = std::fs::remove_dir_all(entry.path())
+        {
+            tracing::debug!(error = %e, dir = %name, "old index folder left in place");
         }
     }
 }

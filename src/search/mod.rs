@@ -114,7 +114,9 @@ pub enum SearchError {
     )]
     MissingDictionarySource(PathBuf),
     /// The index directory cannot be written.
-    #[error("cannot write to the index directory {path}: {source}; make it writable, or point --index-dir / KEIKAKU_INDEX_DIR elsewhere")]
+    #[error(
+        "cannot write to the index directory {path}: {source}; make it writable, or point --index-dir / KEIKAKU_INDEX_DIR elsewhere"
+    )]
     Unwritable {
         /// The folder.
         path: PathBuf,
@@ -130,7 +132,9 @@ pub enum SearchError {
         source: std::io::Error,
     },
     /// The plan document does not parse.
-    #[error("the plan document {path} is not in the expected form: {source}. Fix the document (or restore the published one); the existing index is left as it was")]
+    #[error(
+        "the plan document {path} is not in the expected form: {source}. Fix the document (or restore the published one); the existing index is left as it was"
+    )]
     Plan {
         /// The document.
         path: PathBuf,

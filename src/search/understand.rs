@@ -56,36 +56,190 @@ impl Intent {
 /// Cue phrases, in order of precedence: the first intent with a cue in the question wins.
 /// Phrases are matched on normalised text (NFKC, lower case).
 const INTENT_CUES: &[(Intent, &[&str])] = &[
-    (Intent::Department, &["どこの課", "どの課", "どこが担当", "どこの部署", "どの部署", "担当課", "担当部署", "所管", "所属", "担当は", "課は", "部署は", "どこがやって", "どこでやって"]),
-    (Intent::Period, &["いつから", "いつまで", "取組期間", "実施期間", "期間は", "期間を", "期間って", "期間", "何年度から", "何年度まで", "開始年度", "いつ始", "いつ終", "始まっ", "終わる", "いつ"]),
+    (
+        Intent::Department,
+        &[
+            "どこの課",
+            "どの課",
+            "どこが担当",
+            "どこの部署",
+            "どの部署",
+            "担当課",
+            "担当部署",
+            "所管",
+            "所属",
+            "担当は",
+            "課は",
+            "部署は",
+            "どこがやって",
+            "どこでやって",
+        ],
+    ),
+    (
+        Intent::Period,
+        &[
+            "いつから",
+            "いつまで",
+            "取組期間",
+            "実施期間",
+            "期間は",
+            "期間を",
+            "期間って",
+            "期間",
+            "何年度から",
+            "何年度まで",
+            "開始年度",
+            "いつ始",
+            "いつ終",
+            "始まっ",
+            "終わる",
+            "いつ",
+        ],
+    ),
     (Intent::Schedule, &["スケジュール", "予定", "工程", "ロードマップ", "年度ごと", "各年度"]),
-    (Intent::Kpi, &["kpi", "指標", "数値目標", "目標値", "目標", "ターゲット", "どれくらい", "どのくらい", "どれぐらい", "どのぐらい", "何件", "何人", "何%", "何パーセント", "何時間", "どこまで", "達成", "ノルマ", "何割"]),
-    (Intent::Methods, &["具体的方法", "方法", "手段", "手法", "やり方", "進め方", "どうやって", "どうやる", "どうする", "どのように", "どうやり", "どういう支援", "どんな支援", "支援内容", "具体的に何"]),
-    (Intent::Effects, &["期待する効果", "効果", "メリット", "何がいい", "何が良い", "何がよい", "よくなる", "良くなる", "利点", "狙い", "ねらい", "目的", "どう変わる", "便利になる", "うれしい", "嬉しい"]),
-    (Intent::Contents, &["内容", "中身", "何をする", "何をやる", "どんなもの", "どういうもの", "どんな事業", "どういう事業", "どんな取組", "どういう取組", "どんなこと"]),
+    (
+        Intent::Kpi,
+        &[
+            "kpi",
+            "指標",
+            "数値目標",
+            "目標値",
+            "目標",
+            "ターゲット",
+            "どれくらい",
+            "どのくらい",
+            "どれぐらい",
+            "どのぐらい",
+            "どれだけ",
+            "どの程度",
+            "どれほど",
+            "何件",
+            "何人",
+            "何%",
+            "何パーセント",
+            "何時間",
+            "どこまで",
+            "達成",
+            "ノルマ",
+            "何割",
+        ],
+    ),
+    (
+        Intent::Methods,
+        &[
+            "具体的方法",
+            "方法",
+            "手段",
+            "手法",
+            "やり方",
+            "進め方",
+            "どうやって",
+            "どうやる",
+            "どうする",
+            "どのように",
+            "どうやり",
+            "どういう支援",
+            "どんな支援",
+            "支援内容",
+            "具体的に何",
+        ],
+    ),
+    (
+        Intent::Effects,
+        &[
+            "期待する効果",
+            "効果",
+            "メリット",
+            "何がいい",
+            "何が良い",
+            "何がよい",
+            "よくなる",
+            "良くなる",
+            "利点",
+            "狙い",
+            "ねらい",
+            "目的",
+            "どう変わる",
+            "便利になる",
+            "うれしい",
+            "嬉しい",
+        ],
+    ),
+    (
+        Intent::Contents,
+        &[
+            "内容",
+            "中身",
+            "何をする",
+            "何をやる",
+            "どんなもの",
+            "どういうもの",
+            "どんな事業",
+            "どういう事業",
+            "どんな取組",
+            "どういう取組",
+            "どんなこと",
+        ],
+    ),
     (Intent::Overview, &["概要", "とは", "って何", "ってなに", "について"]),
 ];
 
 /// Contents cues that are as often a request for the overview: 「ゆータクのAI化ってどんな事業?」
 /// asks what the initiative is when the asker does not know its name. The engine keeps
 /// `contents` for these only when the question names the initiative.
-pub const WEAK_CONTENTS_CUES: &[&str] = &["どんなもの", "どういうもの", "どんな事業", "どういう事業", "どんな取組", "どういう取組", "どんなこと"];
+pub const WEAK_CONTENTS_CUES: &[&str] =
+    &["どんなもの", "どういうもの", "どんな事業", "どういう事業", "どんな取組", "どういう取組", "どんなこと"];
 
 /// Cues of a request for several initiatives.
 const LIST_CUES: &[&str] = &[
-    "一覧", "まとめて", "まとめ", "リスト", "全部", "すべて", "全て", "取組は何", "取組はなに",
-    "どんな取組がある", "何がある", "取組はある", "取組ある", "取組を教えて", "取組教えて",
-    "取組は?", "取組を知りたい", "取組が知りたい", "事業を教えて", "どんな取組をして", "取組って何がある",
-    "取り組みを教えて", "取り組みはある", "何をしている", "何をしてる",
+    "一覧",
+    "まとめて",
+    "まとめ",
+    "リスト",
+    "全部",
+    "すべて",
+    "全て",
+    "取組は何",
+    "取組はなに",
+    "どんな取組がある",
+    "何がある",
+    "取組はある",
+    "取組ある",
+    "取組を教えて",
+    "取組教えて",
+    "取組は?",
+    "取組を知りたい",
+    "取組が知りたい",
+    "事業を教えて",
+    "どんな取組をして",
+    "取組って何がある",
+    "取り組みを教えて",
+    "取り組みはある",
+    "何をしている",
+    "何をしてる",
 ];
 
 /// Things the plan never states; a question about them is answered with `not_found` and the
 /// initiative it concerns as a suggestion.
 const UNSUPPORTED: &[(&str, &str)] = &[
-    ("予算", "予算"), ("費用", "費用"), ("事業費", "事業費"), ("金額", "金額"), ("いくら", "金額"),
-    ("値段", "金額"), ("価格", "金額"), ("コスト", "費用"), ("財源", "財源"), ("委託先", "委託先"),
-    ("業者", "事業者名"), ("ベンダー", "事業者名"), ("担当者", "担当者"), ("電話番号", "連絡先"),
-    ("メールアドレス", "連絡先"), ("市長", "市長"), ("議会", "議会"), ("人口", "人口"),
+    ("予算", "予算"),
+    ("費用", "費用"),
+    ("事業費", "事業費"),
+    ("金額", "金額"),
+    ("いくら", "金額"),
+    ("値段", "金額"),
+    ("価格", "金額"),
+    ("コスト", "費用"),
+    ("財源", "財源"),
+    ("委託先", "委託先"),
+    ("業者", "事業者名"),
+    ("ベンダー", "事業者名"),
+    ("担当者", "担当者"),
+    ("電話番号", "連絡先"),
+    ("メールアドレス", "連絡先"),
+    ("市長", "市長"),
+    ("議会", "議会"),
+    ("人口", "人口"),
 ];
 
 /// A year a list is filtered by, and how.
@@ -148,6 +302,9 @@ pub struct Parsed {
     pub year: Option<FiscalYear>,
     /// The question with cues, filters and years blanked out: what names the subject.
     pub subject_text: String,
+    /// True when it speaks of initiatives in general (「子育ての取組」): an answer that fits
+    /// several equally is then a list, not a choice.
+    pub about_initiatives: bool,
 }
 
 /// Takes `question` apart. `plan` supplies the department and means names.
@@ -238,16 +395,35 @@ pub fn parse(question: &str, plan: &Plan) -> Parsed {
     let year = years.first().map(|(y, _)| *y);
     if let Some((y, range)) = years.first() {
         let after = &text[range.end..];
-        let relation = if after.starts_with("から") || after.starts_with("に始") || after.starts_with("開始") || after.starts_with("に開始") {
+        let relation = if after.starts_with("から")
+            || after.starts_with("に始")
+            || after.starts_with("開始")
+            || after.starts_with("に開始")
+        {
             YearRelation::Starts
-        } else if after.starts_with("まで") || after.starts_with("に終") || after.starts_with("終了") {
+        } else if ["まで", "に終", "で終", "終了", "に完了", "で完了"].iter().any(|t| after.starts_with(t))
+        {
             YearRelation::Ends
         } else {
             YearRelation::Active
         };
         filters.year = Some(YearFilter { year: *y, relation });
         let mut end = range.end;
-        for tail in ["から始まる", "から始まっ", "から開始", "から", "に始まる", "に開始", "開始", "まで", "に終わる", "終了"] {
+        for tail in [
+            "から始まる",
+            "から始まっ",
+            "から開始",
+            "から",
+            "に始まる",
+            "に開始",
+            "開始",
+            "まで",
+            "に終わる",
+            "で終わる",
+            "に終了",
+            "で終了",
+            "終了",
+        ] {
             if after.starts_with(tail) {
                 end += tail.len();
                 break;
@@ -264,7 +440,8 @@ pub fn parse(question: &str, plan: &Plan) -> Parsed {
     }
 
     let subject_text = blank_out(&text, &blank);
-    Parsed { text, intent, weak_contents, list, unsupported, filters, year, subject_text }
+    let about_initiatives = ["取組", "取り組み", "事業は", "施策"].iter().any(|w| text.contains(w));
+    Parsed { text, intent, weak_contents, list, unsupported, filters, year, subject_text, about_initiatives }
 }
 
 /// `text` with the byte ranges replaced by 「、」, which no term spans.
@@ -297,6 +474,8 @@ mod tests {
 
     #[test]
     fn blanking_replaces_each_run_once() {
-        assert_eq!(blank_out("どこでも窓口のkpi", &[9 + 9..21]), "どこでも窓口の、");
+        let text = "どこでも窓口のkpi";
+        let kpi = text.find("kpi").unwrap();
+        assert_eq!(blank_out(text, &[kpi..text.len(), 0..3]), "、こでも窓口の、");
     }
 }
