@@ -1,7 +1,7 @@
 //! Building cards: which facts of the plan answer which intent.
 
 use super::{Action, Block, Card};
-use crate::plan::{FiscalYear, Initiative, Kpi, Plan, TargetKind, format_number};
+use crate::plan::{Direction, FiscalYear, Initiative, Kpi, Plan, TargetKind};
 use crate::search::{Intent, NotFoundReason, Outcome, YearRelation};
 
 /// The card for `outcome`.
@@ -111,27 +111,14 @@ fn kpis(c: &mut Card, i: &Initiative, year: Option<FiscalYear>) {
 }
 
 fn kpi(c: &mut Card, k: &Kpi, year: Option<FiscalYear>) {
-    c.blocks.push(Block::Item(format!("{}（{}）", k.name, k.direction.japanese())));
+    c.blocks.push(Block::Item(format!("{}（{}）", k.name, direction_label(k))));
     if k.targets.is_empty() {
         c.blocks.push(Block::Detail("目標値の記載なし".into()));
     }
     for (y, t) in &k.targets {
         let mut line = format!("{y}: {}", t.raw);
-        let mut notes = Vec::new();
-        if t.kind == TargetKind::Reduction {
-            notes.push(match &t.baseline {
-                Some(b) => format!("{b}比の削減"),
-                None => "削減量".to_string(),
-            });
-        }
-        if let (Some(v), Some(of)) = (t.value, t.out_of) {
-            notes.push(format!("{}点満点中{}点", format_number(of), format_number(v)));
-        }
         if !t.understood {
-            notes.push("数値として解釈できない記載".into());
-        }
-        if !notes.is_empty() {
-            line.push_str(&format!("（{}）", notes.join("、")));
+            line.push_str("（数値として解釈できない記載）");
         }
         if year == Some(*y) {
             line.push_str(" ◀");
@@ -142,6 +129,18 @@ fn kpi(c: &mut Card, k: &Kpi, year: Option<FiscalYear>) {
         && k.target(y).is_none()
     {
         c.blocks.push(Block::Detail(format!("{y}: 目標値の記載なし ◀")));
+    }
+}
+
+/// 「削減目標」, 「少ないほど良い」, 「多いほど良い」: how to read the targets.
+fn direction_label(k: &Kpi) -> &'static str {
+    if k.targets.iter().any(|(_, t)| t.kind == TargetKind::Reduction) {
+        "削減目標"
+    } else {
+        match k.direction {
+            Direction::Lower => "少ないほど良い・上限",
+            Direction::Higher => "多いほど良い",
+        }
     }
 }
 
@@ -168,8 +167,7 @@ fn schedule(c: &mut Card, i: &Initiative) {
 
 fn candidates(c: &mut Card, plan: &Plan, outcome: &Outcome, intent: Intent) {
     c.blocks.push(Block::Text(format!(
-        "「{}」に当てはまる取組が{}件あります。どれについて知りたいですか？",
-        outcome.question.trim(),
+        "当てはまる取組が{}件あります。どれについて知りたいですか？",
         outcome.hits.len()
     )));
     for (n, hit) in outcome.hits.iter().enumerate() {

@@ -1,0 +1,54 @@
+//! Golden tests of the rendered cards: plain text and Telegram HTML, for each kind of answer.
+//! Review changes with `cargo insta review` (or `INSTA_UPDATE=always cargo test`), and commit
+//! the `.snap` files.
+
+mod common;
+
+use keikaku::answer::{card, render_html, render_text};
+use keikaku::search::Engine;
+
+fn both(engine: &Engine, question: &str) -> String {
+    let outcome = engine.ask(question);
+    let c = card(engine.plan(), &outcome);
+    format!("{}\n---- html ----\n{}\n", render_text(&c), render_html(&c))
+}
+
+#[test]
+fn golden_cards() {
+    let engine = common::engine();
+    let cases = [
+        ("kpi_p18", "どこでも窓口のKPI"),
+        ("kpi_lower_is_better_p32", "漏水の件数目標"),
+        ("kpi_reduction_with_baseline_p42", "書庫の箱数はどれくらい減らすの？"),
+        ("kpi_single_year_p37", "人流データのKPI"),
+        ("kpi_year_asked_p33", "令和9年度の学校開放の利用人数目標は？"),
+        ("kpi_none_p40", "各種システムのクラウド化の数値目標は？"),
+        ("overview_p62", "ゆーバスのIC"),
+        ("period_single_year_p19", "eLTAX更改対応事業の取組期間は？"),
+        ("schedule_p46", "固定資産税GIS導入のスケジュールを教えてください"),
+        ("schedule_empty_p26", "AIデマンド交通のスケジュール"),
+        ("department_p22", "証明書の自動交付の担当課は"),
+        ("ambiguous_kpi", "搭載手続数の目標ってどうなってる？"),
+        ("ambiguous_overview", "コンビニ交付"),
+        ("list_policy_3", "基本方針3の取組一覧"),
+        ("list_year", "令和9年度から始まる取組はある？"),
+        ("not_found_budget", "生成AI導入の予算はいくら？"),
+        ("not_found_nothing", "ごみの収集日を知りたい"),
+    ];
+    for (name, question) in cases {
+        insta::assert_snapshot!(name, both(&engine, question), question);
+    }
+}
+
+#[test]
+fn html_hostile_questions_are_escaped() {
+    let engine = common::engine();
+    for q in ["<script>alert(1)</script>コンビニ交付", "どこでも窓口 & <b>KPI</b>", "<b>ごみ</b>の日"] {
+        let html = render_html(&card(engine.plan(), &engine.ask(q)));
+        assert!(!html.contains("<script>") && !html.contains("<b>ごみ") && !html.contains("& <"), "{html}");
+        let tags: Vec<&str> = html.match_indices('<').map(|(i, _)| &html[i..]).collect();
+        for t in tags {
+            assert!(["<b>", "</b>", "<i>", "</i>"].iter().any(|ok| t.starts_with(ok)), "unexpected tag in {html}");
+        }
+    }
+}

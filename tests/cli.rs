@@ -1,0 +1,185 @@
+//! The `keikaku` binary, run as a user runs it.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn keikaku(data: &Path, index: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_keikaku"))
+        .arg("--data-dir")
+        .arg(data)
+        .arg("--index-dir")
+        .arg(index)
+        .args(args)
+        .output()
+        .expect("the binary runs")
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A copy of `data/` in a temporary folder, to change freely.
+fn data_copy() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(&data).unwrap();
+    for f in ["nasushiobara-dx-action-plan-2026-2028.md", "userdict.csv", "synonyms.tsv"] {
+        std::fs::copy(Path::new("data").join(f), data.join(f)).unwrap();
+    }
+    (dir, data)
+}
+
+#[test]
+fn ask_prints_the_kpi_card_of_dokodemo_madoguchi() {
+    let o = keikaku(Path::new("data"), &common::index_dir(), &["ask", "どこでも窓口のKPI"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = stdout(&o);
+    for s in ["搭載手続数", "令和8年度 (2026): 90件", "令和9年度 (2027): 95件", "令和10年度 (2028): 100件", "デジタル推進課", "p.18"] {
+        assert!(text.contains(s), "missing {s} in\n{text}");
+    }
+}
+
+#[test]
+fn ask_json_follows_the_contract() {
+    let o = keikaku(Path::new("data"), &common::index_dir(), &["ask", "--json", "どこでも窓口のKPI"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(stdout(&o).trim()).unwrap();
+    assert_eq!(v["question"], "どこでも窓口のKPI");
+    assert_eq!(v["intent"], "kpi");
+    assert_eq!(v["ambiguous"], false);
+    assert_eq!(v["results"][0]["page"], 18);
+    assert_eq!(v["results"][0]["title"], "どこでも窓口(行政手続のオンライン化)");
+    assert_eq!(v["results"][0]["department"][0], "デジタル推進課");
+    assert!(v["results"][0]["score"].as_f64().unwrap() > 0.0);
+    assert!(v["suggestions"].as_array().unwrap().is_empty());
+    assert!(v["text"].as_str().unwrap().contains("100件"));
+}
+
+#[test]
+fn ask_json_batch_answers_every_line_in_order() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_keikaku"))
+        .args(["--data-dir", "data", "--index-dir"])
+        .arg(common::index_dir())
+        .args(["ask", "--json", "--batch"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all("どこでも窓口のKPI\nコンビニ交付\nごみの収集日を知りたい\n".as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let lines: Vec<serde_json::Value> =
+        stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    assert_eq!(lines.len(), 3);
+    assert_eq!(lines[0]["results"][0]["page"], 18);
+    assert_eq!(lines[1]["ambiguous"], true);
+    assert_eq!(lines[2]["intent"], "not_found");
+    assert!(lines[2]["results"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn a_missing_document_says_where_it_was_looked_for_and_what_to_do() {
+    let empty = tempfile::tempdir().unwrap();
+    let o = keikaku(empty.path(), &common::index_dir(), &["ask", "どこでも窓口のKPI"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("cannot read") && err.contains("KEIKAKU_DATA_DIR"), "{err}");
+}
+
+#[test]
+fn a_malformed_document_names_the_line_and_leaves_the_index_alone() {
+    let (_dir, data) = data_copy();
+    let index = tempfile::tempdir().unwrap();
+    assert!(keikaku(&data, index.path(), &["ask", "生成AIのKPI"]).status.success());
+    let current = std::fs::read_to_string(index.path().join("search/CURRENT")).unwrap();
+
+    let plan = data.join("nasushiobara-dx-action-plan-2026-2028.md");
+    let text = std::fs::read_to_string(&plan).unwrap();
+    std::fs::write(&plan, text.replace("- 令和5年度～令和10年度", "- 近いうちに")).unwrap();
+    let o = keikaku(&data, index.path(), &["ask", "生成AIのKPI"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("line ") && err.contains("令和5年度～令和10年度") && err.contains("近いうちに"), "{err}");
+    assert_eq!(std::fs::read_to_string(index.path().join("search/CURRENT")).unwrap(), current);
+    let o = keikaku(&data, index.path(), &["doctor"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("PROBLEM  plan document"), "{}", stdout(&o));
+}
+
+#[test]
+fn a_changed_document_is_reindexed_on_next_start() {
+    let (_dir, data) = data_copy();
+    let index = tempfile::tempdir().unwrap();
+    assert!(stdout(&keikaku(&data, index.path(), &["ask", "どこでも窓口のKPI"])).contains("90件"));
+    let before = std::fs::read_to_string(index.path().join("search/CURRENT")).unwrap();
+    let plan = data.join("nasushiobara-dx-action-plan-2026-2028.md");
+    let text = std::fs::read_to_string(&plan).unwrap();
+    std::fs::write(&plan, text.replacen("搭載手続数\t90件\t95件\t100件", "搭載手続数\t91件\t95件\t100件", 1)).unwrap();
+    let after_text = stdout(&keikaku(&data, index.path(), &["ask", "どこでも窓口のKPI"]));
+    assert!(after_text.contains("91件"), "{after_text}");
+    let after = std::fs::read_to_string(index.path().join("search/CURRENT")).unwrap();
+    assert_ne!(before, after);
+    // The old index folder is gone; only the current one is left.
+    let dirs = std::fs::read_dir(index.path().join("search")).unwrap().filter(|e| e.as_ref().unwrap().path().is_dir()).count();
+    assert_eq!(dirs, 1);
+}
+
+#[test]
+fn a_missing_dictionary_source_tells_what_to_install() {
+    let index = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_keikaku"))
+        .args(["--data-dir", "data", "--index-dir"])
+        .arg(index.path())
+        .args(["ask", "どこでも窓口のKPI"])
+        .env("KEIKAKU_IPADIC_SOURCE", "/nonexistent/ipadic")
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("apt-get install -y mecab-ipadic") && err.contains("/nonexistent/ipadic"), "{err}");
+}
+
+#[test]
+fn an_unwritable_index_directory_says_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "not a folder").unwrap();
+    let o = keikaku(Path::new("data"), &file.join("index"), &["ask", "どこでも窓口のKPI"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("cannot write to the index directory") && err.contains("KEIKAKU_INDEX_DIR"), "{err}");
+    let o = keikaku(Path::new("data"), &file.join("index"), &["doctor"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stdout(&o).contains("PROBLEM  index directory"), "{}", stdout(&o));
+}
+
+#[test]
+fn doctor_is_content_with_a_working_setup() {
+    let o = keikaku(Path::new("data"), &common::index_dir(), &["doctor"]);
+    let out = stdout(&o);
+    assert!(o.status.success(), "{out}");
+    assert!(out.contains("58 initiatives") && out.contains("all good"), "{out}");
+}
+
+#[test]
+fn chat_follows_up_on_the_last_initiative() {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_keikaku"))
+        .args(["--data-dir", "data", "--index-dir"])
+        .arg(common::index_dir())
+        .arg("chat")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all("生成AIの導入\nそのKPIは？\nいつまで？\n/quit\n".as_bytes()).unwrap();
+    let out = stdout(&child.wait_with_output().unwrap());
+    assert!(out.contains("7,000時間"), "{out}");
+    assert!(out.contains("取組期間") && out.matches("p.35").count() >= 3, "{out}");
+}
