@@ -15,6 +15,8 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
+use crate::cli::say;
+
 use crate::answer::ask_json;
 use crate::plan::Plan;
 use crate::search::{self, Paths, Rebuild};
@@ -85,9 +87,9 @@ pub fn run(paths: &Paths, args: &BenchArgs) -> anyhow::Result<ExitCode> {
     let user = search::read_optional(&paths.data_dir.join(search::USER_DICTIONARY_FILE))?;
     let synonyms = search::read_optional(&paths.data_dir.join(search::SYNONYMS_FILE))?;
     let exe = std::env::current_exe().context("finding the keikaku binary")?;
-    println!("# keikaku bench\n");
-    println!("- machine: {} cores, {}", std::thread::available_parallelism().map_or(0, |n| n.get()), cpu_model());
-    println!("- questions: {} from {}\n", questions.len(), args.questions.display());
+    say!("# keikaku bench\n");
+    say!("- machine: {} cores, {}", std::thread::available_parallelism().map_or(0, |n| n.get()), cpu_model());
+    say!("- questions: {} from {}\n", questions.len(), args.questions.display());
 
     for &scale in &args.scales {
         let work = tempfile_dir(&format!("keikaku-bench-x{scale}"))?;
@@ -98,7 +100,7 @@ pub fn run(paths: &Paths, args: &BenchArgs) -> anyhow::Result<ExitCode> {
         std::fs::write(data_dir.join(search::USER_DICTIONARY_FILE), &user)?;
         std::fs::write(data_dir.join(search::SYNONYMS_FILE), &synonyms)?;
         let initiatives = Plan::parse(&text).map(|p| p.initiatives.len()).unwrap_or(0);
-        println!("## Plan ×{scale}: {initiatives} initiatives, {} KiB\n", text.len() / 1024);
+        say!("## Plan ×{scale}: {initiatives} initiatives, {} KiB\n", text.len() / 1024);
 
         // First-run build: dictionary compile + index build into an empty folder.
         let mut dict_times = Vec::new();
@@ -113,9 +115,9 @@ pub fn run(paths: &Paths, args: &BenchArgs) -> anyhow::Result<ExitCode> {
             search::open_from_text(&text, Path::new("bench"), &user, &synonyms, &index_dir, Rebuild::IfStale)?;
             index_times.push(started.elapsed());
         }
-        println!("| measure | figures |\n|---|---|");
-        println!("| first run: compile IPADIC | {} |", Stats::new(dict_times).line());
-        println!("| first run: parse + index build (+ open) | {} |", Stats::new(index_times).line());
+        say!("| measure | figures |\n|---|---|");
+        say!("| first run: compile IPADIC | {} |", Stats::new(dict_times).line());
+        say!("| first run: parse + index build (+ open) | {} |", Stats::new(index_times).line());
 
         // Dictionary load, mmap against read, interleaved.
         let compiled = index_dir.join(search::dictionary::COMPILED_DIR);
@@ -128,8 +130,8 @@ pub fn run(paths: &Paths, args: &BenchArgs) -> anyhow::Result<ExitCode> {
             lindera::dictionary::load_fs_dictionary_with_options(&compiled, false)?;
             read.push(t.elapsed());
         }
-        println!("| dictionary load, mmap | {} |", Stats::new(mmap).line());
-        println!("| dictionary load, read into memory | {} |", Stats::new(read).line());
+        say!("| dictionary load, mmap | {} |", Stats::new(mmap).line());
+        say!("| dictionary load, read into memory | {} |", Stats::new(read).line());
 
         // Warm open (what every process start pays, index built).
         let mut opens = Vec::new();
@@ -146,7 +148,7 @@ pub fn run(paths: &Paths, args: &BenchArgs) -> anyhow::Result<ExitCode> {
             )?);
             opens.push(t.elapsed());
         }
-        println!("| open engine in-process (index built) | {} |", Stats::new(opens).line());
+        say!("| open engine in-process (index built) | {} |", Stats::new(opens).line());
         let engine = engine.context("no engine")?;
 
         // Per-question latency, engine only and the whole --json path, interleaved.
@@ -164,8 +166,8 @@ pub fn run(paths: &Paths, args: &BenchArgs) -> anyhow::Result<ExitCode> {
                 std::hint::black_box(s);
             }
         }
-        println!("| per question, engine.ask | {} |", Stats::new(bare).line());
-        println!("| per question, ask + card + JSON | {} |", Stats::new(full).line());
+        say!("| per question, engine.ask | {} |", Stats::new(bare).line());
+        say!("| per question, ask + card + JSON | {} |", Stats::new(full).line());
 
         // Cold start: a fresh process answering one question.
         let mut cold = Vec::new();
@@ -183,7 +185,7 @@ pub fn run(paths: &Paths, args: &BenchArgs) -> anyhow::Result<ExitCode> {
             cold.push(t.elapsed());
             anyhow::ensure!(status.success(), "cold-start run failed");
         }
-        println!("| cold start to first answer (process) | {} |", Stats::new(cold).line());
+        say!("| cold start to first answer (process) | {} |", Stats::new(cold).line());
 
         // Peak RSS of a process answering every question ten times.
         let mut child = Command::new(&exe)
@@ -209,12 +211,12 @@ pub fn run(paths: &Paths, args: &BenchArgs) -> anyhow::Result<ExitCode> {
         let kib =
             stderr.lines().find_map(|l| l.strip_prefix("peak_rss_kib=")).and_then(|v| v.trim().parse::<u64>().ok());
         match kib {
-            Some(kib) => println!(
+            Some(kib) => say!(
                 "| peak RSS, `ask --json --batch` over {} questions | {:.1} MB |\n",
                 questions.len() * 10,
                 kib as f64 / 1024.0
             ),
-            None => println!("| peak RSS | not measured (no /proc) |\n"),
+            None => say!("| peak RSS | not measured (no /proc) |\n"),
         }
         let _ = std::fs::remove_dir_all(&work);
     }

@@ -8,8 +8,19 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::answer::{ask_json, card, render_text};
+use crate::answer::render_text;
+use crate::app::{App, Audience};
 use crate::search::{self, Engine, Paths, Rebuild};
+
+/// `println!` that returns an error instead of panicking when stdout is closed (a pipe into
+/// `head`); `main` exits quietly on that error.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)?
+    }};
+}
+pub(crate) use say;
 
 /// keikaku: answers questions about the DX action plan and tracks its KPIs.
 #[derive(Debug, Parser)]
@@ -73,6 +84,89 @@ pub enum Command {
     Doctor,
     /// Measure latency, cold start, build time and memory (see BENCHMARKS.md).
     Bench(crate::bench::BenchArgs),
+    /// Manage who may report: add, list, remove.
+    #[command(subcommand)]
+    Staff(StaffCommand),
+    /// Report a KPI actual: `report --as ID 取組 指標 年度 値`, `--message 文`, or `--batch`.
+    Report {
+        /// The reporter's Telegram user id (they must be registered as lead or admin).
+        #[arg(long = "as", value_name = "TELEGRAM_ID")]
+        actor: i64,
+        /// The report as a sentence: 「どこでも窓口の搭載手続数、令和8年度は92件でした」.
+        #[arg(long, conflicts_with_all = ["batch", "parts"])]
+        message: Option<String>,
+        /// Read reports from stdin, one a line (取組<TAB>指標<TAB>年度<TAB>値, or a sentence);
+        /// print `ok ID` or `refused REASON` for each as soon as it is on disk.
+        #[arg(long, conflicts_with = "parts")]
+        batch: bool,
+        /// 取組 指標 年度 値, e.g. どこでも窓口 搭載手続数 R8 92件.
+        #[arg(num_args = 4, value_names = ["取組", "指標", "年度", "値"], allow_hyphen_values = true)]
+        parts: Vec<String>,
+    },
+    /// Every value reported for an initiative, with who and when.
+    History {
+        /// The initiative (name or page).
+        initiative: Vec<String>,
+    },
+    /// Targets against actuals for a department, or for the whole plan.
+    Progress {
+        /// A department (「デジタル推進課」); the whole plan when left out.
+        department: Option<String>,
+        /// The fiscal year (R8, 令和9年度, 2026 …); the current one when left out.
+        #[arg(long)]
+        year: Option<String>,
+    },
+    /// The current actual of every reported KPI.
+    #[command(subcommand)]
+    Actuals(ActualsCommand),
+}
+
+/// `keikaku staff …`.
+#[derive(Debug, Subcommand)]
+pub enum StaffCommand {
+    /// Register someone (or change their name, role or departments).
+    Add {
+        /// Their Telegram user id.
+        #[arg(long)]
+        telegram_id: i64,
+        /// Their name.
+        #[arg(long)]
+        name: String,
+        /// admin (everything), lead (reports for their departments), staff (read only).
+        #[arg(long)]
+        role: String,
+        /// A department of the plan (repeat for several).
+        #[arg(long)]
+        department: Vec<String>,
+    },
+    /// List registered staff.
+    List,
+    /// Revoke someone; their past reports stay.
+    Remove {
+        /// Their Telegram user id.
+        #[arg(long)]
+        telegram_id: i64,
+    },
+}
+
+/// `keikaku actuals …`.
+#[derive(Debug, Subcommand)]
+pub enum ActualsCommand {
+    /// Export the current actuals (CSV: UTF-8 with BOM, for Excel).
+    Export {
+        /// csv or json.
+        #[arg(long, value_enum, default_value = "csv")]
+        format: ExportFormat,
+    },
+}
+
+/// Export formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportFormat {
+    /// CSV, UTF-8 with BOM.
+    Csv,
+    /// A JSON array.
+    Json,
 }
 
 impl Global {
@@ -85,12 +179,22 @@ impl Global {
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let paths = cli.global.paths();
+    let db = cli.global.db.clone();
     match cli.command {
-        Command::Ask { mode: _, json, batch, question } => ask(&paths, json, batch, &question.join(" ")),
-        Command::Chat { mode: _ } => chat(&paths),
+        Command::Ask { mode, json, batch, question } => ask(&app(&paths, &db)?, mode, json, batch, &question.join(" ")),
+        Command::Chat { mode } => chat(&app(&paths, &db)?, mode),
         Command::Index => index(&paths),
-        Command::Doctor => Ok(crate::doctor::run(&paths, &cli.global.db)),
+        Command::Doctor => crate::doctor::run(&paths, &db),
         Command::Bench(args) => crate::bench::run(&paths, &args),
+        Command::Staff(cmd) => crate::cli_actuals::staff(&app(&paths, &db)?, cmd),
+        Command::Report { actor, message, batch, parts } => {
+            crate::cli_actuals::report(&app(&paths, &db)?, actor, message.as_deref(), batch, &parts)
+        }
+        Command::History { initiative } => crate::cli_actuals::history(&app(&paths, &db)?, &initiative.join(" ")),
+        Command::Progress { department, year } => {
+            crate::cli_actuals::progress(&app(&paths, &db)?, department.as_deref(), year.as_deref())
+        }
+        Command::Actuals(ActualsCommand::Export { format }) => crate::cli_actuals::export(&app(&paths, &db)?, format),
     }
 }
 
@@ -98,16 +202,26 @@ fn open(paths: &Paths) -> anyhow::Result<Engine> {
     search::open(paths, Rebuild::IfStale).context("cannot open the plan")
 }
 
-fn ask(paths: &Paths, json: bool, batch: bool, question: &str) -> anyhow::Result<ExitCode> {
-    let engine = open(paths)?;
+fn app(paths: &Paths, db: &std::path::Path) -> anyhow::Result<App> {
+    Ok(App::new(open(paths)?, db))
+}
+
+fn audience(mode: Mode) -> Audience {
+    match mode {
+        Mode::Staff => Audience::Staff,
+        Mode::Public => Audience::Public,
+    }
+}
+
+fn ask(app: &App, mode: Mode, json: bool, batch: bool, question: &str) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let answer = |q: &str, out: &mut dyn Write| -> anyhow::Result<()> {
-        let outcome = engine.ask(q);
+        let (_, card, json_answer) = app.answer(q, None, audience(mode))?;
         if json {
-            writeln!(out, "{}", serde_json::to_string(&ask_json(engine.plan(), &outcome))?)?;
+            writeln!(out, "{}", serde_json::to_string(&json_answer)?)?;
         } else {
-            writeln!(out, "{}", render_text(&card(engine.plan(), &outcome)))?;
+            writeln!(out, "{}", render_text(&card))?;
         }
         Ok(())
     };
@@ -123,8 +237,8 @@ fn ask(paths: &Paths, json: bool, batch: bool, question: &str) -> anyhow::Result
     Ok(ExitCode::SUCCESS)
 }
 
-fn chat(paths: &Paths) -> anyhow::Result<ExitCode> {
-    let engine = open(paths)?;
+fn chat(app: &App, mode: Mode) -> anyhow::Result<ExitCode> {
+    let engine = &app.engine;
     let stdin = std::io::stdin();
     let mut stdout = std::io::stdout();
     writeln!(stdout, "keikaku — {}（{}件の取組）", engine.plan().title, engine.plan().initiatives.len())?;
@@ -145,14 +259,14 @@ fn chat(paths: &Paths) -> anyhow::Result<ExitCode> {
         if matches!(q, "/quit" | "/exit" | "/q") {
             break;
         }
-        let outcome = engine.ask_in_context(q, context);
+        let (outcome, card, _) = app.answer(q, context, audience(mode))?;
         if !outcome.ambiguous
             && outcome.intent != search::Intent::List
             && let Some(hit) = outcome.hits.first()
         {
             context = Some(hit.page);
         }
-        writeln!(stdout, "{}", render_text(&card(engine.plan(), &outcome)))?;
+        writeln!(stdout, "{}", render_text(&card))?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -160,7 +274,7 @@ fn chat(paths: &Paths) -> anyhow::Result<ExitCode> {
 fn index(paths: &Paths) -> anyhow::Result<ExitCode> {
     let started = std::time::Instant::now();
     let engine = search::open(paths, Rebuild::Always).context("cannot build the index")?;
-    println!(
+    say!(
         "indexed {} initiatives into {} in {:.2?}",
         engine.plan().initiatives.len(),
         engine.index_dir().display(),

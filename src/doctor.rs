@@ -3,31 +3,33 @@
 use std::path::Path;
 use std::process::ExitCode;
 
+use crate::cli::say;
 use crate::plan::Plan;
 use crate::search::{self, Paths, dictionary};
 
 struct Report {
     problems: usize,
+    lines: Vec<String>,
 }
 
 impl Report {
     fn ok(&mut self, what: &str, detail: impl AsRef<str>) {
-        println!("ok       {what}: {}", detail.as_ref());
+        self.lines.push(format!("ok       {what}: {}", detail.as_ref()));
     }
 
     fn note(&mut self, what: &str, detail: impl AsRef<str>) {
-        println!("note     {what}: {}", detail.as_ref());
+        self.lines.push(format!("note     {what}: {}", detail.as_ref()));
     }
 
     fn problem(&mut self, what: &str, detail: impl AsRef<str>, todo: impl AsRef<str>) {
         self.problems += 1;
-        println!("PROBLEM  {what}: {}\n         → {}", detail.as_ref(), todo.as_ref());
+        self.lines.push(format!("PROBLEM  {what}: {}\n         → {}", detail.as_ref(), todo.as_ref()));
     }
 }
 
 /// Runs every check; exits 1 when any found a problem.
-pub fn run(paths: &Paths, db: &Path) -> ExitCode {
-    let mut r = Report { problems: 0 };
+pub fn run(paths: &Paths, db: &Path) -> anyhow::Result<ExitCode> {
+    let mut r = Report { problems: 0, lines: Vec::new() };
     let plan_path = paths.plan_file();
     let plan_text = match std::fs::read_to_string(&plan_path) {
         Ok(text) => Some(text),
@@ -147,12 +149,13 @@ pub fn run(paths: &Paths, db: &Path) -> ExitCode {
         }
     }
 
+    say!("{}", r.lines.join("\n"));
     if r.problems == 0 {
-        println!("\nall good");
-        ExitCode::SUCCESS
+        say!("\nall good");
+        Ok(ExitCode::SUCCESS)
     } else {
-        println!("\n{} problem(s) found", r.problems);
-        ExitCode::from(1)
+        say!("\n{} problem(s) found", r.problems);
+        Ok(ExitCode::from(1))
     }
 }
 

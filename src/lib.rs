@@ -3,9 +3,12 @@
 //! Data flows one way: the document → [`plan`] → the [`search`] index; a question →
 //! [`search`] (understand, retrieve) → [`answer`] (render) → the CLI (or, later, the bot).
 
+pub mod actuals;
 pub mod answer;
+pub mod app;
 pub mod bench;
 pub mod cli;
+mod cli_actuals;
 pub mod doctor;
 pub mod normalize;
 pub mod plan;

@@ -2,6 +2,8 @@
 //! Review changes with `cargo insta review` (or `INSTA_UPDATE=always cargo test`), and commit
 //! the `.snap` files.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use keikaku::answer::{card, render_html, render_text};

@@ -1,5 +1,7 @@
 //! The `keikaku` binary, run as a user runs it.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 mod common;
 
 use std::path::{Path, PathBuf};
@@ -40,7 +42,14 @@ fn ask_prints_the_kpi_card_of_dokodemo_madoguchi() {
     let o = keikaku(Path::new("data"), &common::index_dir(), &["ask", "どこでも窓口のKPI"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let text = stdout(&o);
-    for s in ["搭載手続数", "令和8年度 (2026): 90件", "令和9年度 (2027): 95件", "令和10年度 (2028): 100件", "デジタル推進課", "p.18"] {
+    for s in [
+        "搭載手続数",
+        "令和8年度 (2026): 90件",
+        "令和9年度 (2027): 95件",
+        "令和10年度 (2028): 100件",
+        "デジタル推進課",
+        "p.18",
+    ] {
         assert!(text.contains(s), "missing {s} in\n{text}");
     }
 }
@@ -72,10 +81,14 @@ fn ask_json_batch_answers_every_line_in_order() {
         .spawn()
         .unwrap();
     use std::io::Write;
-    child.stdin.take().unwrap().write_all("どこでも窓口のKPI\nコンビニ交付\nごみの収集日を知りたい\n".as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all("どこでも窓口のKPI\nコンビニ交付\nごみの収集日を知りたい\n".as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
-    let lines: Vec<serde_json::Value> =
-        stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let lines: Vec<serde_json::Value> = stdout(&out).lines().map(|l| serde_json::from_str(l).unwrap()).collect();
     assert_eq!(lines.len(), 3);
     assert_eq!(lines[0]["results"][0]["page"], 18);
     assert_eq!(lines[1]["ambiguous"], true);
@@ -126,7 +139,8 @@ fn a_changed_document_is_reindexed_on_next_start() {
     let after = std::fs::read_to_string(index.path().join("search/CURRENT")).unwrap();
     assert_ne!(before, after);
     // The old index folder is gone; only the current one is left.
-    let dirs = std::fs::read_dir(index.path().join("search")).unwrap().filter(|e| e.as_ref().unwrap().path().is_dir()).count();
+    let dirs =
+        std::fs::read_dir(index.path().join("search")).unwrap().filter(|e| e.as_ref().unwrap().path().is_dir()).count();
     assert_eq!(dirs, 1);
 }
 

@@ -2,6 +2,8 @@
 //! same code path as `ask --json`, scored by the rule of DESIGN.md. Prints the score and
 //! every failing case; fails below 95%.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use keikaku::answer::{AskJson, ask_json};
 use keikaku::normalize::normalize;
 use keikaku::search::{self, Paths, Rebuild};

@@ -1,5 +1,7 @@
 //! The plan parser against the real document in `data/`.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use keikaku::plan::{Direction, FiscalYear, Plan, TargetKind};
 
 fn plan() -> Plan {

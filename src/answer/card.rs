@@ -1,18 +1,35 @@
 //! Building cards: which facts of the plan answer which intent.
 
 use super::{Action, Block, Card};
+use crate::actuals::{ActualsView, Status, achievement_label, jst, judge};
 use crate::plan::{Direction, FiscalYear, Initiative, Kpi, Plan, TargetKind};
 use crate::search::{Intent, NotFoundReason, Outcome, YearRelation};
 
-/// The card for `outcome`.
+/// What a card may show besides the plan.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Extras<'a> {
+    /// Reported actuals, shown beside the targets.
+    pub actuals: Option<&'a ActualsView>,
+    /// Show who reported (staff); residents see values only.
+    pub reporters: bool,
+}
+
+/// The card for `outcome`, from the plan alone.
 pub fn card(plan: &Plan, outcome: &Outcome) -> Card {
+    card_with(plan, outcome, Extras::default())
+}
+
+/// The card for `outcome`, with actuals where given.
+pub fn card_with(plan: &Plan, outcome: &Outcome, extras: Extras<'_>) -> Card {
     let mut c = Card { blocks: Vec::new(), actions: Vec::new() };
+    let x = &extras;
     match outcome.intent {
         Intent::NotFound => not_found(&mut c, plan, outcome),
+        Intent::List if outcome.progress => progress(&mut c, plan, outcome, x),
         Intent::List => list(&mut c, plan, outcome),
-        intent if outcome.ambiguous => candidates(&mut c, plan, outcome, intent),
+        intent if outcome.ambiguous => candidates(&mut c, plan, outcome, intent, x),
         intent => match outcome.hits.first().and_then(|h| plan.initiative(h.page)) {
-            Some(i) => initiative(&mut c, plan, i, intent, outcome.year),
+            Some(i) => initiative(&mut c, plan, i, intent, outcome.year, x),
             None => c.blocks.push(Block::Text(NO_MATCH.into())),
         },
     }
@@ -22,11 +39,11 @@ pub fn card(plan: &Plan, outcome: &Outcome) -> Card {
 const NO_MATCH: &str = "計画の中に、お尋ねの内容に当てはまる取組は見つかりませんでした。";
 
 /// The card of one initiative for one intent.
-pub fn initiative(c: &mut Card, plan: &Plan, i: &Initiative, intent: Intent, year: Option<FiscalYear>) {
+pub fn initiative(c: &mut Card, plan: &Plan, i: &Initiative, intent: Intent, year: Option<FiscalYear>, x: &Extras<'_>) {
     c.blocks.push(Block::Title(i.title.clone()));
     c.blocks.push(Block::Meta(meta(plan, i)));
     match intent {
-        Intent::Kpi => kpis(c, i, year),
+        Intent::Kpi => kpis(c, i, year, x),
         Intent::Contents => section(c, "内容", &i.contents),
         Intent::Methods => {
             section(c, "具体的方法", &i.methods);
@@ -98,7 +115,7 @@ fn overview(c: &mut Card, i: &Initiative) {
 
 const NO_KPI: &str = "この取組には、計画上KPI(数値目標)の記載がありません。";
 
-fn kpis(c: &mut Card, i: &Initiative, year: Option<FiscalYear>) {
+fn kpis(c: &mut Card, i: &Initiative, year: Option<FiscalYear>, x: &Extras<'_>) {
     c.blocks.push(Block::Section("KPI".into()));
     if i.kpis.is_empty() {
         c.blocks.push(Block::Text(NO_KPI.into()));
@@ -106,11 +123,11 @@ fn kpis(c: &mut Card, i: &Initiative, year: Option<FiscalYear>) {
         return;
     }
     for k in &i.kpis {
-        kpi(c, k, year);
+        kpi(c, i.page, k, year, x);
     }
 }
 
-fn kpi(c: &mut Card, k: &Kpi, year: Option<FiscalYear>) {
+fn kpi(c: &mut Card, page: u16, k: &Kpi, year: Option<FiscalYear>, x: &Extras<'_>) {
     c.blocks.push(Block::Item(format!("{}（{}）", k.name, direction_label(k))));
     if k.targets.is_empty() {
         c.blocks.push(Block::Detail("目標値の記載なし".into()));
@@ -119,6 +136,9 @@ fn kpi(c: &mut Card, k: &Kpi, year: Option<FiscalYear>) {
         let mut line = format!("{y}: {}", t.raw);
         if !t.understood {
             line.push_str("（数値として解釈できない記載）");
+        }
+        if let Some(view) = x.actuals {
+            line.push_str(&actual_part(view, page, k, *y, x.reporters));
         }
         if year == Some(*y) {
             line.push_str(" ◀");
@@ -129,6 +149,29 @@ fn kpi(c: &mut Card, k: &Kpi, year: Option<FiscalYear>) {
         && k.target(y).is_none()
     {
         c.blocks.push(Block::Detail(format!("{y}: 目標値の記載なし ◀")));
+    }
+}
+
+/// 「 ／ 実績 92件（102%・達成）」 beside a target, or 「 ／ 実績 未報告」.
+fn actual_part(view: &ActualsView, page: u16, k: &Kpi, year: FiscalYear, reporters: bool) -> String {
+    let Some(target) = k.target(year) else { return String::new() };
+    match view.get(page, &k.name, year) {
+        None => " ／ 実績 未報告".into(),
+        Some(a) => {
+            let v = judge(k, target, Some(a.value));
+            let value = crate::actuals::ReportedValue {
+                raw: a.value_raw.clone(),
+                number: a.value,
+                unit: a.unit.clone(),
+                per: a.per.clone(),
+            };
+            let verdict = match v.status {
+                Status::NoVerdict => "判定なし".to_string(),
+                s => format!("{}・{}", achievement_label(&v), s.japanese()),
+            };
+            let by = if reporters { format!("　{} {}", a.reporter, jst(a.reported_at)) } else { String::new() };
+            format!(" ／ 実績 {}（{verdict}）{by}", value.display())
+        }
     }
 }
 
@@ -165,11 +208,9 @@ fn schedule(c: &mut Card, i: &Initiative) {
     }
 }
 
-fn candidates(c: &mut Card, plan: &Plan, outcome: &Outcome, intent: Intent) {
-    c.blocks.push(Block::Text(format!(
-        "当てはまる取組が{}件あります。どれについて知りたいですか？",
-        outcome.hits.len()
-    )));
+fn candidates(c: &mut Card, plan: &Plan, outcome: &Outcome, intent: Intent, x: &Extras<'_>) {
+    c.blocks
+        .push(Block::Text(format!("当てはまる取組が{}件あります。どれについて知りたいですか？", outcome.hits.len())));
     for (n, hit) in outcome.hits.iter().enumerate() {
         let Some(i) = plan.initiative(hit.page) else { continue };
         c.blocks.push(Block::Title(format!("{}. {}", n + 1, i.title)));
@@ -180,7 +221,7 @@ fn candidates(c: &mut Card, plan: &Plan, outcome: &Outcome, intent: Intent) {
                     c.blocks.push(Block::Item(NO_KPI.into()));
                 }
                 for k in &i.kpis {
-                    kpi(c, k, outcome.year);
+                    kpi(c, i.page, k, outcome.year, x);
                 }
             }
             _ => {
@@ -237,6 +278,67 @@ fn list_heading(plan: &Plan, outcome: &Outcome) -> String {
         format!("{}の", owners.join("・"))
     };
     format!("{}{}取組", modifiers.concat(), owners)
+}
+
+/// Progress of a department (or the whole plan) in one fiscal year: every KPI's target with
+/// its actual and status, and the counts.
+fn progress(c: &mut Card, plan: &Plan, outcome: &Outcome, x: &Extras<'_>) {
+    let year = outcome.year.unwrap_or_else(|| crate::actuals::fiscal_year(crate::actuals::now_unix()));
+    let year = clamp_year(plan, year);
+    let empty = ActualsView::default();
+    let view = x.actuals.unwrap_or(&empty);
+    let whose = outcome.filters.department.clone().unwrap_or_else(|| "アクションプラン全体".into());
+    let mut counts = [0usize; 4];
+    let mut body = Vec::new();
+    for hit in &outcome.hits {
+        let Some(i) = plan.initiative(hit.page) else { continue };
+        let lines: Vec<Block> = i
+            .kpis
+            .iter()
+            .filter_map(|k| {
+                let t = k.target(year)?;
+                let a = view.get(i.page, &k.name, year);
+                let v = judge(k, t, a.map(|a| a.value));
+                counts[v.status as usize] += 1;
+                Some(Block::Detail(format!(
+                    "{}: 目標 {}{}",
+                    k.name,
+                    t.raw,
+                    actual_part(view, i.page, k, year, x.reporters)
+                )))
+            })
+            .collect();
+        if !lines.is_empty() {
+            body.push(Block::Item(format!("{}（p.{}）", i.title, i.page)));
+            body.extend(lines);
+        }
+    }
+    c.blocks.push(Block::Title(format!("{whose}の進捗 — {year}")));
+    let total: usize = counts.iter().sum();
+    c.blocks.push(Block::Meta(format!(
+        "KPI {total}件: 達成 {} ／ 未達 {} ／ 未報告 {}{}",
+        counts[Status::Achieved as usize],
+        counts[Status::NotAchieved as usize],
+        counts[Status::NotReported as usize],
+        if counts[Status::NoVerdict as usize] > 0 {
+            format!(" ／ 判定なし {}", counts[Status::NoVerdict as usize])
+        } else {
+            String::new()
+        }
+    )));
+    if body.is_empty() {
+        c.blocks.push(Block::Text(format!("{year}の目標があるKPIはありません。")));
+    }
+    c.blocks.extend(body);
+}
+
+/// `year` if the plan covers it, else the plan's nearest year.
+fn clamp_year(plan: &Plan, year: FiscalYear) -> FiscalYear {
+    match (plan.years.first(), plan.years.last()) {
+        (Some(first), _) if year < *first => *first,
+        (_, Some(last)) if year > *last => *last,
+        _ => year,
+    }
 }
 
 fn not_found(c: &mut Card, plan: &Plan, outcome: &Outcome) {

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::{card, render_text};
+use super::{Extras, card_with, render_text};
 use crate::plan::Plan;
 use crate::search::{Hit, Outcome};
 
@@ -38,6 +38,11 @@ pub struct AskJson {
 
 /// Builds the `ask --json` object for an outcome.
 pub fn ask_json(plan: &Plan, outcome: &Outcome) -> AskJson {
+    ask_json_with(plan, outcome, Extras::default())
+}
+
+/// [`ask_json`] with actuals in the text.
+pub fn ask_json_with(plan: &Plan, outcome: &Outcome, extras: Extras<'_>) -> AskJson {
     let result = |h: &Hit| {
         plan.initiative(h.page).map(|i| ResultJson {
             page: i.page,
@@ -52,6 +57,6 @@ pub fn ask_json(plan: &Plan, outcome: &Outcome) -> AskJson {
         ambiguous: outcome.ambiguous,
         results: outcome.hits.iter().filter_map(result).collect(),
         suggestions: outcome.suggestions.iter().filter_map(result).collect(),
-        text: render_text(&card(plan, outcome)),
+        text: render_text(&card_with(plan, outcome, extras)),
     }
 }

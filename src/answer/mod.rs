@@ -10,9 +10,9 @@ mod html;
 mod json;
 mod text;
 
-pub use card::card;
+pub use card::{Extras, card, card_with};
 pub use html::{escape, render_html};
-pub use json::{AskJson, ResultJson, ask_json};
+pub use json::{AskJson, ResultJson, ask_json, ask_json_with};
 pub use text::render_text;
 
 use crate::search::Intent;

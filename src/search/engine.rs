@@ -145,8 +145,8 @@ const STOPWORDS: &[&str] = &[
 struct DocText {
     /// Everything it says, normalised and kana-folded.
     folded: String,
-    /// The bigrams of `folded`.
-    bigrams: HashSet<String>,
+    /// The bigrams of `folded`, packed and sorted (see [`pack`]).
+    bigrams: Vec<u64>,
     /// The words of its name (title without brackets, and heading).
     name_terms: Vec<String>,
     /// Its title and heading, normalised and kana-folded.
@@ -216,6 +216,8 @@ pub struct Outcome {
     pub year: Option<FiscalYear>,
     /// Why nothing was found, for `not_found`.
     pub not_found: Option<NotFoundReason>,
+    /// True when a list asks for progress (「デジタル推進課の進捗」): targets with actuals.
+    pub progress: bool,
 }
 
 /// Synonym rules: a normalised word and the kana-folded forms that also match it.
@@ -273,7 +275,9 @@ impl Engine {
                 let mut text = i.full_text();
                 text.push_str(&i.department_label());
                 let folded = fold_kana(&text);
-                let bigrams = bigrams(&folded).into_iter().collect();
+                let mut bigrams: Vec<u64> = bigrams(&folded).iter().map(|g| pack(g)).collect();
+                bigrams.sort_unstable();
+                bigrams.dedup();
                 let name = format!("{} {}", strip_brackets(&i.title), strip_brackets(&i.heading));
                 let mut name_terms: Vec<String> = analyzer
                     .content_terms(&name)
@@ -381,6 +385,7 @@ impl Engine {
             topic: None,
             year: parsed.year,
             not_found: None,
+            progress: false,
         };
 
         if let Some(what) = parsed.unsupported {
@@ -394,6 +399,7 @@ impl Engine {
         let residual: Vec<SubjectTerm> =
             subject.iter().filter(|t| !self.repeats_filter(t, &parsed.filters)).cloned().collect();
         let wants_list = parsed.list
+            || (parsed.progress && residual.is_empty())
             || (!parsed.filters.is_empty()
                 && residual.is_empty()
                 && (parsed.intent.is_none()
@@ -447,6 +453,9 @@ impl Engine {
             outcome.topic = Some(subject.iter().map(|t| t.forms[0].clone()).collect::<Vec<_>>().join(" "));
             return outcome;
         }
+        if parsed.intent.is_none() && parsed.progress {
+            outcome.intent = Intent::Kpi;
+        }
         if parsed.intent.is_none() && !outcome.ambiguous && self.mentions_kpi(&parsed.text, outcome.hits[0].page) {
             outcome.intent = Intent::Kpi;
         }
@@ -466,6 +475,7 @@ impl Engine {
 
     fn list(&self, mut outcome: Outcome, parsed: &Parsed, residual: &[SubjectTerm], searcher: &Searcher) -> Outcome {
         outcome.intent = Intent::List;
+        outcome.progress = parsed.progress;
         let f = &parsed.filters;
         let mut pages: Vec<u16> = self
             .plan
@@ -698,6 +708,14 @@ fn coverage(subject: &[SubjectTerm], doc: &DocText) -> f32 {
     if scattered { share * 0.5 } else { share }
 }
 
+/// A bigram (or a single character) as one number: two chars side by side.
+fn pack(gram: &str) -> u64 {
+    let mut chars = gram.chars();
+    let a = chars.next().map_or(0, u64::from);
+    let b = chars.next().map_or(0, u64::from);
+    (a << 32) | b
+}
+
 /// True when `a` becomes `b` by at most one substitution, insertion or deletion.
 fn within_one_edit(a: &[char], b: &[char]) -> bool {
     let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
@@ -718,7 +736,7 @@ fn holds(doc: &DocText, term: &SubjectTerm) -> bool {
     // A misspelt or differently written word: most of its bigrams are there.
     let grams = &term.bigrams;
     grams.len() >= 3 && {
-        let held = grams.iter().filter(|g| doc.bigrams.contains(*g)).count();
+        let held = grams.iter().filter(|g| doc.bigrams.binary_search(&pack(g)).is_ok()).count();
         held as f32 / grams.len() as f32 >= 0.66
     }
 }

@@ -190,6 +190,10 @@ const INTENT_CUES: &[(Intent, &[&str])] = &[
 pub const WEAK_CONTENTS_CUES: &[&str] =
     &["どんなもの", "どういうもの", "どんな事業", "どういう事業", "どんな取組", "どういう取組", "どんなこと"];
 
+/// Cues of a request for progress: actuals against targets. For one initiative they ask for
+/// its KPI card (with actuals); for a department or the whole plan, for a progress summary.
+const PROGRESS_CUES: &[&str] = &["進捗状況", "進捗", "達成状況", "達成率", "実績"];
+
 /// Cues of a request for several initiatives.
 const LIST_CUES: &[&str] = &[
     "一覧",
@@ -302,6 +306,8 @@ pub struct Parsed {
     pub year: Option<FiscalYear>,
     /// The question with cues, filters and years blanked out: what names the subject.
     pub subject_text: String,
+    /// True when it asks for progress: actuals against targets (「進捗」「達成状況」).
+    pub progress: bool,
     /// True when it speaks of initiatives in general (「子育ての取組」): an answer that fits
     /// several equally is then a list, not a choice.
     pub about_initiatives: bool,
@@ -439,9 +445,15 @@ pub fn parse(question: &str, plan: &Plan) -> Parsed {
         }
     }
 
+    let progress = PROGRESS_CUES.iter().any(|c| text.contains(c));
+    for cue in PROGRESS_CUES {
+        for (at, _) in text.match_indices(cue) {
+            blank.push(at..at + cue.len());
+        }
+    }
     let subject_text = blank_out(&text, &blank);
     let about_initiatives = ["取組", "取り組み", "事業は", "施策"].iter().any(|w| text.contains(w));
-    Parsed { text, intent, weak_contents, list, unsupported, filters, year, subject_text, about_initiatives }
+    Parsed { text, intent, weak_contents, list, unsupported, filters, year, subject_text, progress, about_initiatives }
 }
 
 /// `text` with the byte ranges replaced by 「、」, which no term spans.

@@ -1,0 +1,102 @@
+//! Export of the current actuals: CSV for Excel (UTF-8 with BOM, so that Excel on Japanese
+//! Windows opens it correctly) and JSON.
+
+use serde::Serialize;
+
+use super::progress::{achievement_label, judge};
+use super::store::ActualsView;
+use super::{clock, value};
+use crate::plan::Plan;
+
+/// One exported row: the columns of DESIGN.md.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct ExportRow {
+    /// The initiative's page.
+    pub page: u16,
+    /// Its title.
+    pub title: String,
+    /// Its departments, 「・」-joined.
+    pub department: String,
+    /// The indicator.
+    pub kpi: String,
+    /// 「令和8年度」.
+    pub fiscal_year: String,
+    /// The plan's target, as printed.
+    pub target: String,
+    /// The current actual, as a number.
+    pub actual: f64,
+    /// Its unit (with per-what).
+    pub unit: String,
+    /// Achievement against the target (「102%」), or 「—」; followed by the status.
+    pub achievement: String,
+    /// Who reported it, 「name (id)」.
+    pub reported_by: String,
+    /// When, in Japan time.
+    pub reported_at: String,
+}
+
+/// The rows, by page, indicator and year.
+pub fn rows(plan: &Plan, view: &ActualsView) -> Vec<ExportRow> {
+    let mut out = Vec::new();
+    for a in view.all() {
+        let Some(i) = plan.initiative(a.page) else { continue };
+        let kpi = i.kpis.iter().find(|k| k.name == a.kpi);
+        let target = kpi.and_then(|k| k.target(a.fiscal_year));
+        let achievement = match (kpi, target) {
+            (Some(k), Some(t)) => {
+                let v = judge(k, t, Some(a.value));
+                format!("{} {}", achievement_label(&v), v.status.japanese())
+            }
+            _ => "—".into(),
+        };
+        out.push(ExportRow {
+            page: a.page,
+            title: i.title.clone(),
+            department: i.department_label(),
+            kpi: a.kpi.clone(),
+            fiscal_year: a.fiscal_year.japanese(),
+            target: target.map(|t| t.raw.clone()).unwrap_or_default(),
+            actual: a.value,
+            unit: value::unit_label(a.unit.as_deref(), a.per.as_deref()),
+            achievement,
+            reported_by: format!("{} ({})", a.reporter, a.reported_by),
+            reported_at: clock::jst(a.reported_at),
+        });
+    }
+    out
+}
+
+/// CSV with a byte-order mark and CRLF line ends, fields quoted where needed.
+pub fn export_csv(plan: &Plan, view: &ActualsView) -> String {
+    let mut out = String::from(
+        "\u{feff}page,title,department,kpi,fiscal_year,target,actual,unit,achievement,reported_by,reported_at\r\n",
+    );
+    for r in rows(plan, view) {
+        let fields = [
+            r.page.to_string(),
+            r.title,
+            r.department,
+            r.kpi,
+            r.fiscal_year,
+            r.target,
+            crate::plan::format_number(r.actual).replace(',', ""),
+            r.unit,
+            r.achievement,
+            r.reported_by,
+            r.reported_at,
+        ];
+        let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        out.push_str(&line.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// The rows as a JSON array.
+pub fn export_json(plan: &Plan, view: &ActualsView) -> String {
+    serde_json::to_string_pretty(&rows(plan, view)).unwrap_or_else(|_| "[]".into())
+}
+
+fn csv_field(f: &str) -> String {
+    if f.contains([',', '"', '\n', '\r']) { format!("\"{}\"", f.replace('"', "\"\"")) } else { f.to_string() }
+}

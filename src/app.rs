@@ -1,0 +1,87 @@
+//! The application: the engine and the store wired together, as the CLI and the bot use
+//! them. Owns nothing of its own but the glue: finding initiatives for reports through the
+//! search engine, and answers that show actuals.
+
+use std::path::{Path, PathBuf};
+
+use crate::actuals::report::{Found, InitiativeFinder, parse_message, resolve};
+use crate::actuals::{ActualsView, Refusal, ResolvedReport, Store, StoreError, fiscal_year, now_unix};
+use crate::answer::{AskJson, Card, Extras, ask_json_with, card_with};
+use crate::search::{Engine, Intent, Outcome};
+
+/// Who an answer is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// City staff: actuals with reporters, history.
+    Staff,
+    /// Residents: actuals only.
+    Public,
+}
+
+impl InitiativeFinder for Engine {
+    fn find_initiative(&self, text: &str) -> Found {
+        let outcome = self.ask(text);
+        let pages: Vec<u16> = outcome.hits.iter().map(|h| h.page).collect();
+        match outcome.intent {
+            Intent::NotFound => Found::None(outcome.suggestions.iter().map(|h| h.page).collect()),
+            _ if outcome.ambiguous || outcome.intent == Intent::List => Found::Many(pages),
+            _ => pages.first().map_or(Found::None(Vec::new()), |p| Found::One(*p)),
+        }
+    }
+}
+
+/// The engine and the path of the store.
+pub struct App {
+    /// The question-answering engine.
+    pub engine: Engine,
+    /// The state database.
+    pub db: PathBuf,
+}
+
+impl App {
+    /// An app over an open engine and a database path (opened when needed).
+    pub fn new(engine: Engine, db: &Path) -> App {
+        App { engine, db: db.to_path_buf() }
+    }
+
+    /// Opens the store, creating it if needed.
+    pub fn store(&self) -> Result<Store, StoreError> {
+        Store::open(&self.db)
+    }
+
+    /// The current actuals, or none when no database exists yet.
+    pub fn actuals(&self) -> Result<Option<ActualsView>, StoreError> {
+        Store::open_existing(&self.db)?.map(|s| s.view()).transpose()
+    }
+
+    /// Answers a question with actuals, as a card and as the JSON contract.
+    pub fn answer(
+        &self,
+        question: &str,
+        context: Option<u16>,
+        audience: Audience,
+    ) -> Result<(Outcome, Card, AskJson), StoreError> {
+        let outcome = self.engine.ask_in_context(question, context);
+        let view = self.actuals()?;
+        let extras = Extras { actuals: view.as_ref(), reporters: audience == Audience::Staff };
+        let card = card_with(self.engine.plan(), &outcome, extras);
+        let json = ask_json_with(self.engine.plan(), &outcome, extras);
+        Ok((outcome, card, json))
+    }
+
+    /// Resolves the four parts of a report.
+    pub fn resolve_parts(
+        &self,
+        initiative: &str,
+        indicator: &str,
+        year: &str,
+        value: &str,
+    ) -> Result<ResolvedReport, Refusal> {
+        resolve(self.engine.plan(), &self.engine, initiative, indicator, year, value)
+    }
+
+    /// Resolves a report written as a sentence; the year defaults to the current one.
+    pub fn resolve_message(&self, message: &str) -> Result<ResolvedReport, Refusal> {
+        parse_message(self.engine.plan(), &self.engine, message, fiscal_year(now_unix()))
+    }
+}

@@ -1,0 +1,193 @@
+//! The CLI's actuals commands: staff, report, history, progress, export. The terminal
+//! operator is trusted (they hold the database file); reports name their reporter with `--as`
+//! and are checked like any other.
+
+use std::io::{BufRead, Write};
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use crate::cli::say;
+
+use crate::actuals::report::find_initiative;
+use crate::actuals::{Role, Staff, Store, achievement_label, export_csv, export_json, jst, judge};
+use crate::answer::render_text;
+use crate::app::{App, Audience};
+use crate::cli::{ExportFormat, StaffCommand};
+use crate::plan::FiscalYear;
+
+pub(crate) fn staff(app: &App, cmd: StaffCommand) -> anyhow::Result<ExitCode> {
+    let plan = app.engine.plan();
+    let mut store = app.store()?;
+    match cmd {
+        StaffCommand::Add { telegram_id, name, role, department } => {
+            let Some(role) = Role::parse(&role) else {
+                anyhow::bail!("unknown role 「{role}」: use admin, lead or staff");
+            };
+            let staff = Staff { telegram_id, name, role, departments: department };
+            store.add_staff(plan, None, &staff)?;
+            say!("registered {} ({}) as {}{}", staff.name, telegram_id, role.as_str(), departments_note(&staff));
+        }
+        StaffCommand::List => {
+            let all = store.list_staff()?;
+            if all.is_empty() {
+                say!(
+                    "no staff registered: add some with `keikaku staff add --telegram-id N --name NAME --role lead --department 課`"
+                );
+            }
+            for s in all {
+                say!("{:>12}  {:<6} {}{}", s.telegram_id, s.role.as_str(), s.name, departments_note(&s));
+            }
+        }
+        StaffCommand::Remove { telegram_id } => {
+            store.remove_staff(None, telegram_id)?;
+            say!("removed {telegram_id}; their past reports stay in the history");
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn departments_note(s: &Staff) -> String {
+    if s.departments.is_empty() { String::new() } else { format!(" [{}]", s.departments.join(", ")) }
+}
+
+/// One report from the CLI: parts or a message. Prints what was recorded, or the refusal.
+pub(crate) fn report(
+    app: &App,
+    actor: i64,
+    message: Option<&str>,
+    batch: bool,
+    parts: &[String],
+) -> anyhow::Result<ExitCode> {
+    let mut store = app.store()?;
+    if batch {
+        return report_batch(app, &mut store, actor);
+    }
+    let (attempt, resolved) = match (message, parts) {
+        (Some(m), _) => (m.to_string(), app.resolve_message(m)),
+        (None, [i, k, y, v]) => (parts.join(" "), app.resolve_parts(i, k, y, v)),
+        _ => anyhow::bail!("give 取組 指標 年度 値 (e.g. どこでも窓口 搭載手続数 R8 92件), --message, or --batch"),
+    };
+    let resolved_copy = resolved.clone().ok();
+    match store.report(app.engine.plan(), actor, &attempt, resolved, "cli")? {
+        Ok(id) => {
+            if let Some(r) = resolved_copy {
+                say!("recorded #{id}: {}", describe(app, &r));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(refusal) => {
+            eprintln!("refused: {refusal}");
+            Ok(ExitCode::from(1))
+        }
+    }
+}
+
+fn report_batch(app: &App, store: &mut Store, actor: i64) -> anyhow::Result<ExitCode> {
+    let stdout = std::io::stdout();
+    let mut out = stdout.lock();
+    for line in std::io::stdin().lock().lines() {
+        let line = line.context("reading reports from stdin")?;
+        let line = line.trim();
+        if line.is_empty() {
+            continue;
+        }
+        let cells: Vec<&str> = line.split('\t').collect();
+        let resolved = match cells[..] {
+            [i, k, y, v] => app.resolve_parts(i, k, y, v),
+            _ => app.resolve_message(line),
+        };
+        match store.report(app.engine.plan(), actor, line, resolved, "cli-batch")? {
+            Ok(id) => writeln!(out, "ok {id}")?,
+            Err(refusal) => writeln!(out, "refused {refusal}")?,
+        }
+        out.flush()?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// 「どこでも窓口(…) p.18 ／ 搭載手続数 ／ 令和8年度 (2026) = 92件（目標 90件: 102%・達成）」.
+pub fn describe(app: &App, r: &crate::actuals::ResolvedReport) -> String {
+    let plan = app.engine.plan();
+    let Some(i) = plan.initiative(r.page) else { return String::new() };
+    let verdict = i
+        .kpis
+        .iter()
+        .find(|k| k.name == r.kpi)
+        .and_then(|k| k.target(r.year).map(|t| judge(k, t, Some(r.value.number))))
+        .map(|v| format!("{}・{}", achievement_label(&v), v.status.japanese()))
+        .unwrap_or_default();
+    format!(
+        "{} p.{} ／ {} ／ {} = {}（目標 {}: {verdict}）",
+        i.title,
+        i.page,
+        r.kpi,
+        r.year,
+        r.value.display(),
+        r.target
+    )
+}
+
+pub(crate) fn history(app: &App, initiative: &str) -> anyhow::Result<ExitCode> {
+    let plan = app.engine.plan();
+    let i = match find_initiative(plan, &app.engine, initiative) {
+        Ok(i) => i,
+        Err(refusal) => anyhow::bail!("{refusal}"),
+    };
+    say!("【{}】 {} ／ p.{}", i.title, i.department_label(), i.page);
+    let Some(store) = Store::open_existing(&app.db)? else {
+        say!("nothing reported yet");
+        return Ok(ExitCode::SUCCESS);
+    };
+    let rows = store.history(i.page)?;
+    if rows.is_empty() {
+        say!("nothing reported yet");
+    }
+    let view = store.view()?;
+    for a in rows {
+        let current = view.get(a.page, &a.kpi, a.fiscal_year).is_some_and(|c| c.id == a.id);
+        say!(
+            "#{:<5} {} {} {} — {} ({}) {}{}",
+            a.id,
+            a.fiscal_year.japanese(),
+            a.kpi,
+            a.value_raw,
+            a.reporter,
+            a.reported_by,
+            jst(a.reported_at),
+            if current { "  ← 現在値" } else { "" }
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn progress(app: &App, department: Option<&str>, year: Option<&str>) -> anyhow::Result<ExitCode> {
+    let plan = app.engine.plan();
+    if let Some(d) = department
+        && !plan.departments().contains(&d)
+    {
+        anyhow::bail!("unknown department 「{d}」; the plan's departments are: {}", plan.departments().join("、"));
+    }
+    let year = match year {
+        Some(y) => Some(
+            FiscalYear::parse(y).with_context(|| format!("cannot read the year 「{y}」: use R8, 令和8年度 or 2026"))?,
+        ),
+        None => None,
+    };
+    let question = format!("{}{}の進捗", year.map(|y| y.japanese()).unwrap_or_default(), department.unwrap_or("全体"));
+    let (_, card, _) = app.answer(&question, None, Audience::Staff)?;
+    say!("{}", render_text(&card));
+    Ok(ExitCode::SUCCESS)
+}
+
+pub(crate) fn export(app: &App, format: ExportFormat) -> anyhow::Result<ExitCode> {
+    let view = app.actuals()?.unwrap_or_default();
+    let text = match format {
+        ExportFormat::Csv => export_csv(app.engine.plan(), &view),
+        ExportFormat::Json => export_json(app.engine.plan(), &view),
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
