@@ -197,3 +197,56 @@ fn chat_follows_up_on_the_last_initiative() {
     assert!(out.contains("7,000時間"), "{out}");
     assert!(out.contains("取組期間") && out.matches("p.35").count() >= 3, "{out}");
 }
+
+#[test]
+fn a_report_from_the_cli_shows_in_ask_json_and_in_the_export() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("keikaku.db");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_keikaku"))
+            .args(["--data-dir", "data", "--index-dir"])
+            .arg(common::index_dir())
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let o = run(&[
+        "staff",
+        "add",
+        "--telegram-id",
+        "1001",
+        "--name",
+        "山田",
+        "--role",
+        "lead",
+        "--department",
+        "デジタル推進課",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run(&["staff", "add", "--telegram-id", "7", "--name", "X", "--role", "lead", "--department", "宇宙開発課"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("宇宙開発課") && stderr(&o).contains("デジタル推進課"), "{}", stderr(&o));
+    let o = run(&["report", "--as", "1001", "どこでも窓口", "搭載手続数", "R8", "92件"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("recorded #1") && stdout(&o).contains("102%・達成"), "{}", stdout(&o));
+    let o = run(&["report", "--as", "1001", "漏水", "発生件数", "R8", "200件"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(stderr(&o).contains("整備課の取組です"), "{}", stderr(&o));
+
+    let v: serde_json::Value =
+        serde_json::from_str(stdout(&run(&["ask", "--json", "どこでも窓口のKPI"])).trim()).unwrap();
+    let text = v["text"].as_str().unwrap();
+    assert!(text.contains("実績 92件（102%・達成）"), "{text}");
+    let public = stdout(&run(&["ask", "--mode", "public", "どこでも窓口のKPI"]));
+    assert!(public.contains("実績 92件") && !public.contains("山田"), "{public}");
+
+    let csv = stdout(&run(&["actuals", "export", "--format", "csv"]));
+    let row = csv.lines().find(|l| l.starts_with("18,")).unwrap();
+    assert!(row.contains(",搭載手続数,令和8年度,90件,92,件,102% 達成,山田 (1001),"), "{row}");
+    let history = stdout(&run(&["history", "どこでも窓口"]));
+    assert!(history.contains("92件 — 山田 (1001)") && history.contains("現在値"), "{history}");
+    let progress = stdout(&run(&["progress", "デジタル推進課", "--year", "R8"]));
+    assert!(progress.contains("達成 1") && progress.contains("実績 92件"), "{progress}");
+}

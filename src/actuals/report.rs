@@ -298,8 +298,17 @@ pub fn parse_message(
     let Some(value_start) = value_start else {
         return Err(Refusal::NotAReport);
     };
-    let value_text: String =
-        text[value_start..].chars().take_while(|c| !matches!(c, '、' | '。' | ',' | ' ' | '!')).collect();
+    let tail: Vec<char> = text[value_start..].chars().collect();
+    let value_text: String = tail
+        .iter()
+        .enumerate()
+        .take_while(|(n, c)| {
+            let separator = matches!(c, '、' | '。' | ' ' | '!' | '?');
+            let clause_comma = **c == ',' && !tail.get(n + 1).is_some_and(char::is_ascii_digit);
+            !separator && !clause_comma
+        })
+        .map(|(_, c)| c)
+        .collect();
     // What names the initiative and the indicator: the text before the year and the value.
     let head_end = year_span.as_ref().map_or(value_start, |r| r.start.min(value_start));
     let head = text[..head_end].trim_end_matches(['、', ',', ' ', 'は', 'が', 'の']).to_string();
