@@ -137,7 +137,18 @@ pub fn run(paths: &Paths, db: &Path) -> anyhow::Result<ExitCode> {
 
     let db_dir = db.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     if db.exists() {
-        r.ok("database", db.display().to_string());
+        match crate::actuals::Store::open(db).and_then(|s| Ok((s.integrity_check()?, s.list_staff()?, s.all_actuals()?))) {
+            Ok((integrity, staff, actuals)) if integrity == "ok" => r.ok(
+                "database",
+                format!("{}: integrity ok, {} staff, {} reported values", db.display(), staff.len(), actuals.len()),
+            ),
+            Ok((integrity, _, _)) => r.problem(
+                "database",
+                format!("{}: integrity check says 「{integrity}」", db.display()),
+                "stop keikaku, keep a copy of the file, and restore the last good backup",
+            ),
+            Err(e) => r.problem("database", e.to_string(), "check the path (--db / KEIKAKU_DB) and its permissions"),
+        }
     } else {
         match writable(db_dir) {
             Ok(()) => r.note("database", format!("{} does not exist yet; it is created on first write", db.display())),
