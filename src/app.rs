@@ -3,6 +3,7 @@
 //! search engine, and answers that show actuals.
 
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use crate::actuals::report::{Found, InitiativeFinder, parse_message, resolve};
 use crate::actuals::{ActualsView, Refusal, ResolvedReport, Store, StoreError, fiscal_year, now_unix};
@@ -30,28 +31,44 @@ impl InitiativeFinder for Engine {
     }
 }
 
-/// The engine and the path of the store.
+/// The engine and the store.
 pub struct App {
     /// The question-answering engine.
     pub engine: Engine,
     /// The state database.
     pub db: PathBuf,
+    /// One connection, opened on first use and shared (SQLite connections are not `Sync`).
+    shared: Mutex<Option<Store>>,
 }
 
 impl App {
     /// An app over an open engine and a database path (opened when needed).
     pub fn new(engine: Engine, db: &Path) -> App {
-        App { engine, db: db.to_path_buf() }
+        App { engine, db: db.to_path_buf(), shared: Mutex::new(None) }
     }
 
-    /// Opens the store, creating it if needed.
+    /// A new connection to the store, creating the database if needed.
     pub fn store(&self) -> Result<Store, StoreError> {
         Store::open(&self.db)
     }
 
-    /// The current actuals, or none when no database exists yet.
+    /// Runs `f` on the shared connection, opening (and creating) the database if needed.
+    pub fn with_store<T>(&self, f: impl FnOnce(&mut Store) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let mut guard = self.shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let store = match &mut *guard {
+            Some(store) => store,
+            slot @ None => slot.insert(Store::open(&self.db)?),
+        };
+        f(store)
+    }
+
+    /// The current actuals, or none when no database exists yet (reading never creates one).
     pub fn actuals(&self) -> Result<Option<ActualsView>, StoreError> {
-        Store::open_existing(&self.db)?.map(|s| s.view()).transpose()
+        let opened = self.shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner).is_some();
+        if !opened && !self.db.exists() {
+            return Ok(None);
+        }
+        self.with_store(|s| s.view()).map(Some)
     }
 
     /// Answers a question with actuals, as a card and as the JSON contract.
