@@ -86,6 +86,14 @@ impl App {
         Ok((outcome, card, json))
     }
 
+    /// The card of one initiative for one intent (a section button), with actuals.
+    pub fn card_for(&self, page: u16, intent: Intent, audience: Audience) -> Result<Card, StoreError> {
+        let outcome = Outcome::about(page, intent);
+        let view = self.actuals()?;
+        let extras = Extras { actuals: view.as_ref(), reporters: audience == Audience::Staff };
+        Ok(card_with(self.engine.plan(), &outcome, extras))
+    }
+
     /// Resolves the four parts of a report.
     pub fn resolve_parts(
         &self,

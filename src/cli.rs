@@ -78,6 +78,12 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "staff")]
         mode: Mode,
     },
+    /// Run the Telegram bot (token from TELOXIDE_TOKEN; API base from TELOXIDE_API_URL).
+    Serve {
+        /// staff (registered staff, reporting) or public (everyone, read-only).
+        #[arg(long, value_enum)]
+        mode: Mode,
+    },
     /// Build (or rebuild) the dictionary and the search index.
     Index,
     /// Check the document, dictionary, index and database, and say what to do about problems.
@@ -183,6 +189,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Ask { mode, json, batch, question } => ask(&app(&paths, &db)?, mode, json, batch, &question.join(" ")),
         Command::Chat { mode } => chat(&app(&paths, &db)?, mode),
+        Command::Serve { mode } => serve(app(&paths, &db)?, mode),
         Command::Index => index(&paths),
         Command::Doctor => crate::doctor::run(&paths, &db),
         Command::Bench(args) => crate::bench::run(&paths, &args),
@@ -268,6 +275,18 @@ fn chat(app: &App, mode: Mode) -> anyhow::Result<ExitCode> {
         }
         writeln!(stdout, "{}", render_text(&card))?;
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn serve(app: App, mode: Mode) -> anyhow::Result<ExitCode> {
+    let mode = match mode {
+        Mode::Staff => crate::bot::Mode::Staff,
+        Mode::Public => crate::bot::Mode::Public,
+    };
+    let config = crate::bot::Config::from_env(mode)?;
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
+    runtime.block_on(crate::bot::run(config, std::sync::Arc::new(app), crate::bot::shutdown_signal()))?;
     Ok(ExitCode::SUCCESS)
 }
 

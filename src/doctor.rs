@@ -137,7 +137,9 @@ pub fn run(paths: &Paths, db: &Path) -> anyhow::Result<ExitCode> {
 
     let db_dir = db.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     if db.exists() {
-        match crate::actuals::Store::open(db).and_then(|s| Ok((s.integrity_check()?, s.list_staff()?, s.all_actuals()?))) {
+        match crate::actuals::Store::open(db)
+            .and_then(|s| Ok((s.integrity_check()?, s.list_staff()?, s.all_actuals()?)))
+        {
             Ok((integrity, staff, actuals)) if integrity == "ok" => r.ok(
                 "database",
                 format!("{}: integrity ok, {} staff, {} reported values", db.display(), staff.len(), actuals.len()),

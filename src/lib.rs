@@ -7,6 +7,7 @@ pub mod actuals;
 pub mod answer;
 pub mod app;
 pub mod bench;
+pub mod bot;
 pub mod cli;
 mod cli_actuals;
 pub mod doctor;

@@ -235,8 +235,25 @@ fn candidates(c: &mut Card, plan: &Plan, outcome: &Outcome, intent: Intent, x: &
 }
 
 fn list(c: &mut Card, plan: &Plan, outcome: &Outcome) {
-    c.blocks.push(Block::Title(format!("{}（{}件）", list_heading(plan, outcome), outcome.hits.len())));
-    for hit in &outcome.hits {
+    list_items(c, plan, outcome, 0..outcome.hits.len());
+}
+
+/// One page of a list card: `per_page` items from page `n` (0-based), the heading counting
+/// the whole list. Chat clients page long lists with this.
+pub fn list_page(plan: &Plan, outcome: &Outcome, n: usize, per_page: usize) -> Card {
+    let mut c = Card { blocks: Vec::new(), actions: Vec::new() };
+    let start = (n * per_page).min(outcome.hits.len());
+    let end = (start + per_page).min(outcome.hits.len());
+    list_items(&mut c, plan, outcome, start..end);
+    c
+}
+
+fn list_items(c: &mut Card, plan: &Plan, outcome: &Outcome, range: std::ops::Range<usize>) {
+    let total = outcome.hits.len();
+    let span =
+        if range.len() < total { format!("・{}–{}件目", range.start + 1, range.end) } else { String::new() };
+    c.blocks.push(Block::Title(format!("{}（{total}件{span}）", list_heading(plan, outcome))));
+    for hit in &outcome.hits[range] {
         let Some(i) = plan.initiative(hit.page) else { continue };
         c.blocks.push(Block::Item(format!("{}（{} ／ p.{}）", i.title, i.department_label(), i.page)));
         if outcome.filters.year.is_some() {

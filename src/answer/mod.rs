@@ -10,7 +10,7 @@ mod html;
 mod json;
 mod text;
 
-pub use card::{Extras, card, card_with};
+pub use card::{Extras, card, card_with, list_page};
 pub use html::{escape, render_html};
 pub use json::{AskJson, ResultJson, ask_json, ask_json_with};
 pub use text::render_text;

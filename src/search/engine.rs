@@ -220,6 +220,33 @@ pub struct Outcome {
     pub progress: bool,
 }
 
+impl Outcome {
+    /// An outcome about one initiative, for `intent`: what a section button asks for.
+    pub fn about(page: u16, intent: Intent) -> Outcome {
+        Outcome {
+            question: String::new(),
+            intent,
+            ambiguous: false,
+            hits: vec![Hit { page, score: 1.0, coverage: 1.0 }],
+            suggestions: Vec::new(),
+            filters: Filters::default(),
+            topic: None,
+            year: None,
+            not_found: None,
+            progress: false,
+        }
+    }
+
+    /// The initiative the outcome is about, when it is about exactly one.
+    pub fn single_page(&self) -> Option<u16> {
+        match self.intent {
+            Intent::List | Intent::NotFound => None,
+            _ if self.ambiguous => None,
+            _ => self.hits.first().map(|h| h.page),
+        }
+    }
+}
+
 /// Synonym rules: a normalised word and the kana-folded forms that also match it.
 #[derive(Debug, Clone, Default)]
 pub struct Synonyms {

@@ -451,6 +451,13 @@ pub fn parse(question: &str, plan: &Plan) -> Parsed {
             blank.push(at..at + cue.len());
         }
     }
+    // The plan's own name and the city's never narrow a question.
+    for phrase in ["アクションプラン", "dx推進戦略", "那須塩原市", "那須塩原", "計画全体", "全体"]
+    {
+        for (at, _) in text.match_indices(phrase) {
+            blank.push(at..at + phrase.len());
+        }
+    }
     let subject_text = blank_out(&text, &blank);
     let about_initiatives = ["取組", "取り組み", "事業は", "施策"].iter().any(|w| text.contains(w));
     Parsed { text, intent, weak_contents, list, unsupported, filters, year, subject_text, progress, about_initiatives }

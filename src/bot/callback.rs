@@ -1,0 +1,140 @@
+//! Typed callback data for inline buttons, encoded compactly: Telegram allows 64 bytes.
+
+use crate::search::Intent;
+
+/// What a button press asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Callback {
+    /// Show `intent` for the initiative on `page` (section buttons, candidates).
+    Show {
+        /// The initiative.
+        page: u16,
+        /// The section.
+        intent: Intent,
+    },
+    /// Page `n` of the stored list `list`.
+    ListPage {
+        /// The list's id in the chat sessions.
+        list: u32,
+        /// The page (0-based).
+        n: u16,
+    },
+    /// 確定 of a pending report.
+    Confirm(u32),
+    /// 取消 of a pending report.
+    Cancel(u32),
+    /// The guided report flow: the initiative chosen.
+    FlowInitiative(u16),
+    /// The guided report flow: the indicator chosen.
+    FlowKpi {
+        /// The initiative.
+        page: u16,
+        /// The indicator's index in the initiative's KPIs.
+        kpi: u8,
+    },
+    /// The guided report flow: the year chosen.
+    FlowYear {
+        /// The initiative.
+        page: u16,
+        /// The indicator's index.
+        kpi: u8,
+        /// The fiscal year (Gregorian start).
+        year: u16,
+    },
+    /// A button that does nothing (a page counter).
+    Noop,
+}
+
+const INTENTS: [(Intent, char); 8] = [
+    (Intent::Overview, 'o'),
+    (Intent::Kpi, 'k'),
+    (Intent::Contents, 'c'),
+    (Intent::Methods, 'm'),
+    (Intent::Effects, 'e'),
+    (Intent::Period, 'p'),
+    (Intent::Schedule, 's'),
+    (Intent::Department, 'd'),
+];
+
+impl Callback {
+    /// The data string (at most 64 bytes by construction).
+    ///
+    /// ```
+    /// use keikaku::bot::Callback;
+    /// use keikaku::search::Intent;
+    /// let c = Callback::Show { page: 18, intent: Intent::Kpi };
+    /// assert_eq!(c.encode(), "s:18:k");
+    /// assert_eq!(Callback::decode("s:18:k"), Some(c));
+    /// ```
+    pub fn encode(&self) -> String {
+        match *self {
+            Callback::Show { page, intent } => {
+                let code = INTENTS.iter().find(|(i, _)| *i == intent).map_or('o', |(_, c)| *c);
+                format!("s:{page}:{code}")
+            }
+            Callback::ListPage { list, n } => format!("l:{list}:{n}"),
+            Callback::Confirm(id) => format!("ok:{id}"),
+            Callback::Cancel(id) => format!("no:{id}"),
+            Callback::FlowInitiative(page) => format!("ri:{page}"),
+            Callback::FlowKpi { page, kpi } => format!("rk:{page}:{kpi}"),
+            Callback::FlowYear { page, kpi, year } => format!("ry:{page}:{kpi}:{year}"),
+            Callback::Noop => "noop".into(),
+        }
+    }
+
+    /// Parses data made by [`Callback::encode`]; anything else is `None`.
+    pub fn decode(data: &str) -> Option<Callback> {
+        let parts: Vec<&str> = data.split(':').collect();
+        let num = |i: usize| parts.get(i).and_then(|p| p.parse::<u32>().ok());
+        Some(match parts.first().copied()? {
+            "s" => {
+                let code = parts.get(2)?.chars().next()?;
+                let intent = INTENTS.iter().find(|(_, c)| *c == code)?.0;
+                Callback::Show { page: u16::try_from(num(1)?).ok()?, intent }
+            }
+            "l" => Callback::ListPage { list: num(1)?, n: u16::try_from(num(2)?).ok()? },
+            "ok" => Callback::Confirm(num(1)?),
+            "no" => Callback::Cancel(num(1)?),
+            "ri" => Callback::FlowInitiative(u16::try_from(num(1)?).ok()?),
+            "rk" => Callback::FlowKpi { page: u16::try_from(num(1)?).ok()?, kpi: u8::try_from(num(2)?).ok()? },
+            "ry" => Callback::FlowYear {
+                page: u16::try_from(num(1)?).ok()?,
+                kpi: u8::try_from(num(2)?).ok()?,
+                year: u16::try_from(num(3)?).ok()?,
+            },
+            "noop" => Callback::Noop,
+            _ => return None,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_callback_round_trips_within_64_bytes() {
+        let all = [
+            Callback::Show { page: u16::MAX, intent: Intent::Schedule },
+            Callback::ListPage { list: u32::MAX, n: u16::MAX },
+            Callback::Confirm(u32::MAX),
+            Callback::Cancel(u32::MAX),
+            Callback::FlowInitiative(u16::MAX),
+            Callback::FlowKpi { page: u16::MAX, kpi: u8::MAX },
+            Callback::FlowYear { page: u16::MAX, kpi: u8::MAX, year: u16::MAX },
+            Callback::Noop,
+        ];
+        for c in all {
+            let data = c.encode();
+            assert!(data.len() <= 64, "{data}");
+            assert_eq!(Callback::decode(&data), Some(c), "{data}");
+        }
+    }
+
+    #[test]
+    fn foreign_or_damaged_data_is_ignored() {
+        for bad in ["", "s:18", "s:x:k", "s:18:z", "l:1", "ok:", "zz:1", "ry:1:2", "s:99999:k"] {
+            assert_eq!(Callback::decode(bad), None, "{bad}");
+        }
+    }
+}

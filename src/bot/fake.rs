@@ -1,0 +1,395 @@
+//! A fake Telegram Bot API server on 127.0.0.1, for the integration tests and the load
+//! benchmark: it queues updates for `getUpdates` (long polling), records every call, answers
+//! the methods the bot uses, and fails on request (429 with `retry_after`, 502, a dropped
+//! connection) to test retries.
+//!
+//! It listens on loopback only, on a port the OS picks, and stops when dropped or, at the
+//! latest, after its lifetime (default ten minutes).
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Notify;
+
+/// The bot's own user, as `getMe` reports it.
+pub const BOT_USERNAME: &str = "keikaku_test_bot";
+
+/// A recorded API call.
+#[derive(Debug, Clone)]
+pub struct Call {
+    /// The method (`sendMessage` …).
+    pub method: String,
+    /// Its parameters (JSON), or `{"raw": "…"}` for a multipart body.
+    pub params: Value,
+    /// Monotonic time the call arrived.
+    pub at: std::time::Instant,
+}
+
+impl Call {
+    /// The `chat_id` parameter.
+    pub fn chat_id(&self) -> Option<i64> {
+        self.params.get("chat_id").and_then(Value::as_i64)
+    }
+
+    /// The `text` parameter.
+    pub fn text(&self) -> &str {
+        self.params.get("text").and_then(Value::as_str).unwrap_or("")
+    }
+}
+
+/// A failure to inject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Failure {
+    /// 429 Too Many Requests with `retry_after` seconds.
+    TooManyRequests(u32),
+    /// 502 Bad Gateway (the request is not processed).
+    BadGateway,
+    /// The connection is closed without an answer (the request is not processed).
+    Drop,
+}
+
+#[derive(Default)]
+struct State {
+    updates: Vec<Value>,
+    next_update_id: i64,
+    next_message_id: i64,
+    calls: Vec<Call>,
+    failures: VecDeque<(String, Failure)>,
+    unavailable: bool,
+}
+
+/// The running fake server.
+pub struct FakeTelegram {
+    state: Arc<Mutex<State>>,
+    notify: Arc<Notify>,
+    addr: std::net::SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for FakeTelegram {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl FakeTelegram {
+    /// Starts a server that stops by itself after ten minutes.
+    pub async fn start() -> std::io::Result<FakeTelegram> {
+        FakeTelegram::start_for(Duration::from_secs(600)).await
+    }
+
+    /// Starts a server that stops by itself after `lifetime`.
+    pub async fn start_for(lifetime: Duration) -> std::io::Result<FakeTelegram> {
+        let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+        let addr = listener.local_addr()?;
+        let state = Arc::new(Mutex::new(State { next_update_id: 1, next_message_id: 1, ..State::default() }));
+        let notify = Arc::new(Notify::new());
+        let (s, n) = (state.clone(), notify.clone());
+        let task = tokio::spawn(async move {
+            let serve = async {
+                loop {
+                    let Ok((socket, _)) = listener.accept().await else { continue };
+                    let (s, n) = (s.clone(), n.clone());
+                    tokio::spawn(async move {
+                        let _ = connection(socket, s, n).await;
+                    });
+                }
+            };
+            let _ = tokio::time::timeout(lifetime, serve).await;
+        });
+        Ok(FakeTelegram { state, notify, addr, task })
+    }
+
+    /// The API base URL to give the bot (`TELOXIDE_API_URL`).
+    pub fn url(&self) -> String {
+        format!("http://{}/", self.addr)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn push(&self, kind: &str, body: Value) -> i64 {
+        let id = {
+            let mut s = self.lock();
+            let id = s.next_update_id;
+            s.next_update_id += 1;
+            s.updates.push(json!({ "update_id": id, kind: body }));
+            id
+        };
+        self.notify.notify_waiters();
+        id
+    }
+
+    fn next_message_id(&self) -> i64 {
+        let mut s = self.lock();
+        let id = s.next_message_id;
+        s.next_message_id += 1;
+        id
+    }
+
+    /// A private text message from `user` (chat id = user id).
+    pub fn message(&self, user: i64, text: &str) -> i64 {
+        self.chat_message(user, "private", user, text)
+    }
+
+    /// A text message in a chat of `kind` (private, group, supergroup).
+    pub fn chat_message(&self, chat: i64, kind: &str, user: i64, text: &str) -> i64 {
+        let message_id = self.next_message_id();
+        let mut chat_json = json!({ "id": chat, "type": kind });
+        if kind == "private" {
+            chat_json["first_name"] = json!(format!("user{user}"));
+        } else {
+            chat_json["title"] = json!("テストグループ");
+        }
+        let mut message = json!({
+            "message_id": message_id,
+            "date": 1_795_488_000,
+            "chat": chat_json,
+            "from": { "id": user, "is_bot": false, "first_name": format!("user{user}") },
+            "text": text,
+        });
+        if let Some(rest) = text.strip_prefix('/') {
+            let len = rest.split_whitespace().next().map_or(0, |c| c.encode_utf16().count() + 1);
+            message["entities"] = json!([{ "type": "bot_command", "offset": 0, "length": len }]);
+        }
+        self.push("message", message)
+    }
+
+    /// A press of an inline button with `data` on the bot's message `message_id`.
+    pub fn callback(&self, user: i64, chat: i64, message_id: i64, data: &str) -> i64 {
+        let n = self.lock().next_update_id;
+        self.push(
+            "callback_query",
+            json!({
+                "id": format!("cb{n}"),
+                "from": { "id": user, "is_bot": false, "first_name": format!("user{user}") },
+                "message": {
+                    "message_id": message_id,
+                    "date": 1_795_488_000,
+                    "chat": { "id": chat, "type": "private", "first_name": format!("user{user}") },
+                    "from": { "id": 1, "is_bot": true, "first_name": "keikaku", "username": BOT_USERNAME },
+                    "text": "card",
+                },
+                "chat_instance": "ci",
+                "data": data,
+            }),
+        )
+    }
+
+    /// An inline query (`@bot どこでも窓口`).
+    pub fn inline_query(&self, user: i64, query: &str) -> i64 {
+        let n = self.lock().next_update_id;
+        self.push(
+            "inline_query",
+            json!({
+                "id": format!("iq{n}"),
+                "from": { "id": user, "is_bot": false, "first_name": format!("user{user}") },
+                "query": query,
+                "offset": "",
+            }),
+        )
+    }
+
+    /// Makes the next `count` calls of `method` fail with `failure`.
+    pub fn fail_next(&self, method: &str, failure: Failure, count: usize) {
+        let mut s = self.lock();
+        for _ in 0..count {
+            s.failures.push_back((method.to_string(), failure));
+        }
+    }
+
+    /// Injected failures not yet used.
+    pub fn pending_failures(&self) -> usize {
+        self.lock().failures.len()
+    }
+
+    /// While set, every connection is closed unanswered (Telegram unreachable).
+    pub fn set_unavailable(&self, unavailable: bool) {
+        self.lock().unavailable = unavailable;
+    }
+
+    /// Every call so far.
+    pub fn calls(&self) -> Vec<Call> {
+        self.lock().calls.clone()
+    }
+
+    /// Calls of `method` so far.
+    pub fn calls_of(&self, method: &str) -> Vec<Call> {
+        self.lock().calls.iter().filter(|c| c.method == method).cloned().collect()
+    }
+
+    /// Waits until `done` holds for the recorded calls, or `timeout` passes; returns the
+    /// calls either way.
+    pub async fn wait_for(&self, timeout: Duration, done: impl Fn(&[Call]) -> bool) -> Vec<Call> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let calls = self.calls();
+            if done(&calls) || tokio::time::Instant::now() >= deadline {
+                return calls;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+async fn connection(socket: TcpStream, state: Arc<Mutex<State>>, notify: Arc<Notify>) -> std::io::Result<()> {
+    socket.set_nodelay(true)?;
+    let mut reader = BufReader::new(socket);
+    loop {
+        // The request head.
+        let mut request_line = String::new();
+        if reader.read_line(&mut request_line).await? == 0 {
+            return Ok(());
+        }
+        let path = request_line.split_whitespace().nth(1).unwrap_or("").to_string();
+        let mut length = 0usize;
+        let mut chunked = false;
+        let mut content_type = String::new();
+        loop {
+            let mut header = String::new();
+            reader.read_line(&mut header).await?;
+            let header = header.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            let (name, value) = header.split_once(':').unwrap_or((header, ""));
+            match name.to_ascii_lowercase().as_str() {
+                "content-length" => length = value.trim().parse().unwrap_or(0),
+                "transfer-encoding" => chunked = value.to_ascii_lowercase().contains("chunked"),
+                "content-type" => content_type = value.trim().to_string(),
+                _ => {}
+            }
+        }
+        let body = if chunked { read_chunked(&mut reader).await? } else { read_exact(&mut reader, length).await? };
+        // Telegram's method names are case-insensitive; teloxide sends `SendMessage`.
+        let method = {
+            let raw = path.rsplit('/').next().unwrap_or("");
+            let mut chars = raw.chars();
+            chars.next().map(|c| c.to_ascii_lowercase().to_string() + chars.as_str()).unwrap_or_default()
+        };
+        let params: Value = if content_type.starts_with("application/json") {
+            serde_json::from_slice(&body).unwrap_or(Value::Null)
+        } else {
+            json!({ "raw": String::from_utf8_lossy(&body) })
+        };
+
+        let failure = {
+            let mut s = state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if s.unavailable {
+                Some(Failure::Drop)
+            } else if let Some(pos) = s.failures.iter().position(|(m, _)| *m == method) {
+                s.failures.remove(pos).map(|(_, f)| f)
+            } else {
+                None
+            }
+        };
+        let (status, response) = match failure {
+            Some(Failure::Drop) => return Ok(()),
+            Some(Failure::BadGateway) => (502, "<html><body>502 Bad Gateway</body></html>".to_string()),
+            Some(Failure::TooManyRequests(after)) => (
+                429,
+                json!({ "ok": false, "error_code": 429, "description": format!("Too Many Requests: retry after {after}"),
+                        "parameters": { "retry_after": after } })
+                .to_string(),
+            ),
+            None => (200, answer(&method, &params, &state, &notify).await.to_string()),
+        };
+        let reason = match status {
+            200 => "OK",
+            429 => "Too Many Requests",
+            _ => "Bad Gateway",
+        };
+        let content = if status == 502 { "text/html" } else { "application/json" };
+        let head = format!(
+            "HTTP/1.1 {status} {reason}\r\ncontent-type: {content}\r\ncontent-length: {}\r\nconnection: keep-alive\r\n\r\n",
+            response.len()
+        );
+        let socket = reader.get_mut();
+        socket.write_all(head.as_bytes()).await?;
+        socket.write_all(response.as_bytes()).await?;
+        socket.flush().await?;
+    }
+}
+
+async fn read_exact(reader: &mut BufReader<TcpStream>, n: usize) -> std::io::Result<Vec<u8>> {
+    let mut body = vec![0; n];
+    reader.read_exact(&mut body).await?;
+    Ok(body)
+}
+
+async fn read_chunked(reader: &mut BufReader<TcpStream>) -> std::io::Result<Vec<u8>> {
+    let mut body = Vec::new();
+    loop {
+        let mut size = String::new();
+        reader.read_line(&mut size).await?;
+        let n = usize::from_str_radix(size.trim().split(';').next().unwrap_or("0"), 16).unwrap_or(0);
+        let chunk = read_exact(reader, n + 2).await?;
+        body.extend_from_slice(&chunk[..n]);
+        if n == 0 {
+            return Ok(body);
+        }
+    }
+}
+
+/// The successful answer to `method`; records the call (getUpdates is not recorded).
+async fn answer(method: &str, params: &Value, state: &Arc<Mutex<State>>, notify: &Arc<Notify>) -> Value {
+    if method == "getUpdates" {
+        let offset = params.get("offset").and_then(Value::as_i64).unwrap_or(0);
+        let timeout = params.get("timeout").and_then(Value::as_u64).unwrap_or(0).min(30);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(timeout);
+        loop {
+            let notified = notify.notified();
+            let ready: Vec<Value> = {
+                let mut s = state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                s.updates.retain(|u| u["update_id"].as_i64().unwrap_or(0) >= offset);
+                s.updates.iter().take(100).cloned().collect()
+            };
+            if !ready.is_empty() || tokio::time::Instant::now() >= deadline {
+                return json!({ "ok": true, "result": ready });
+            }
+            let _ = tokio::time::timeout_at(deadline, notified).await;
+        }
+    }
+    let mut s = state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    s.calls.push(Call { method: method.to_string(), params: params.clone(), at: std::time::Instant::now() });
+    let result = match method {
+        "getMe" => json!({ "id": 1, "is_bot": true, "first_name": "keikaku", "username": BOT_USERNAME,
+                           "can_join_groups": true, "can_read_all_group_messages": false, "supports_inline_queries": true,
+                           "has_main_web_app": false }),
+        "getWebhookInfo" => json!({ "url": "", "has_custom_certificate": false, "pending_update_count": 0 }),
+        "sendMessage" | "sendDocument" | "editMessageText" => {
+            if method == "editMessageText" && params.get("inline_message_id").is_some() {
+                json!(true)
+            } else {
+                let id = match params.get("message_id").and_then(Value::as_i64) {
+                    Some(id) => id,
+                    None => {
+                        let id = s.next_message_id;
+                        s.next_message_id += 1;
+                        id
+                    }
+                };
+                let chat = params.get("chat_id").and_then(Value::as_i64).unwrap_or(0);
+                let mut m = json!({
+                    "message_id": id,
+                    "date": 1_795_488_000,
+                    "chat": { "id": chat, "type": if chat < 0 { "group" } else { "private" }, "title": "t", "first_name": "u" },
+                    "from": { "id": 1, "is_bot": true, "first_name": "keikaku", "username": BOT_USERNAME },
+                });
+                if method == "sendDocument" {
+                    m["document"] = json!({ "file_id": "f1", "file_unique_id": "u1", "file_name": "actuals.csv" });
+                } else {
+                    m["text"] = params.get("text").cloned().unwrap_or(json!(""));
+                }
+                m
+            }
+        }
+        _ => json!(true),
+    };
+    json!({ "ok": true, "result": result })
+}

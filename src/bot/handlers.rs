@@ -1,0 +1,693 @@
+//! The endpoints: extract → call the library → render → send. Database and search calls run
+//! on the blocking pool. Logs name the chat and what happened, never a resident's words at
+//! info level.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use teloxide::payloads::{AnswerCallbackQuerySetters, AnswerInlineQuerySetters, SendDocumentSetters};
+use teloxide::prelude::*;
+use teloxide::types::{
+    ChatId, InlineQueryResult, InlineQueryResultArticle, InputFile, InputMessageContent, InputMessageContentText, Me,
+    MessageId, ParseMode,
+};
+use teloxide::utils::command::BotCommands;
+
+use super::callback::Callback;
+use super::commands::{PublicCommand, StaffCommand};
+use super::outbox::{edit_html, send_html, split, with_retry};
+use super::session::{Flow, Pending};
+use super::{BotState, Mode, TgBot, keyboard};
+use crate::actuals::{Refusal, ResolvedReport, Role, Staff, achievement_label, judge};
+use crate::answer::{Card, escape, list_page, render_html};
+use crate::app::{App, Audience};
+use crate::search::{Intent, Outcome};
+
+/// The error type of endpoints.
+pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
+type HandlerResult = Result<(), HandlerError>;
+
+/// Items per page of a list.
+const PER_PAGE: usize = 10;
+
+const STAFF_ONLY: &str = "このボットは那須塩原市の職員専用です。利用するには管理者に登録を依頼してください（あなたのTelegram ID: {id}）。市民の方は公開版のボットをご利用ください。";
+
+async fn blocking<T: Send + 'static>(
+    state: &BotState,
+    f: impl FnOnce(&App) -> T + Send + 'static,
+) -> Result<T, HandlerError> {
+    let app = state.app.clone();
+    Ok(tokio::task::spawn_blocking(move || f(&app)).await?)
+}
+
+fn audience(state: &BotState) -> Audience {
+    match state.mode {
+        Mode::Staff => Audience::Staff,
+        Mode::Public => Audience::Public,
+    }
+}
+
+/// The registered member of staff with this id (staff mode).
+async fn staff_member(state: &BotState, user: i64) -> Result<Option<Staff>, HandlerError> {
+    Ok(blocking(state, move |app| app.with_store(|s| s.staff(user))).await??)
+}
+
+/// Any message: commands, questions, report sentences, guided-flow values.
+pub async fn message(bot: TgBot, msg: Message, me: Me, state: Arc<BotState>) -> HandlerResult {
+    let Some(text) = msg.text() else { return Ok(()) };
+    let chat = msg.chat.id;
+    let user = msg.from.as_ref().map_or(chat.0, |u| i64::try_from(u.id.0).unwrap_or(0));
+    let is_command = text.starts_with('/');
+    let mention = format!("@{}", me.username());
+    // Groups: commands and mentions only.
+    let question = if !msg.chat.is_private() && !is_command {
+        if !text.contains(&mention) {
+            return Ok(());
+        }
+        text.replace(&mention, " ").trim().to_string()
+    } else {
+        text.trim().to_string()
+    };
+    tracing::info!(chat_id = chat.0, kind = if is_command { "command" } else { "text" }, "message");
+    tracing::debug!(chat_id = chat.0, text = %question, "message text");
+
+    let staff = match state.mode {
+        Mode::Staff => match staff_member(&state, user).await? {
+            Some(s) => Some(s),
+            None => {
+                send_html(&bot, chat, &escape(&STAFF_ONLY.replace("{id}", &user.to_string())), None).await?;
+                return Ok(());
+            }
+        },
+        Mode::Public => None,
+    };
+
+    if is_command {
+        return command(&bot, &state, &msg, text, &me, staff, user).await;
+    }
+    if let Some(Flow::Value { page, kpi, year, user: flow_user }) = state.sessions.flow(chat.0)
+        && flow_user == user
+    {
+        state.sessions.set_flow(chat.0, None);
+        let (attempt, value) = (format!("p.{page} {kpi} {year} {question}"), question.clone());
+        let resolved =
+            blocking(&state, move |app| app.resolve_parts(&page.to_string(), &kpi, &year.to_string(), &value)).await?;
+        return preview(&bot, &state, chat, user, attempt, resolved).await;
+    }
+    if let Some(s) = &staff
+        && s.role != Role::Staff
+        && looks_like_report(&question)
+    {
+        let q = question.clone();
+        let resolved = blocking(&state, move |app| app.resolve_message(&q)).await?;
+        if resolved != Err(Refusal::NotAReport) {
+            return preview(&bot, &state, chat, user, question, resolved).await;
+        }
+    }
+    answer_question(&bot, &state, chat, &question).await
+}
+
+/// A sentence that reads as a report rather than a question: a number with a unit or
+/// 「でした」, and no question mark.
+pub fn looks_like_report(text: &str) -> bool {
+    let t = crate::normalize::normalize(text);
+    let question =
+        t.contains('?') || ["教えて", "ですか", "ますか", "は何", "どれ", "いくつ"].iter().any(|w| t.contains(w));
+    let value = t.chars().any(|c| c.is_ascii_digit())
+        && (["件", "人", "時間", "%", "ポイント", "施設", "日", "分", "回"].iter().any(|u| t.contains(u))
+            || t.ends_with("でした")
+            || t.ends_with("です"));
+    value && !question && (t.contains("でした") || t.contains("です") || t.contains("実績") || t.contains("は"))
+}
+
+async fn answer_question(bot: &TgBot, state: &Arc<BotState>, chat: ChatId, question: &str) -> HandlerResult {
+    let started = Instant::now();
+    let context = state.sessions.context(chat.0);
+    let q = question.to_string();
+    let who = audience(state);
+    let (outcome, card, _) = blocking(state, move |app| app.answer(&q, context, who)).await??;
+    send_outcome(bot, state, chat, &outcome, &card).await?;
+    tracing::info!(
+        chat_id = chat.0,
+        intent = outcome.intent.as_str(),
+        ambiguous = outcome.ambiguous,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "answered"
+    );
+    Ok(())
+}
+
+async fn send_outcome(bot: &TgBot, state: &BotState, chat: ChatId, outcome: &Outcome, card: &Card) -> HandlerResult {
+    if outcome.intent == Intent::List && !outcome.progress && outcome.hits.len() > PER_PAGE {
+        let pages = outcome.hits.len().div_ceil(PER_PAGE);
+        let id = state.sessions.store_list(outcome.clone());
+        let first = list_page(state.app.engine.plan(), outcome, 0, PER_PAGE);
+        send_html(bot, chat, &render_html(&first), keyboard::paging(id, 0, pages)).await?;
+        return Ok(());
+    }
+    if let Some(page) = outcome.single_page() {
+        state.sessions.set_context(chat.0, Some(page));
+    }
+    send_html(bot, chat, &render_html(card), keyboard::card(card)).await?;
+    Ok(())
+}
+
+async fn command(
+    bot: &TgBot,
+    state: &Arc<BotState>,
+    msg: &Message,
+    text: &str,
+    me: &Me,
+    staff: Option<Staff>,
+    user: i64,
+) -> HandlerResult {
+    let chat = msg.chat.id;
+    let parsed = match state.mode {
+        Mode::Staff => StaffCommand::parse(text, me.username()).ok(),
+        Mode::Public => PublicCommand::parse(text, me.username()).ok().map(|c| match c {
+            PublicCommand::Start => StaffCommand::Start,
+            PublicCommand::Help => StaffCommand::Help,
+            PublicCommand::Kpi(a) => StaffCommand::Kpi(a),
+            PublicCommand::List(a) => StaffCommand::List(a),
+            PublicCommand::Progress(a) => StaffCommand::Progress(a),
+        }),
+    };
+    let Some(cmd) = parsed else {
+        // A command of another bot in a group is not ours to answer.
+        let ours = !text.split_whitespace().next().unwrap_or("").contains('@')
+            || text.contains(&format!("@{}", me.username()));
+        if msg.chat.is_private() || ours {
+            let note = match state.mode {
+                Mode::Public => "そのコマンドはありません。このボットは閲覧専用です。/help で使い方を表示します。",
+                Mode::Staff => "そのコマンドはありません。/help で使い方を表示します。",
+            };
+            send_html(bot, chat, note, None).await?;
+        }
+        return Ok(());
+    };
+    match cmd {
+        StaffCommand::Start => send_html(bot, chat, &start_text(state), None).await.map(drop)?,
+        StaffCommand::Help => send_html(bot, chat, &help_text(state, staff.as_ref()), None).await.map(drop)?,
+        StaffCommand::Kpi(arg) if arg.trim().is_empty() => {
+            usage(bot, chat, "/kpi 取組名（例: /kpi どこでも窓口）").await?
+        }
+        StaffCommand::Kpi(arg) => answer_question(bot, state, chat, &format!("{}のKPI", arg.trim())).await?,
+        StaffCommand::List(arg) if arg.trim().is_empty() => usage(
+            bot,
+            chat,
+            "/list 部署名、基本方針N、または手段（例: /list デジタル推進課、/list 基本方針1、/list キャッシュレス化）",
+        )
+        .await?,
+        StaffCommand::List(arg) => answer_question(bot, state, chat, &format!("{}の取組一覧", arg.trim())).await?,
+        StaffCommand::Progress(arg) => {
+            let whose = if arg.trim().is_empty() { "全体".to_string() } else { arg.trim().to_string() };
+            answer_question(bot, state, chat, &format!("{whose}の進捗")).await?
+        }
+        StaffCommand::Report(arg) => report_command(bot, state, chat, user, staff.as_ref(), arg.trim()).await?,
+        StaffCommand::History(arg) => history(bot, state, chat, arg.trim()).await?,
+        StaffCommand::Export => export(bot, state, chat).await?,
+        StaffCommand::Staff(arg) => staff_command(bot, state, chat, user, staff.as_ref(), arg.trim()).await?,
+    }
+    Ok(())
+}
+
+async fn usage(bot: &TgBot, chat: ChatId, how: &str) -> HandlerResult {
+    send_html(bot, chat, &format!("使い方: {}", escape(how)), None).await?;
+    Ok(())
+}
+
+fn start_text(state: &BotState) -> String {
+    let plan = state.app.engine.plan();
+    let who = match state.mode {
+        Mode::Staff => "職員向け",
+        Mode::Public => "市民向け（閲覧専用）",
+    };
+    format!(
+        "<b>{}</b>（{}件の取組）について答えるボットです（{who}）。\n\n質問をそのまま送ってください。例:\n・どこでも窓口のKPI\n・生成AIの削減目標は？\n・デジタル推進課の取組\n\n/help で使い方を表示します。",
+        escape(&plan.title),
+        plan.initiatives.len()
+    )
+}
+
+fn help_text(state: &BotState, staff: Option<&Staff>) -> String {
+    let commands = match state.mode {
+        Mode::Public => PublicCommand::descriptions().to_string(),
+        Mode::Staff => {
+            let all = StaffCommand::descriptions().to_string();
+            if staff.is_some_and(|s| s.role == Role::Admin) {
+                all
+            } else {
+                all.lines().filter(|l| !l.starts_with("/staff")).collect::<Vec<_>>().join("\n")
+            }
+        }
+    };
+    let mut text = String::from(
+        "<b>質問の例</b>\n・どこでも窓口のKPI\n・書かない窓口って何？\n・予防接種事務のデジタル化はいつから？\n・LINEのチャットボットってどこの課がやってるの？\n・基本方針3の取組一覧\n・令和9年度から始まる取組はある？\n\nカードの下のボタンで、概要・KPI・方法・効果・期間を切り替えられます。続けて「そのKPIは？」「いつまで？」とも聞けます。\n\n<b>コマンド</b>\n",
+    );
+    text.push_str(&escape(&commands));
+    if state.mode == Mode::Staff && staff.is_some_and(|s| s.role != Role::Staff) {
+        text.push_str("\n\n<b>実績の報告</b>\n・/report どこでも窓口 搭載手続数 R8 92件\n・/report だけを送ると、取組・指標・年度を順に選べます\n・「どこでも窓口の搭載手続数、令和8年度は92件でした」のような文でも報告できます\nどの方法でも、確認のあと「確定」を押したときだけ記録されます。");
+    }
+    text
+}
+
+async fn report_command(
+    bot: &TgBot,
+    state: &Arc<BotState>,
+    chat: ChatId,
+    user: i64,
+    staff: Option<&Staff>,
+    arg: &str,
+) -> HandlerResult {
+    let Some(staff) = staff.filter(|s| s.role != Role::Staff) else {
+        let refusal = Refusal::ReadOnly { name: staff.map_or_else(String::new, |s| s.name.clone()) };
+        let attempt = format!("/report {arg}");
+        // Audited as a refused write; the answer is the refusal itself.
+        let _refused =
+            blocking(state, move |app| app.with_store(|s| s.check(app.engine.plan(), user, &attempt, Err(refusal))))
+                .await??;
+        send_html(bot, chat, "報告できるのは各課の担当リーダーと管理者です。閲覧のみの権限では報告できません。", None)
+            .await?;
+        return Ok(());
+    };
+    if arg.is_empty() {
+        return start_flow(bot, state, chat, staff).await;
+    }
+    let words: Vec<&str> = arg.split_whitespace().collect();
+    if words.len() < 4 {
+        return usage(bot, chat, "/report 取組 指標 年度 値（例: /report どこでも窓口 搭載手続数 R8 92件）。引数なしの /report で対話形式になります").await;
+    }
+    let (value, year, indicator) = (words[words.len() - 1], words[words.len() - 2], words[words.len() - 3]);
+    let initiative = words[..words.len() - 3].join(" ");
+    let (v, y, k) = (value.to_string(), year.to_string(), indicator.to_string());
+    let resolved = blocking(state, move |app| app.resolve_parts(&initiative, &k, &y, &v)).await?;
+    preview(bot, state, chat, user, format!("/report {arg}"), resolved).await
+}
+
+async fn start_flow(bot: &TgBot, state: &Arc<BotState>, chat: ChatId, staff: &Staff) -> HandlerResult {
+    let plan = state.app.engine.plan();
+    let mine: Vec<&crate::plan::Initiative> = plan
+        .initiatives
+        .iter()
+        .filter(|i| !i.kpis.is_empty())
+        .filter(|i| staff.role == Role::Admin || i.departments.iter().any(|d| staff.departments.contains(d)))
+        .collect();
+    if mine.is_empty() {
+        send_html(bot, chat, "報告できるKPIのある取組がありません（担当の課を管理者に確認してください）。", None)
+            .await?;
+        return Ok(());
+    }
+    send_html(bot, chat, "<b>実績の報告</b>\nどの取組について報告しますか？", Some(keyboard::flow_initiatives(&mine)))
+        .await?;
+    Ok(())
+}
+
+/// Shows what was understood with 確定 / 取消, or why it cannot be reported.
+async fn preview(
+    bot: &TgBot,
+    state: &Arc<BotState>,
+    chat: ChatId,
+    user: i64,
+    attempt: String,
+    resolved: Result<ResolvedReport, Refusal>,
+) -> HandlerResult {
+    let a = attempt.clone();
+    let checked =
+        blocking(state, move |app| app.with_store(|s| s.check(app.engine.plan(), user, &a, resolved))).await??;
+    match checked {
+        Err(refusal) => {
+            tracing::info!(chat_id = chat.0, "report refused");
+            send_html(bot, chat, &format!("報告できません: {}", escape(&refusal.to_string())), None).await?;
+        }
+        Ok((_, report)) => {
+            let text = describe(state, &report, "この内容で記録しますか？");
+            let id = state.sessions.store_pending(Pending { actor: user, report, attempt });
+            send_html(bot, chat, &text, Some(keyboard::confirm(id))).await?;
+        }
+    }
+    Ok(())
+}
+
+fn describe(state: &BotState, r: &ResolvedReport, heading: &str) -> String {
+    let plan = state.app.engine.plan();
+    let title = plan.initiative(r.page).map_or_else(String::new, |i| i.title.clone());
+    let verdict = plan
+        .initiative(r.page)
+        .and_then(|i| i.kpis.iter().find(|k| k.name == r.kpi))
+        .and_then(|k| k.target(r.year).map(|t| judge(k, t, Some(r.value.number))))
+        .map(|v| format!("・{} {}", achievement_label(&v), v.status.japanese()))
+        .unwrap_or_default();
+    format!(
+        "<b>{}</b>\n取組: {}（p.{}）\n指標: {}\n年度: {}\n値: {}（目標 {}{}）",
+        escape(heading),
+        escape(&title),
+        r.page,
+        escape(&r.kpi),
+        r.year,
+        escape(&r.value.display()),
+        escape(&r.target),
+        verdict
+    )
+}
+
+async fn history(bot: &TgBot, state: &Arc<BotState>, chat: ChatId, arg: &str) -> HandlerResult {
+    if arg.is_empty() {
+        return usage(bot, chat, "/history 取組名（例: /history どこでも窓口）").await;
+    }
+    let name = arg.to_string();
+    let text = blocking(state, move |app| -> Result<String, HandlerError> {
+        let plan = app.engine.plan();
+        let i = match crate::actuals::report::find_initiative(plan, &app.engine, &name) {
+            Ok(i) => i,
+            Err(refusal) => return Ok(escape(&refusal.to_string())),
+        };
+        let rows = app.with_store(|s| s.history(i.page))?;
+        let mut out =
+            format!("<b>{}</b>（{} ／ p.{}）の報告履歴\n", escape(&i.title), escape(&i.department_label()), i.page);
+        if rows.is_empty() {
+            out.push_str("まだ報告はありません。");
+        }
+        for a in rows {
+            out.push_str(&format!(
+                "・#{} {} {} {} — {} {}\n",
+                a.id,
+                a.fiscal_year.japanese(),
+                escape(&a.kpi),
+                escape(&a.value_raw),
+                escape(&a.reporter),
+                crate::actuals::jst(a.reported_at)
+            ));
+        }
+        Ok(out)
+    })
+    .await??;
+    send_html(bot, chat, &text, None).await?;
+    Ok(())
+}
+
+async fn export(bot: &TgBot, state: &Arc<BotState>, chat: ChatId) -> HandlerResult {
+    let csv = blocking(state, |app| -> Result<String, HandlerError> {
+        let view = app.actuals()?.unwrap_or_default();
+        Ok(crate::actuals::export_csv(app.engine.plan(), &view))
+    })
+    .await??;
+    let date = crate::actuals::jst(crate::actuals::now_unix()).chars().take(10).collect::<String>();
+    let name = format!("keikaku-actuals-{date}.csv");
+    with_retry("sendDocument", || {
+        let req = bot
+            .send_document(chat, InputFile::memory(csv.clone().into_bytes()).file_name(name.clone()))
+            .caption("現在の実績（UTF-8 BOM付きCSV、Excelで開けます）");
+        async move { req.await }
+    })
+    .await?;
+    Ok(())
+}
+
+async fn staff_command(
+    bot: &TgBot,
+    state: &Arc<BotState>,
+    chat: ChatId,
+    user: i64,
+    staff: Option<&Staff>,
+    arg: &str,
+) -> HandlerResult {
+    if staff.is_none_or(|s| s.role != Role::Admin) {
+        send_html(bot, chat, "/staff は管理者だけが使えます。", None).await?;
+        return Ok(());
+    }
+    let words: Vec<String> = arg.split_whitespace().map(String::from).collect();
+    let reply = blocking(state, move |app| -> Result<String, HandlerError> {
+        let plan = app.engine.plan();
+        let text = match words.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+            [] | ["list"] => {
+                let all = app.with_store(|s| s.list_staff())?;
+                let mut out = String::from("<b>登録職員</b>\n");
+                for s in all {
+                    out.push_str(&format!(
+                        "・{} {}（{}）{}\n",
+                        s.telegram_id,
+                        escape(&s.name),
+                        s.role.as_str(),
+                        escape(&s.departments.join("・"))
+                    ));
+                }
+                out
+            }
+            ["add", id, name, role, depts @ ..] => {
+                let (Ok(id), Some(role)) = (id.parse::<i64>(), Role::parse(role)) else {
+                    return Ok("使い方: /staff add Telegram-ID 名前 admin|lead|staff [課…]".into());
+                };
+                let s = Staff {
+                    telegram_id: id,
+                    name: (*name).to_string(),
+                    role,
+                    departments: depts.iter().map(|d| (*d).to_string()).collect(),
+                };
+                match app.with_store(|st| st.add_staff(plan, Some(user), &s)) {
+                    Ok(()) => format!("{}（{}）を {} として登録しました。", escape(&s.name), id, role.as_str()),
+                    Err(e) => format!("登録できません: {}", escape(&e.to_string())),
+                }
+            }
+            ["remove", id] => match id.parse::<i64>() {
+                Ok(id) => match app.with_store(|st| st.remove_staff(Some(user), id)) {
+                    Ok(()) => format!("{id} の登録を取り消しました（過去の報告は残ります）。"),
+                    Err(e) => format!("取り消せません: {}", escape(&e.to_string())),
+                },
+                Err(_) => "使い方: /staff remove Telegram-ID".into(),
+            },
+            _ => "使い方: /staff、/staff add Telegram-ID 名前 admin|lead|staff [課…]、/staff remove Telegram-ID".into(),
+        };
+        Ok(text)
+    })
+    .await??;
+    send_html(bot, chat, &reply, None).await?;
+    Ok(())
+}
+
+/// Button presses.
+pub async fn callback(bot: TgBot, q: CallbackQuery, state: Arc<BotState>) -> HandlerResult {
+    let user = i64::try_from(q.from.id.0).unwrap_or(0);
+    let id = q.id.clone();
+    let say = |text: &'static str| {
+        let bot = bot.clone();
+        let id = id.clone();
+        async move {
+            with_retry("answerCallbackQuery", || {
+                let req = bot.answer_callback_query(id.clone()).text(text);
+                async move { req.await }
+            })
+            .await
+            .map(drop)
+        }
+    };
+    let staff = match state.mode {
+        Mode::Staff => match staff_member(&state, user).await? {
+            Some(s) => Some(s),
+            None => return Ok(say("このボットは職員専用です").await?),
+        },
+        Mode::Public => None,
+    };
+    let Some(cb) = q.data.as_deref().and_then(Callback::decode) else {
+        return Ok(say("この操作は使えません").await?);
+    };
+    let Some(message) = q.regular_message() else {
+        return Ok(say("").await?);
+    };
+    let (chat, message_id) = (message.chat.id, message.id);
+    tracing::info!(chat_id = chat.0, "button");
+    match cb {
+        Callback::Noop => say("").await?,
+        Callback::Show { page, intent } => {
+            let who = audience(&state);
+            let card = blocking(&state, move |app| app.card_for(page, intent, who)).await??;
+            state.sessions.set_context(chat.0, Some(page));
+            say("").await?;
+            edit_html(&bot, chat, message_id, &render_html(&card), keyboard::card(&card)).await?;
+        }
+        Callback::ListPage { list, n } => {
+            let Some(outcome) = state.sessions.list(list) else {
+                return Ok(say("この一覧は期限切れです。もう一度聞いてください").await?);
+            };
+            let pages = outcome.hits.len().div_ceil(PER_PAGE);
+            let n = usize::from(n).min(pages.saturating_sub(1));
+            let card = list_page(state.app.engine.plan(), &outcome, n, PER_PAGE);
+            say("").await?;
+            edit_html(&bot, chat, message_id, &render_html(&card), keyboard::paging(list, n, pages)).await?;
+        }
+        Callback::Confirm(pid) => confirm(&bot, &state, chat, message_id, user, pid, &say).await?,
+        Callback::Cancel(pid) => match state.sessions.take_pending(pid) {
+            Some(p) if p.actor != user => {
+                state.sessions.restore_pending(pid, p);
+                say("報告した本人だけが操作できます").await?;
+            }
+            Some(_) => {
+                say("取り消しました").await?;
+                edit_html(&bot, chat, message_id, "取り消しました。記録していません。", None).await?;
+            }
+            None => say("この報告はすでに処理されています").await?,
+        },
+        Callback::FlowInitiative(page) | Callback::FlowKpi { page, .. } | Callback::FlowYear { page, .. } => {
+            let Some(staff) = staff.filter(|s| s.role != Role::Staff) else {
+                return Ok(say("報告できる権限がありません").await?);
+            };
+            flow_step(&bot, &state, chat, message_id, &staff, cb, page).await?;
+            say("").await?;
+        }
+    }
+    Ok(())
+}
+
+async fn confirm<F, Fut>(
+    bot: &TgBot,
+    state: &Arc<BotState>,
+    chat: ChatId,
+    message_id: MessageId,
+    user: i64,
+    pid: u32,
+    say: &F,
+) -> HandlerResult
+where
+    F: Fn(&'static str) -> Fut,
+    Fut: std::future::Future<Output = Result<(), teloxide::RequestError>>,
+{
+    let Some(pending) = state.sessions.take_pending(pid) else {
+        // A second press, or a press after a restart: nothing to do.
+        say("この報告はすでに処理されています").await?;
+        return Ok(());
+    };
+    if pending.actor != user {
+        state.sessions.restore_pending(pid, pending);
+        say("報告した本人だけが確定できます").await?;
+        return Ok(());
+    }
+    let p = pending.clone();
+    let written = blocking(state, move |app| {
+        app.with_store(|s| s.report(app.engine.plan(), p.actor, &p.attempt, Ok(p.report.clone()), "bot"))
+    })
+    .await?;
+    match written {
+        Ok(Ok(actual_id)) => {
+            tracing::info!(chat_id = chat.0, actual_id, "report recorded");
+            say("記録しました").await?;
+            let text = describe(state, &pending.report, &format!("✅ 記録しました（#{actual_id}）"));
+            edit_html(bot, chat, message_id, &text, None).await?;
+        }
+        Ok(Err(refusal)) => {
+            say("記録できませんでした").await?;
+            edit_html(bot, chat, message_id, &format!("記録できませんでした: {}", escape(&refusal.to_string())), None)
+                .await?;
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "writing a confirmed report failed");
+            state.sessions.restore_pending(pid, pending);
+            say("保存に失敗しました。もう一度「確定」を押してください").await?;
+        }
+    }
+    Ok(())
+}
+
+async fn flow_step(
+    bot: &TgBot,
+    state: &Arc<BotState>,
+    chat: ChatId,
+    message_id: MessageId,
+    staff: &Staff,
+    cb: Callback,
+    page: u16,
+) -> HandlerResult {
+    let plan = state.app.engine.plan();
+    let Some(i) = plan.initiative(page) else { return Ok(()) };
+    if let Err(refusal) = crate::actuals::report::authorize(staff, i) {
+        edit_html(bot, chat, message_id, &escape(&refusal.to_string()), None).await?;
+        return Ok(());
+    }
+    let head = format!("<b>実績の報告</b>\n取組: {}（p.{}）", escape(&i.title), i.page);
+    match cb {
+        Callback::FlowInitiative(_) if i.kpis.len() > 1 => {
+            edit_html(bot, chat, message_id, &format!("{head}\nどの指標ですか？"), Some(keyboard::flow_kpis(i)))
+                .await?;
+        }
+        Callback::FlowInitiative(_) | Callback::FlowKpi { .. } => {
+            let kpi = match cb {
+                Callback::FlowKpi { kpi, .. } => kpi,
+                _ => 0,
+            };
+            let name = i.kpis.get(usize::from(kpi)).map_or("", |k| k.name.as_str());
+            let text = format!("{head}\n指標: {}\nどの年度ですか？", escape(name));
+            edit_html(bot, chat, message_id, &text, Some(keyboard::flow_years(plan, i, kpi))).await?;
+        }
+        Callback::FlowYear { kpi, year, .. } => {
+            let Some(k) = i.kpis.get(usize::from(kpi)) else { return Ok(()) };
+            let fy = crate::plan::FiscalYear::from_gregorian(year);
+            let target = k.target(fy).map_or_else(String::new, |t| format!("（目標 {}）", t.raw));
+            state
+                .sessions
+                .set_flow(chat.0, Some(Flow::Value { page, kpi: k.name.clone(), year, user: staff.telegram_id }));
+            let text = format!(
+                "{head}\n指標: {}\n年度: {fy}\n値を送ってください{}。例: 92件",
+                escape(&k.name),
+                escape(&target)
+            );
+            edit_html(bot, chat, message_id, &text, None).await?;
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// `@bot どこでも窓口` in any chat: cards to share.
+pub async fn inline(bot: TgBot, q: InlineQuery, state: Arc<BotState>) -> HandlerResult {
+    let user = i64::try_from(q.from.id.0).unwrap_or(0);
+    let allowed = state.mode == Mode::Public || staff_member(&state, user).await?.is_some();
+    let query = q.query.trim().to_string();
+    tracing::info!(user_id = user, "inline query");
+    let results: Vec<InlineQueryResult> = if !allowed || query.is_empty() {
+        Vec::new()
+    } else {
+        let who = audience(&state);
+        blocking(&state, move |app| -> Result<Vec<InlineQueryResult>, HandlerError> {
+            let outcome = app.engine.ask(&query);
+            let single = outcome.single_page();
+            let pages: Vec<u16> = match single {
+                Some(p) => vec![p],
+                None => outcome.hits.iter().take(10).map(|h| h.page).collect(),
+            };
+            let mut out = Vec::new();
+            for page in pages {
+                let intent = if single.is_some() { outcome.intent } else { Intent::Overview };
+                let card = app.card_for(page, intent, who)?;
+                let Some(i) = app.engine.plan().initiative(page) else { continue };
+                let html =
+                    split(&render_html(&card), super::outbox::MESSAGE_LIMIT).into_iter().next().unwrap_or_default();
+                let content = InputMessageContent::Text(InputMessageContentText::new(html).parse_mode(ParseMode::Html));
+                let article =
+                    InlineQueryResultArticle::new(format!("p{page}-{}", intent.as_str()), i.title.clone(), content)
+                        .description(format!("{} ／ p.{}", i.department_label(), i.page));
+                out.push(InlineQueryResult::Article(article));
+            }
+            Ok(out)
+        })
+        .await??
+    };
+    let personal = state.mode == Mode::Staff;
+    with_retry("answerInlineQuery", || {
+        let req = bot.answer_inline_query(q.id.clone(), results.clone()).cache_time(0).is_personal(personal);
+        async move { req.await }
+    })
+    .await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_sentences_are_told_from_questions() {
+        assert!(looks_like_report("どこでも窓口の搭載手続数、令和8年度は92件でした"));
+        assert!(looks_like_report("漏水の発生件数は180件です"));
+        assert!(!looks_like_report("令和9年度の学校開放の利用人数目標は？"));
+        assert!(!looks_like_report("どこでも窓口のKPI"));
+        assert!(!looks_like_report("5,000件の目標の取組はどれ"));
+    }
+}

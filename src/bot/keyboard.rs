@@ -1,0 +1,87 @@
+//! Inline keyboards: a card's actions as buttons, list paging, 確定 / 取消, and the steps of
+//! the guided report flow. Plain functions from our types to teloxide's.
+
+use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
+
+use super::callback::Callback;
+use crate::answer::{Action, Card};
+use crate::plan::{Initiative, Plan};
+
+fn button(label: impl Into<String>, cb: Callback) -> InlineKeyboardButton {
+    InlineKeyboardButton::callback(label.into(), cb.encode())
+}
+
+/// The card's actions: short labels (sections) share a row; long ones (candidates) get
+/// their own.
+pub fn card(card: &Card) -> Option<InlineKeyboardMarkup> {
+    let mut rows: Vec<Vec<InlineKeyboardButton>> = Vec::new();
+    let mut short: Vec<InlineKeyboardButton> = Vec::new();
+    for action in &card.actions {
+        let Action::Show { label, page, intent } = action;
+        let b = button(label.clone(), Callback::Show { page: *page, intent: *intent });
+        if label.chars().count() <= 6 {
+            short.push(b);
+        } else {
+            rows.push(vec![b]);
+        }
+    }
+    if !short.is_empty() {
+        rows.push(short);
+    }
+    (!rows.is_empty()).then(|| InlineKeyboardMarkup::new(rows))
+}
+
+/// ◀ / n/N / ▶ for page `n` (0-based) of `pages`.
+pub fn paging(list: u32, n: usize, pages: usize) -> Option<InlineKeyboardMarkup> {
+    if pages <= 1 {
+        return None;
+    }
+    let mut row = Vec::new();
+    if n > 0 {
+        row.push(button("◀ 前へ", Callback::ListPage { list, n: u16::try_from(n - 1).unwrap_or(0) }));
+    }
+    row.push(button(format!("{}/{pages}", n + 1), Callback::Noop));
+    if n + 1 < pages {
+        row.push(button("次へ ▶", Callback::ListPage { list, n: u16::try_from(n + 1).unwrap_or(u16::MAX) }));
+    }
+    Some(InlineKeyboardMarkup::new(vec![row]))
+}
+
+/// 確定 / 取消 for a pending report.
+pub fn confirm(id: u32) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(vec![vec![button("確定", Callback::Confirm(id)), button("取消", Callback::Cancel(id))]])
+}
+
+/// The first step of the guided flow: the initiatives the user may report for.
+pub fn flow_initiatives(initiatives: &[&Initiative]) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(
+        initiatives
+            .iter()
+            .map(|i| vec![button(format!("p.{} {}", i.page, short(&i.title)), Callback::FlowInitiative(i.page))]),
+    )
+}
+
+/// The second step: the initiative's indicators.
+pub fn flow_kpis(i: &Initiative) -> InlineKeyboardMarkup {
+    InlineKeyboardMarkup::new(i.kpis.iter().enumerate().map(|(n, k)| {
+        vec![button(short(&k.name), Callback::FlowKpi { page: i.page, kpi: u8::try_from(n).unwrap_or(u8::MAX) })]
+    }))
+}
+
+/// The third step: the years the indicator has targets for.
+pub fn flow_years(plan: &Plan, i: &Initiative, kpi: u8) -> InlineKeyboardMarkup {
+    let years =
+        i.kpis.get(usize::from(kpi)).map(|k| k.targets.iter().map(|(y, _)| *y).collect::<Vec<_>>()).unwrap_or_default();
+    let row: Vec<InlineKeyboardButton> = plan
+        .years
+        .iter()
+        .filter(|y| years.contains(y))
+        .map(|y| button(y.japanese(), Callback::FlowYear { page: i.page, kpi, year: y.gregorian() }))
+        .collect();
+    InlineKeyboardMarkup::new(vec![row])
+}
+
+fn short(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= 28 { text.to_string() } else { format!("{}…", chars[..27].iter().collect::<String>()) }
+}

@@ -1,0 +1,237 @@
+//! The Telegram bots: a thin adapter over search, answer and actuals.
+//!
+//! `keikaku serve --mode staff|public` runs one of them with long polling. The handler tree is
+//! [`schema`]; state is [`BotState`]; sending goes through [`outbox`] (split, retried);
+//! keyboards come from [`keyboard`]. Start-up waits for Telegram with backoff instead of
+//! crashing; SIGINT and SIGTERM stop it gracefully.
+
+pub mod callback;
+pub mod commands;
+pub mod fake;
+pub mod handlers;
+pub mod keyboard;
+pub mod outbox;
+pub mod session;
+
+pub use callback::Callback;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use teloxide::adaptors::throttle::Limits;
+use teloxide::adaptors::{CacheMe, Throttle};
+use teloxide::dispatching::{Dispatcher, UpdateHandler};
+use teloxide::error_handlers::LoggingErrorHandler;
+use teloxide::prelude::*;
+use teloxide::types::{BotCommandScope, Recipient};
+use teloxide::update_listeners::Polling;
+use tokio::sync::watch;
+
+use crate::actuals::Role;
+use crate::app::App;
+use handlers::HandlerError;
+use session::Sessions;
+
+/// The bot with its adaptors: `getMe` cached (so the dispatcher never fails on it after
+/// start-up), and Telegram's rate limits kept (429 `retry_after` waited out and re-sent).
+pub type TgBot = Throttle<CacheMe<Bot>>;
+
+/// Which bot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// City staff: registered users only; reporting.
+    Staff,
+    /// Residents: everyone; read-only, no write path at all.
+    Public,
+}
+
+/// How to reach Telegram.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Staff or public.
+    pub mode: Mode,
+    /// The bot token from BotFather.
+    pub token: String,
+    /// The Bot API base URL (`TELOXIDE_API_URL`); Telegram's when `None`.
+    pub api_url: Option<reqwest::Url>,
+    /// How long one `getUpdates` long poll waits.
+    pub poll_timeout: Duration,
+    /// Rate limits; Telegram's by default.
+    pub limits: Limits,
+}
+
+impl Config {
+    /// From `TELOXIDE_TOKEN`, `TELOXIDE_API_URL`, `KEIKAKU_POLL_TIMEOUT` (seconds, default 25)
+    /// and `KEIKAKU_RATE_LIMIT` (`telegram`, the default, or messages per second overall).
+    pub fn from_env(mode: Mode) -> anyhow::Result<Config> {
+        let token = std::env::var("TELOXIDE_TOKEN").map_err(|_| {
+            anyhow::anyhow!(
+                "TELOXIDE_TOKEN is not set: create a bot with @BotFather in Telegram, then `export TELOXIDE_TOKEN=…` (one bot, and one process, per mode)"
+            )
+        })?;
+        let api_url = match std::env::var("TELOXIDE_API_URL") {
+            Ok(u) if !u.trim().is_empty() => {
+                Some(reqwest::Url::parse(u.trim()).with_context(|| format!("TELOXIDE_API_URL 「{u}」 is not a URL"))?)
+            }
+            _ => None,
+        };
+        let poll_timeout = std::env::var("KEIKAKU_POLL_TIMEOUT")
+            .ok()
+            .and_then(|s| s.parse::<u64>().ok())
+            .map_or(Duration::from_secs(25), Duration::from_secs);
+        let limits = match std::env::var("KEIKAKU_RATE_LIMIT").ok().as_deref().map(str::trim) {
+            None | Some("") | Some("telegram") => Limits::default(),
+            Some(n) => {
+                let per_sec: u32 =
+                    n.parse().with_context(|| format!("KEIKAKU_RATE_LIMIT 「{n}」: use `telegram` or a number"))?;
+                relaxed_limits(per_sec)
+            }
+        };
+        Ok(Config { mode, token, api_url, poll_timeout, limits })
+    }
+}
+
+/// Limits of `per_sec` messages a second, overall and per chat (for a fake server).
+pub fn relaxed_limits(per_sec: u32) -> Limits {
+    Limits {
+        messages_per_sec_chat: per_sec,
+        messages_per_min_chat: per_sec.saturating_mul(60),
+        messages_per_min_channel_or_supergroup: per_sec.saturating_mul(60),
+        messages_per_sec_overall: per_sec,
+    }
+}
+
+/// What the endpoints share.
+pub struct BotState {
+    /// The engine and the store.
+    pub app: Arc<App>,
+    /// Staff or public.
+    pub mode: Mode,
+    /// Per-chat memory.
+    pub sessions: Sessions,
+}
+
+/// The handler tree: messages, button presses, inline queries.
+pub fn schema() -> UpdateHandler<HandlerError> {
+    dptree::entry()
+        .branch(Update::filter_message().endpoint(handlers::message))
+        .branch(Update::filter_callback_query().endpoint(handlers::callback))
+        .branch(Update::filter_inline_query().endpoint(handlers::inline))
+}
+
+/// Builds the bot client for `config`.
+pub fn client(config: &Config) -> TgBot {
+    let mut bot = Bot::new(config.token.clone());
+    if let Some(url) = &config.api_url {
+        bot = bot.set_api_url(url.clone());
+    }
+    bot.cache_me().throttle(config.limits)
+}
+
+/// Runs the bot until `stop` completes (or SIGINT/SIGTERM arrives, when `signals` is set).
+pub async fn run(config: Config, app: Arc<App>, stop: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    let (stop_tx, mut stop_rx) = watch::channel(false);
+    tokio::spawn(async move {
+        stop.await;
+        let _ = stop_tx.send(true);
+    });
+    let bot = client(&config);
+
+    // Telegram may be unreachable at start-up: wait for it, with backoff, instead of crashing.
+    let mut delay = Duration::from_millis(500);
+    let me = loop {
+        match bot.get_me().await {
+            Ok(me) => break me,
+            Err(e) => {
+                tracing::warn!(error = %e, "Telegram is not reachable yet; retrying in {delay:?}");
+                tokio::select! {
+                    _ = tokio::time::sleep(delay) => {}
+                    _ = stop_rx.wait_for(|s| *s) => return Ok(()),
+                }
+                delay = (delay * 2).min(Duration::from_secs(60));
+            }
+        }
+    };
+    tracing::info!(username = %me.username(), mode = ?config.mode, "connected to Telegram");
+    register_commands(&bot, &app, config.mode).await;
+
+    let state = Arc::new(BotState { app, mode: config.mode, sessions: Sessions::default() });
+    let mut dispatcher = Dispatcher::builder(bot.clone(), schema())
+        .dependencies(dptree::deps![state])
+        .default_handler(|_| async {})
+        .error_handler(LoggingErrorHandler::with_custom_text("an update failed"))
+        .build();
+    let token = dispatcher.shutdown_token();
+    tokio::spawn(async move {
+        let _ = stop_rx.wait_for(|s| *s).await;
+        // The dispatcher may not be running yet; try until it takes the request.
+        loop {
+            match token.shutdown() {
+                Ok(done) => {
+                    done.await;
+                    break;
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+    });
+    let listener = Polling::builder(bot).timeout(config.poll_timeout).build();
+    dispatcher.dispatch_with_listener(listener, LoggingErrorHandler::with_custom_text("polling failed")).await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// The menus: the mode's commands for everyone; admins of the staff bot also get /staff.
+/// Failures are logged, not fatal: the bot works without menus.
+async fn register_commands(bot: &TgBot, app: &App, mode: Mode) {
+    let commands = match mode {
+        Mode::Public => commands::public_menu(),
+        Mode::Staff => commands::staff_menu(false),
+    };
+    let result = outbox::with_retry("setMyCommands", || {
+        let req = bot.set_my_commands(commands.clone());
+        async move { req.await }
+    })
+    .await;
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "could not register the command menu");
+    }
+    if mode == Mode::Staff {
+        let admins: Vec<i64> = app
+            .with_store(|s| s.list_staff())
+            .map(|all| all.into_iter().filter(|s| s.role == Role::Admin).map(|s| s.telegram_id).collect())
+            .unwrap_or_default();
+        for admin in admins {
+            let scope = BotCommandScope::Chat { chat_id: Recipient::Id(ChatId(admin)) };
+            let req = bot.set_my_commands(commands::staff_menu(true)).scope(scope);
+            if let Err(e) = req.await {
+                tracing::warn!(error = %e, admin, "could not register the admin menu");
+            }
+        }
+    }
+}
+
+/// SIGINT or SIGTERM, whichever comes first.
+pub async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(t) => t,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM; only SIGINT stops the bot");
+                let _ = interrupt.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = interrupt.await;
+    tracing::info!("shutting down");
+}

@@ -1,0 +1,228 @@
+//! Sending, safely: every message fits Telegram's 4096 characters (split on line
+//! boundaries), and transient failures are retried.
+//!
+//! Rate limits and 429 `retry_after` are the `Throttle` adaptor's (it waits and re-sends).
+//! What Throttle leaves — 5xx answers, dropped connections, timeouts — is retried here with
+//! backoff, a bounded number of times. A 5xx from Telegram's front or a connection refused
+//! means the request was not processed, so retrying does not duplicate the reply; a timeout
+//! after Telegram processed a message could, which is the price of not losing one.
+
+use std::future::Future;
+use std::time::Duration;
+
+use teloxide::payloads::{EditMessageTextSetters, SendMessageSetters};
+use teloxide::prelude::*;
+use teloxide::types::{ChatId, InlineKeyboardMarkup, MessageId, ParseMode};
+use teloxide::{ApiError, RequestError};
+
+use super::TgBot;
+
+/// Telegram's limit on one message's text.
+pub const MESSAGE_LIMIT: usize = 4096;
+/// How many times a transient failure is retried.
+const ATTEMPTS: u32 = 6;
+
+/// True for failures that mean "try again": 5xx, network, unparsable (an HTML error page).
+pub fn is_transient(e: &RequestError) -> bool {
+    match e {
+        RequestError::Network(_) | RequestError::InvalidJson { .. } | RequestError::RetryAfter(_) => true,
+        RequestError::Api(ApiError::Unknown(text)) => {
+            let t = text.to_ascii_lowercase();
+            ["bad gateway", "internal server error", "gateway timeout", "service unavailable", "too many requests"]
+                .iter()
+                .any(|w| t.contains(w))
+        }
+        _ => false,
+    }
+}
+
+/// Runs `request` until it succeeds, fails for good, or the attempts are spent.
+pub async fn with_retry<T, F, Fut>(what: &str, mut request: F) -> Result<T, RequestError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, RequestError>>,
+{
+    let mut delay = Duration::from_millis(200);
+    let mut attempt = 1;
+    loop {
+        match request().await {
+            Ok(v) => return Ok(v),
+            Err(e) if attempt < ATTEMPTS && is_transient(&e) => {
+                let wait = match &e {
+                    RequestError::RetryAfter(s) => s.duration(),
+                    _ => delay,
+                };
+                tracing::warn!(what, attempt, error = %e, "transient failure; retrying in {wait:?}");
+                tokio::time::sleep(wait).await;
+                delay = (delay * 2).min(Duration::from_secs(10));
+                attempt += 1;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// Splits HTML into parts of at most `limit` characters, on line boundaries; a single longer
+/// line is cut between characters, never inside a tag or an entity.
+pub fn split(html: &str, limit: usize) -> Vec<String> {
+    let mut parts = Vec::new();
+    let mut current = String::new();
+    let mut current_len = 0;
+    for line in html.split('\n') {
+        let len = line.chars().count();
+        if current_len > 0 && current_len + 1 + len > limit {
+            parts.push(std::mem::take(&mut current));
+            current_len = 0;
+        }
+        if len > limit {
+            for piece in cut_line(line, limit) {
+                if current_len > 0 {
+                    parts.push(std::mem::take(&mut current));
+                }
+                current_len = piece.chars().count();
+                current = piece;
+            }
+            continue;
+        }
+        if current_len > 0 {
+            current.push('\n');
+            current_len += 1;
+        }
+        current.push_str(line);
+        current_len += len;
+    }
+    if !current.trim().is_empty() {
+        parts.push(current);
+    }
+    parts
+}
+
+/// Cuts one long line into pieces of at most `limit` characters, tags and entities intact.
+/// Our lines wrap whole lines in a tag, so a cut line loses its tags rather than break them.
+fn cut_line(line: &str, limit: usize) -> Vec<String> {
+    let mut plain = String::new();
+    let mut in_tag = false;
+    for c in line.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            _ if !in_tag => plain.push(c),
+            _ => {}
+        }
+    }
+    let mut pieces = Vec::new();
+    let mut piece = String::new();
+    let mut len = 0;
+    let mut chars = plain.chars().peekable();
+    while let Some(c) = chars.next() {
+        let mut token = c.to_string();
+        if c == '&' {
+            while let Some(&n) = chars.peek() {
+                token.push(n);
+                chars.next();
+                if n == ';' || token.len() > 8 {
+                    break;
+                }
+            }
+        }
+        let tlen = token.chars().count();
+        if len + tlen > limit {
+            pieces.push(std::mem::take(&mut piece));
+            len = 0;
+        }
+        piece.push_str(&token);
+        len += tlen;
+    }
+    if !piece.is_empty() {
+        pieces.push(piece);
+    }
+    pieces
+}
+
+/// Sends `html` to `chat`, split as needed; the keyboard goes on the last part. Returns the
+/// last message's id.
+pub async fn send_html(
+    bot: &TgBot,
+    chat: ChatId,
+    html: &str,
+    keyboard: Option<InlineKeyboardMarkup>,
+) -> Result<Option<MessageId>, RequestError> {
+    let parts = split(html, MESSAGE_LIMIT);
+    let count = parts.len();
+    let mut last = None;
+    for (n, part) in parts.into_iter().enumerate() {
+        let markup = if n + 1 == count { keyboard.clone() } else { None };
+        let sent = with_retry("sendMessage", || {
+            let mut req = bot.send_message(chat, part.clone()).parse_mode(ParseMode::Html);
+            if let Some(k) = markup.clone() {
+                req = req.reply_markup(k);
+            }
+            async move { req.await }
+        })
+        .await?;
+        last = Some(sent.id);
+    }
+    Ok(last)
+}
+
+/// Replaces a message's text and keyboard (a card's section buttons, list paging). A text
+/// too long for one message is cut to fit, with a note.
+pub async fn edit_html(
+    bot: &TgBot,
+    chat: ChatId,
+    message: MessageId,
+    html: &str,
+    keyboard: Option<InlineKeyboardMarkup>,
+) -> Result<(), RequestError> {
+    let mut parts = split(html, MESSAGE_LIMIT - 40);
+    let mut text = if parts.is_empty() { String::from("—") } else { parts.remove(0) };
+    if !parts.is_empty() {
+        text.push_str("\n…（続きは質問し直してください）");
+    }
+    let result = with_retry("editMessageText", || {
+        let mut req = bot.edit_message_text(chat, message, text.clone()).parse_mode(ParseMode::Html);
+        if let Some(k) = keyboard.clone() {
+            req = req.reply_markup(k);
+        }
+        async move { req.await }
+    })
+    .await;
+    match result {
+        Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_text_is_one_part() {
+        assert_eq!(split("<b>a</b>\nb", 4096), vec!["<b>a</b>\nb".to_string()]);
+    }
+
+    #[test]
+    fn long_text_splits_on_lines_within_the_limit() {
+        let line = "・あいうえお".repeat(10);
+        let text: Vec<String> = (0..200).map(|n| format!("<b>{n}</b>{line}")).collect();
+        let text = text.join("\n");
+        let parts = split(&text, 4096);
+        assert!(parts.len() > 1);
+        assert!(parts.iter().all(|p| p.chars().count() <= 4096));
+        assert_eq!(parts.join("\n"), text, "nothing lost, nothing added");
+        assert!(parts.iter().all(|p| p.matches("<b>").count() == p.matches("</b>").count()));
+    }
+
+    #[test]
+    fn an_overlong_line_is_cut_without_breaking_entities() {
+        let line = format!("<b>{}</b>", "&amp;あ".repeat(3000));
+        let parts = split(&line, 4096);
+        assert!(parts.len() >= 2);
+        for p in &parts {
+            assert!(p.chars().count() <= 4096);
+            assert!(!p.contains('<'));
+            assert!(!p.ends_with('&') && !p.ends_with("&am"));
+        }
+    }
+}

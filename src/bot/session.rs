@@ -1,0 +1,150 @@
+//! What the bot remembers between updates, in memory and bounded: per chat, the initiative
+//! of the last card (for follow-ups) and the guided report flow; lists being paged; reports
+//! waiting for 確定. A restart forgets these (a pending report then asks to be sent again;
+//! nothing confirmed lives here).
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use crate::actuals::ResolvedReport;
+use crate::search::Outcome;
+
+/// The most entries each map keeps; the oldest go first.
+const CAPACITY: usize = 10_000;
+
+/// Where a chat is in the guided report flow.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Flow {
+    /// Waiting for the value of an indicator and year.
+    Value {
+        /// The initiative.
+        page: u16,
+        /// The indicator's name.
+        kpi: String,
+        /// The fiscal year (Gregorian start).
+        year: u16,
+        /// Who is reporting.
+        user: i64,
+    },
+}
+
+/// A report shown with 確定 / 取消, not yet written.
+#[derive(Debug, Clone)]
+pub struct Pending {
+    /// Who reported (only they may confirm).
+    pub actor: i64,
+    /// The report.
+    pub report: ResolvedReport,
+    /// The text it came from, for the audit log.
+    pub attempt: String,
+}
+
+#[derive(Default)]
+struct Chat {
+    context: Option<u16>,
+    flow: Option<Flow>,
+    touched: u64,
+}
+
+/// Every session of the bot.
+#[derive(Default)]
+pub struct Sessions {
+    chats: Mutex<HashMap<i64, Chat>>,
+    lists: Mutex<HashMap<u32, Outcome>>,
+    pending: Mutex<HashMap<u32, Pending>>,
+    next: AtomicU32,
+    clock: AtomicU32,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Drops the lowest keys (the oldest, ids being increasing) above capacity.
+fn bound<V>(map: &mut HashMap<u32, V>) {
+    if map.len() > CAPACITY {
+        let mut keys: Vec<u32> = map.keys().copied().collect();
+        keys.sort_unstable();
+        for k in &keys[..map.len() - CAPACITY] {
+            map.remove(k);
+        }
+    }
+}
+
+impl Sessions {
+    fn id(&self) -> u32 {
+        self.next.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    fn chat<T>(&self, chat: i64, f: impl FnOnce(&mut Chat) -> T) -> T {
+        let mut chats = lock(&self.chats);
+        if chats.len() > CAPACITY
+            && !chats.contains_key(&chat)
+            && let Some(oldest) = chats.iter().min_by_key(|(_, c)| c.touched).map(|(k, _)| *k)
+        {
+            chats.remove(&oldest);
+        }
+        let entry = chats.entry(chat).or_default();
+        entry.touched = u64::from(self.clock.fetch_add(1, Ordering::Relaxed));
+        f(entry)
+    }
+
+    /// The initiative the chat's last card was about.
+    pub fn context(&self, chat: i64) -> Option<u16> {
+        self.chat(chat, |c| c.context)
+    }
+
+    /// Remembers the initiative of the chat's last card.
+    pub fn set_context(&self, chat: i64, page: Option<u16>) {
+        self.chat(chat, |c| c.context = page);
+    }
+
+    /// The chat's report flow, taken out (a flow step is used once).
+    pub fn take_flow(&self, chat: i64) -> Option<Flow> {
+        self.chat(chat, |c| c.flow.take())
+    }
+
+    /// The chat's report flow, left in place.
+    pub fn flow(&self, chat: i64) -> Option<Flow> {
+        self.chat(chat, |c| c.flow.clone())
+    }
+
+    /// Sets (or clears) the chat's report flow.
+    pub fn set_flow(&self, chat: i64, flow: Option<Flow>) {
+        self.chat(chat, |c| c.flow = flow);
+    }
+
+    /// Stores a list for paging; returns its id.
+    pub fn store_list(&self, outcome: Outcome) -> u32 {
+        let id = self.id();
+        let mut lists = lock(&self.lists);
+        lists.insert(id, outcome);
+        bound(&mut lists);
+        id
+    }
+
+    /// A stored list.
+    pub fn list(&self, id: u32) -> Option<Outcome> {
+        lock(&self.lists).get(&id).cloned()
+    }
+
+    /// Stores a report waiting for 確定; returns its id.
+    pub fn store_pending(&self, pending: Pending) -> u32 {
+        let id = self.id();
+        let mut map = lock(&self.pending);
+        map.insert(id, pending);
+        bound(&mut map);
+        id
+    }
+
+    /// Takes a pending report out: a second press finds nothing.
+    pub fn take_pending(&self, id: u32) -> Option<Pending> {
+        lock(&self.pending).remove(&id)
+    }
+
+    /// Puts a pending report back (the write failed, or the presser was not the reporter).
+    pub fn restore_pending(&self, id: u32, pending: Pending) {
+        lock(&self.pending).insert(id, pending);
+    }
+}

@@ -1,0 +1,443 @@
+//! The real bot (its handler tree, teloxide's own client) against a fake Bot API server on
+//! 127.0.0.1: questions, buttons, paging, inline mode, groups, the three ways of reporting,
+//! refusals, hostile input, long answers, and a burst of 429s and 502s.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use keikaku::actuals::{Role, Staff, Store};
+use keikaku::app::App;
+use keikaku::bot::fake::{BOT_USERNAME, Call, Failure, FakeTelegram};
+use keikaku::bot::{Config, Mode, relaxed_limits};
+use serde_json::Value;
+
+const ADMIN: i64 = 1;
+const LEAD: i64 = 1001; // デジタル推進課
+const READER: i64 = 3001;
+const STRANGER: i64 = 5555;
+const WAIT: Duration = Duration::from_secs(20);
+
+struct Harness {
+    fake: FakeTelegram,
+    db: std::path::PathBuf,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    _dir: tempfile::TempDir,
+}
+
+async fn start(mode: Mode) -> Harness {
+    start_with(mode, FakeTelegram::start().await.unwrap()).await
+}
+
+async fn start_with(mode: Mode, fake: FakeTelegram) -> Harness {
+    if std::env::var_os("TEST_LOG").is_some() {
+        keikaku::telemetry::init();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("keikaku.db");
+    let engine = tokio::task::spawn_blocking(common::engine).await.unwrap();
+    let app = Arc::new(App::new(engine, &db));
+    {
+        let mut store = Store::open(&db).unwrap();
+        let plan = app.engine.plan().clone();
+        for (id, name, role, depts) in [
+            (ADMIN, "管理者", Role::Admin, vec![]),
+            (LEAD, "山田", Role::Lead, vec!["デジタル推進課".to_string()]),
+            (READER, "鈴木", Role::Staff, vec![]),
+        ] {
+            store
+                .add_staff(&plan, None, &Staff { telegram_id: id, name: name.into(), role, departments: depts })
+                .unwrap();
+        }
+    }
+    let config = Config {
+        mode,
+        token: "123456:TEST".into(),
+        api_url: Some(fake.url().parse().unwrap()),
+        poll_timeout: Duration::from_secs(1),
+        limits: relaxed_limits(10_000),
+    };
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(keikaku::bot::run(config, app, async move {
+        let _ = rx.await;
+    }));
+    Harness { fake, db, stop: Some(tx), task, _dir: dir }
+}
+
+impl Harness {
+    /// Waits for the `n`-th sendMessage to `chat` and returns it.
+    async fn reply(&self, chat: i64, n: usize) -> Call {
+        let calls = self.fake.wait_for(WAIT, |c| sent_to(c, chat).len() >= n).await;
+        sent_to(&calls, chat).get(n - 1).cloned().unwrap_or_else(|| panic!("no reply #{n} to {chat}: {calls:#?}"))
+    }
+
+    async fn edits(&self, n: usize) -> Vec<Call> {
+        self.fake.wait_for(WAIT, |c| c.iter().filter(|c| c.method == "editMessageText").count() >= n).await;
+        self.fake.calls_of("editMessageText")
+    }
+
+    fn actual_values(&self) -> Vec<(u16, String, u16, f64)> {
+        let store = Store::open(&self.db).unwrap();
+        store.all_actuals().unwrap().into_iter().map(|a| (a.page, a.kpi, a.fiscal_year.gregorian(), a.value)).collect()
+    }
+
+    async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        let done = tokio::time::timeout(Duration::from_secs(15), &mut self.task).await;
+        assert!(matches!(done, Ok(Ok(Ok(())))), "the bot stops gracefully: {done:?}");
+    }
+}
+
+fn sent_to(calls: &[Call], chat: i64) -> Vec<Call> {
+    calls.iter().filter(|c| c.method == "sendMessage" && c.chat_id() == Some(chat)).cloned().collect()
+}
+
+/// Every callback_data of a reply markup.
+fn buttons(call: &Call) -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    if let Some(rows) = call.params.pointer("/reply_markup/inline_keyboard").and_then(Value::as_array) {
+        for row in rows {
+            for b in row.as_array().unwrap() {
+                out.push((
+                    b["text"].as_str().unwrap().to_string(),
+                    b["callback_data"].as_str().unwrap_or("").to_string(),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// Allowed HTML: <b>, <i>, and entities.
+fn assert_valid_html(text: &str) {
+    for (i, _) in text.match_indices('<') {
+        let rest = &text[i..];
+        assert!(["<b>", "</b>", "<i>", "</i>"].iter().any(|t| rest.starts_with(t)), "bad tag in: {text}");
+    }
+    assert!(text.chars().count() <= 4096, "too long: {}", text.chars().count());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_question_gets_a_card_with_section_buttons_that_edit_in_place() {
+    let h = start(Mode::Staff).await;
+    h.fake.message(LEAD, "どこでも窓口のKPI");
+    let reply = h.reply(LEAD, 1).await;
+    assert_eq!(reply.params["parse_mode"], "HTML");
+    assert!(
+        reply.text().contains("搭載手続数") && reply.text().contains("90件") && reply.text().contains("p.18"),
+        "{}",
+        reply.text()
+    );
+    assert_valid_html(reply.text());
+    let b = buttons(&reply);
+    let labels: Vec<&str> = b.iter().map(|(l, _)| l.as_str()).collect();
+    assert_eq!(labels, ["概要", "方法", "効果", "期間・予定"]);
+    assert!(b.iter().all(|(_, d)| d.len() <= 64));
+    // 方法 edits the message into the methods card.
+    let methods = b.iter().find(|(l, _)| l == "方法").unwrap().1.clone();
+    h.fake.callback(LEAD, LEAD, 2, &methods);
+    let edits = h.edits(1).await;
+    assert!(
+        edits[0].text().contains("具体的方法") && edits[0].text().contains("搭載手続の拡大"),
+        "{}",
+        edits[0].text()
+    );
+    assert_eq!(edits[0].params["message_id"], 2);
+    // A follow-up is about the same initiative.
+    h.fake.message(LEAD, "いつまで？");
+    let follow = h.reply(LEAD, 2).await;
+    assert!(follow.text().contains("取組期間") && follow.text().contains("令和10年度"), "{}", follow.text());
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_ambiguous_question_offers_candidates_and_a_press_shows_the_card() {
+    let h = start(Mode::Public).await;
+    h.fake.message(700, "コンビニ交付");
+    let reply = h.reply(700, 1).await;
+    assert!(reply.text().contains("2件"), "{}", reply.text());
+    let b = buttons(&reply);
+    assert_eq!(b.len(), 2, "{b:?}");
+    h.fake.callback(700, 700, 2, &b[1].1);
+    let edits = h.edits(1).await;
+    assert!(
+        edits[0].text().contains("証明書の自動交付") || edits[0].text().contains("戸籍証明書"),
+        "{}",
+        edits[0].text()
+    );
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn list_pages_with_buttons() {
+    let h = start(Mode::Public).await;
+    h.fake.message(701, "/list 基本方針2");
+    let reply = h.reply(701, 1).await;
+    assert!(reply.text().contains("26件・1–10件目"), "{}", reply.text());
+    let next = buttons(&reply).into_iter().find(|(l, _)| l.contains("次へ")).unwrap().1;
+    h.fake.callback(701, 701, 2, &next);
+    let edits = h.edits(1).await;
+    assert!(edits[0].text().contains("11–20件目"), "{}", edits[0].text());
+    let labels: Vec<String> = buttons(&edits[0]).into_iter().map(|(l, _)| l).collect();
+    assert!(labels.iter().any(|l| l.contains("前へ")) && labels.iter().any(|l| l == "2/3"), "{labels:?}");
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn inline_queries_offer_cards_to_share() {
+    let h = start(Mode::Public).await;
+    h.fake.inline_query(702, "どこでも窓口");
+    let calls = h.fake.wait_for(WAIT, |c| c.iter().any(|c| c.method == "answerInlineQuery")).await;
+    let answer = calls.iter().find(|c| c.method == "answerInlineQuery").unwrap();
+    let results = answer.params["results"].as_array().unwrap();
+    assert!(!results.is_empty());
+    assert_eq!(results[0]["title"], "どこでも窓口(行政手続のオンライン化)");
+    let text = results[0]["input_message_content"]["message_text"].as_str().unwrap();
+    assert!(text.contains("搭載手続数"), "{text}");
+    assert_valid_html(text);
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn in_groups_only_commands_and_mentions_are_answered() {
+    let h = start(Mode::Public).await;
+    let group = -100_123;
+    h.fake.chat_message(group, "group", 703, "どこでも窓口のKPI");
+    h.fake.chat_message(group, "group", 703, "/kpi@other_bot どこでも窓口");
+    h.fake.chat_message(group, "group", 703, &format!("@{BOT_USERNAME} 生成AIのKPI"));
+    let first = h.reply(group, 1).await;
+    assert!(first.text().contains("7,000時間"), "the mention is answered, the plain message is not: {}", first.text());
+    h.fake.chat_message(group, "group", 703, &format!("/kpi@{BOT_USERNAME} どこでも窓口"));
+    let second = h.reply(group, 2).await;
+    assert!(second.text().contains("搭載手続数"), "{}", second.text());
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(sent_to(&h.fake.calls(), group).len(), 2, "nothing else was answered");
+    h.stop().await;
+}
+
+/// Presses the 確定 button of a preview and waits for the edit.
+async fn confirm(h: &Harness, user: i64, preview: &Call, edits_before: usize) -> Call {
+    let ok =
+        buttons(preview).into_iter().find(|(l, _)| l == "確定").unwrap_or_else(|| panic!("no 確定 in {preview:?}")).1;
+    h.fake.callback(user, user, 99, &ok);
+    h.edits(edits_before + 1).await.pop().unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_three_ways_of_reporting_write_only_on_confirm_and_only_once() {
+    let h = start(Mode::Staff).await;
+    // 1. /report with arguments.
+    h.fake.message(LEAD, "/report どこでも窓口 搭載手続数 R8 92件");
+    let preview = h.reply(LEAD, 1).await;
+    assert!(preview.text().contains("この内容で記録しますか") && preview.text().contains("92件"), "{}", preview.text());
+    assert!(h.actual_values().is_empty(), "nothing is written before 確定");
+    let done = confirm(&h, LEAD, &preview, 0).await;
+    assert!(done.text().contains("記録しました"), "{}", done.text());
+    assert_eq!(h.actual_values(), vec![(18, "搭載手続数".to_string(), 2026, 92.0)]);
+    // A second press does nothing.
+    let ok = buttons(&preview).into_iter().find(|(l, _)| l == "確定").unwrap().1;
+    h.fake.callback(LEAD, LEAD, 99, &ok);
+    let calls = h.fake.wait_for(WAIT, |c| c.iter().filter(|c| c.method == "answerCallbackQuery").count() >= 2).await;
+    let last = calls.iter().rfind(|c| c.method == "answerCallbackQuery").unwrap();
+    assert!(last.text().contains("すでに処理"), "{:?}", last.params);
+    assert_eq!(h.actual_values().len(), 1);
+
+    // 2. The guided flow: /report → initiative → (one indicator) → year → value.
+    h.fake.message(LEAD, "/report");
+    let menu = h.reply(LEAD, 2).await;
+    let ri = buttons(&menu).into_iter().find(|(l, _)| l.starts_with("p.18 ")).expect("own initiative offered").1;
+    assert!(
+        !buttons(&menu).iter().any(|(l, _)| l.starts_with("p.32 ")),
+        "other departments' initiatives are not offered"
+    );
+    h.fake.callback(LEAD, LEAD, 50, &ri);
+    let years = h.edits(2).await.pop().unwrap();
+    let ry = buttons(&years).into_iter().find(|(l, _)| l == "令和9年度").unwrap().1;
+    h.fake.callback(LEAD, LEAD, 50, &ry);
+    let prompt = h.edits(3).await.pop().unwrap();
+    assert!(prompt.text().contains("値を送ってください") && prompt.text().contains("95件"), "{}", prompt.text());
+    h.fake.message(LEAD, "９６件");
+    let preview = h.reply(LEAD, 3).await;
+    assert!(preview.text().contains("令和9年度") && preview.text().contains("96件"), "{}", preview.text());
+    confirm(&h, LEAD, &preview, 3).await;
+    assert!(h.actual_values().contains(&(18, "搭載手続数".to_string(), 2027, 96.0)));
+
+    // 3. A plain sentence from a lead.
+    h.fake.message(LEAD, "どこでも窓口の搭載手続数、令和10年度は99件でした");
+    let preview = h.reply(LEAD, 4).await;
+    assert!(preview.text().contains("令和10年度") && preview.text().contains("99件"), "{}", preview.text());
+    // 取消 writes nothing.
+    let cancel = buttons(&preview).into_iter().find(|(l, _)| l == "取消").unwrap().1;
+    h.fake.callback(LEAD, LEAD, 99, &cancel);
+    let cancelled = h.edits(5).await.pop().unwrap();
+    assert!(cancelled.text().contains("取り消しました"));
+    assert_eq!(h.actual_values().len(), 2);
+    h.fake.message(LEAD, "どこでも窓口の搭載手続数、令和10年度は99件でした");
+    let preview = h.reply(LEAD, 5).await;
+    confirm(&h, LEAD, &preview, 5).await;
+    assert_eq!(h.actual_values().len(), 3);
+    // The card shows it.
+    h.fake.message(LEAD, "どこでも窓口のKPI");
+    let card = h.reply(LEAD, 6).await;
+    assert!(card.text().contains("実績 92件") && card.text().contains("実績 99件"), "{}", card.text());
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn strangers_readers_other_departments_and_the_public_bot_are_refused() {
+    let h = start(Mode::Staff).await;
+    h.fake.message(STRANGER, "どこでも窓口のKPI");
+    assert!(h.reply(STRANGER, 1).await.text().contains("職員専用"));
+    h.fake.message(READER, "/report どこでも窓口 搭載手続数 R8 92件");
+    assert!(h.reply(READER, 1).await.text().contains("閲覧のみ"));
+    h.fake.message(LEAD, "/report 漏水 発生件数 R8 200件");
+    let refused = h.reply(LEAD, 1).await;
+    assert!(refused.text().contains("報告できません") && refused.text().contains("整備課"), "{}", refused.text());
+    h.fake.message(LEAD, "/report どこでも窓口 搭載手続数 R8 たくさん");
+    assert!(h.reply(LEAD, 2).await.text().contains("数値として読めません"));
+    assert!(h.actual_values().is_empty());
+    let refusals = Store::open(&h.db).unwrap().audit_log().unwrap().iter().filter(|a| a.outcome == "refused").count();
+    assert_eq!(refusals, 3, "every refused write is audited");
+    h.stop().await;
+
+    let public = start(Mode::Public).await;
+    public.fake.message(LEAD, "/report どこでも窓口 搭載手続数 R8 92件");
+    assert!(public.reply(LEAD, 1).await.text().contains("閲覧専用"));
+    public.fake.message(LEAD, "どこでも窓口の搭載手続数、令和8年度は92件でした");
+    let answer = public.reply(LEAD, 2).await;
+    assert!(!answer.text().contains("記録しますか") && buttons(&answer).iter().all(|(l, _)| l != "確定"));
+    assert!(public.actual_values().is_empty());
+    let menus = public.fake.calls_of("setMyCommands");
+    let names: Vec<&str> =
+        menus[0].params["commands"].as_array().unwrap().iter().map(|c| c["command"].as_str().unwrap()).collect();
+    assert_eq!(names, ["start", "help", "kpi", "list", "progress"]);
+    public.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_staff_menu_differs_for_admins() {
+    let h = start(Mode::Staff).await;
+    let calls = h.fake.wait_for(WAIT, |c| c.iter().filter(|c| c.method == "setMyCommands").count() >= 2).await;
+    let menus: Vec<&Call> = calls.iter().filter(|c| c.method == "setMyCommands").collect();
+    let names = |c: &Call| -> Vec<String> {
+        c.params["commands"].as_array().unwrap().iter().map(|c| c["command"].as_str().unwrap().to_string()).collect()
+    };
+    assert_eq!(names(menus[0]), ["start", "help", "kpi", "list", "progress", "report", "history", "export"]);
+    assert!(names(menus[1]).contains(&"staff".to_string()));
+    assert_eq!(menus[1].params["scope"]["chat_id"], ADMIN);
+    assert!(
+        menus[0].params["commands"].as_array().unwrap().iter().all(|c| !c["description"].as_str().unwrap().is_empty())
+    );
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn html_hostile_input_is_answered_with_valid_html() {
+    let h = start(Mode::Public).await;
+    for (n, q) in ["<script>alert(1)</script>", "どこでも窓口 & <b>KPI</b>", "<b>コンビニ交付</b>", "a & b < c > d"]
+        .iter()
+        .enumerate()
+    {
+        h.fake.message(704, q);
+        let reply = h.reply(704, n + 1).await;
+        assert_valid_html(reply.text());
+        assert!(!reply.text().contains("<script>") && !reply.text().contains("<b>KPI"), "{}", reply.text());
+    }
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_very_long_answer_is_split_on_line_boundaries() {
+    let h = start(Mode::Staff).await;
+    {
+        // Report every indicator of 令和8年度 so that the whole plan's progress runs long.
+        let app = App::new(tokio::task::spawn_blocking(common::engine).await.unwrap(), &h.db);
+        let plan = app.engine.plan().clone();
+        let mut store = Store::open(&h.db).unwrap();
+        for i in &plan.initiatives {
+            for k in &i.kpis {
+                if let Some(t) = k.target(keikaku::plan::FiscalYear::reiwa(8))
+                    && t.value.is_some()
+                {
+                    let r = app.resolve_parts(&i.page.to_string(), &k.name, "R8", &t.display_value());
+                    store.report(&plan, ADMIN, "bulk", r, "test").unwrap().unwrap();
+                }
+            }
+        }
+    }
+    h.fake.message(LEAD, "/progress");
+    let calls = h.fake.wait_for(WAIT, |c| sent_to(c, LEAD).len() >= 2).await;
+    let parts = sent_to(&calls, LEAD);
+    assert!(parts.len() >= 2, "{parts:?}");
+    for p in &parts {
+        assert_valid_html(p.text());
+    }
+    let whole: String = parts.iter().map(|p| p.text().to_string()).collect::<Vec<_>>().join("\n");
+    assert!(whole.contains("アクションプラン全体の進捗") && whole.contains("スマート公民館事業"), "nothing is lost");
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_burst_of_429s_and_502s_delivers_every_reply_exactly_once() {
+    let fake = FakeTelegram::start().await.unwrap();
+    let h = start_with(Mode::Public, fake).await;
+    // Wait until the bot is up, then make sending fail in every way we retry.
+    h.fake.wait_for(WAIT, |c| c.iter().any(|c| c.method == "setMyCommands")).await;
+    h.fake.fail_next("sendMessage", Failure::TooManyRequests(1), 3);
+    h.fake.fail_next("sendMessage", Failure::Drop, 2);
+    h.fake.fail_next("sendMessage", Failure::BadGateway, 1);
+    let chats: Vec<i64> = (800..808).collect();
+    for c in &chats {
+        h.fake.message(*c, "生成AIのKPI");
+    }
+    h.fake.wait_for(Duration::from_secs(60), |c| chats.iter().all(|chat| !sent_to(c, *chat).is_empty())).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let calls = h.fake.calls();
+    for chat in &chats {
+        let replies = sent_to(&calls, *chat);
+        assert_eq!(replies.len(), 1, "chat {chat}: {} replies", replies.len());
+        assert!(replies[0].text().contains("7,000時間"));
+    }
+    assert_eq!(h.fake.pending_failures(), 0, "every injected failure was hit");
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn start_up_waits_for_an_unreachable_telegram_instead_of_crashing() {
+    let fake = FakeTelegram::start().await.unwrap();
+    fake.set_unavailable(true);
+    let h = start_with(Mode::Public, fake).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(!h.task.is_finished(), "the bot keeps trying");
+    h.fake.set_unavailable(false);
+    h.fake.message(705, "どこでも窓口のKPI");
+    assert!(h.reply(705, 1).await.text().contains("搭載手続数"));
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn export_sends_the_csv_and_staff_admin_manages_the_roster() {
+    let h = start(Mode::Staff).await;
+    h.fake.message(ADMIN, "/staff add 4004 佐藤 lead 総務課");
+    assert!(h.reply(ADMIN, 1).await.text().contains("登録しました"));
+    h.fake.message(LEAD, "/staff add 4005 田中 admin");
+    assert!(h.reply(LEAD, 1).await.text().contains("管理者だけ"));
+    h.fake.message(4004, "/report 電子決裁 電子決裁率 R8 50%");
+    let r = h.reply(4004, 1).await;
+    assert!(r.text().contains("電子決裁"), "{}", r.text());
+    h.fake.message(ADMIN, "/export");
+    let calls = h.fake.wait_for(WAIT, |c| c.iter().any(|c| c.method == "sendDocument")).await;
+    let doc = calls.iter().find(|c| c.method == "sendDocument").unwrap();
+    let raw = doc.params["raw"].as_str().unwrap();
+    assert!(
+        raw.contains("page,title,department,kpi,fiscal_year,target,actual,unit,achievement,reported_by,reported_at"),
+        "{raw}"
+    );
+    h.stop().await;
+}
