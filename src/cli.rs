@@ -90,6 +90,8 @@ pub enum Command {
     Doctor,
     /// Measure latency, cold start, build time and memory (see BENCHMARKS.md).
     Bench(crate::bench::BenchArgs),
+    /// Load-test the bot through a fake Bot API server on 127.0.0.1 (see BENCHMARKS.md).
+    BenchBot(crate::bench::BenchBotArgs),
     /// Manage who may report: add, list, remove.
     #[command(subcommand)]
     Staff(StaffCommand),
@@ -193,6 +195,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Index => index(&paths),
         Command::Doctor => crate::doctor::run(&paths, &db),
         Command::Bench(args) => crate::bench::run(&paths, &args),
+        Command::BenchBot(args) => crate::bench::run_bot(&paths, &args),
         Command::Staff(cmd) => crate::cli_actuals::staff(&app(&paths, &db)?, cmd),
         Command::Report { actor, message, batch, parts } => {
             crate::cli_actuals::report(&app(&paths, &db)?, actor, message.as_deref(), batch, &parts)

@@ -60,6 +60,7 @@ async fn start_with(mode: Mode, fake: FakeTelegram) -> Harness {
         api_url: Some(fake.url().parse().unwrap()),
         poll_timeout: Duration::from_secs(1),
         limits: relaxed_limits(10_000),
+        probe: None,
     };
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(keikaku::bot::run(config, app, async move {

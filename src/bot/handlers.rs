@@ -5,19 +5,19 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use teloxide::payloads::{AnswerCallbackQuerySetters, AnswerInlineQuerySetters, SendDocumentSetters};
+use teloxide::payloads::{AnswerCallbackQuerySetters, AnswerInlineQuerySetters};
 use teloxide::prelude::*;
 use teloxide::types::{
-    ChatId, InlineQueryResult, InlineQueryResultArticle, InputFile, InputMessageContent, InputMessageContentText, Me,
-    MessageId, ParseMode,
+    ChatId, InlineQueryResult, InlineQueryResultArticle, InputMessageContent, InputMessageContentText, Me, MessageId,
+    ParseMode,
 };
 use teloxide::utils::command::BotCommands;
 
 use super::callback::Callback;
 use super::commands::{PublicCommand, StaffCommand};
-use super::outbox::{edit_html, send_html, split, with_retry};
+use super::outbox::{Outbox, edit_html, send_html, split, with_retry};
 use super::session::{Flow, Pending};
-use super::{BotState, Mode, TgBot, keyboard};
+use super::{BotState, Mode, keyboard};
 use crate::actuals::{Refusal, ResolvedReport, Role, Staff, achievement_label, judge};
 use crate::answer::{Card, escape, list_page, render_html};
 use crate::app::{App, Audience};
@@ -53,7 +53,8 @@ async fn staff_member(state: &BotState, user: i64) -> Result<Option<Staff>, Hand
 }
 
 /// Any message: commands, questions, report sentences, guided-flow values.
-pub async fn message(bot: TgBot, msg: Message, me: Me, state: Arc<BotState>) -> HandlerResult {
+pub async fn message(msg: Message, me: Me, state: Arc<BotState>) -> HandlerResult {
+    let bot = &state.outbox;
     let Some(text) = msg.text() else { return Ok(()) };
     let chat = msg.chat.id;
     let user = msg.from.as_ref().map_or(chat.0, |u| i64::try_from(u.id.0).unwrap_or(0));
@@ -75,7 +76,7 @@ pub async fn message(bot: TgBot, msg: Message, me: Me, state: Arc<BotState>) -> 
         Mode::Staff => match staff_member(&state, user).await? {
             Some(s) => Some(s),
             None => {
-                send_html(&bot, chat, &escape(&STAFF_ONLY.replace("{id}", &user.to_string())), None).await?;
+                send_html(bot, chat, &escape(&STAFF_ONLY.replace("{id}", &user.to_string())), None).await?;
                 return Ok(());
             }
         },
@@ -83,7 +84,7 @@ pub async fn message(bot: TgBot, msg: Message, me: Me, state: Arc<BotState>) -> 
     };
 
     if is_command {
-        return command(&bot, &state, &msg, text, &me, staff, user).await;
+        return command(bot, &state, &msg, text, &me, staff, user).await;
     }
     if let Some(Flow::Value { page, kpi, year, user: flow_user }) = state.sessions.flow(chat.0)
         && flow_user == user
@@ -92,7 +93,7 @@ pub async fn message(bot: TgBot, msg: Message, me: Me, state: Arc<BotState>) -> 
         let (attempt, value) = (format!("p.{page} {kpi} {year} {question}"), question.clone());
         let resolved =
             blocking(&state, move |app| app.resolve_parts(&page.to_string(), &kpi, &year.to_string(), &value)).await?;
-        return preview(&bot, &state, chat, user, attempt, resolved).await;
+        return preview(bot, &state, chat, user, attempt, resolved).await;
     }
     if let Some(s) = &staff
         && s.role != Role::Staff
@@ -101,10 +102,10 @@ pub async fn message(bot: TgBot, msg: Message, me: Me, state: Arc<BotState>) -> 
         let q = question.clone();
         let resolved = blocking(&state, move |app| app.resolve_message(&q)).await?;
         if resolved != Err(Refusal::NotAReport) {
-            return preview(&bot, &state, chat, user, question, resolved).await;
+            return preview(bot, &state, chat, user, question, resolved).await;
         }
     }
-    answer_question(&bot, &state, chat, &question).await
+    answer_question(bot, &state, chat, &question).await
 }
 
 /// A sentence that reads as a report rather than a question: a number with a unit or
@@ -120,13 +121,16 @@ pub fn looks_like_report(text: &str) -> bool {
     value && !question && (t.contains("でした") || t.contains("です") || t.contains("実績") || t.contains("は"))
 }
 
-async fn answer_question(bot: &TgBot, state: &Arc<BotState>, chat: ChatId, question: &str) -> HandlerResult {
+async fn answer_question(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, question: &str) -> HandlerResult {
     let started = Instant::now();
     let context = state.sessions.context(chat.0);
     let q = question.to_string();
     let who = audience(state);
     let (outcome, card, _) = blocking(state, move |app| app.answer(&q, context, who)).await??;
     send_outcome(bot, state, chat, &outcome, &card).await?;
+    if let Some(probe) = &state.probe {
+        probe.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(started.elapsed());
+    }
     tracing::info!(
         chat_id = chat.0,
         intent = outcome.intent.as_str(),
@@ -137,7 +141,7 @@ async fn answer_question(bot: &TgBot, state: &Arc<BotState>, chat: ChatId, quest
     Ok(())
 }
 
-async fn send_outcome(bot: &TgBot, state: &BotState, chat: ChatId, outcome: &Outcome, card: &Card) -> HandlerResult {
+async fn send_outcome(bot: &Outbox, state: &BotState, chat: ChatId, outcome: &Outcome, card: &Card) -> HandlerResult {
     if outcome.intent == Intent::List && !outcome.progress && outcome.hits.len() > PER_PAGE {
         let pages = outcome.hits.len().div_ceil(PER_PAGE);
         let id = state.sessions.store_list(outcome.clone());
@@ -153,7 +157,7 @@ async fn send_outcome(bot: &TgBot, state: &BotState, chat: ChatId, outcome: &Out
 }
 
 async fn command(
-    bot: &TgBot,
+    bot: &Outbox,
     state: &Arc<BotState>,
     msg: &Message,
     text: &str,
@@ -211,7 +215,7 @@ async fn command(
     Ok(())
 }
 
-async fn usage(bot: &TgBot, chat: ChatId, how: &str) -> HandlerResult {
+async fn usage(bot: &Outbox, chat: ChatId, how: &str) -> HandlerResult {
     send_html(bot, chat, &format!("使い方: {}", escape(how)), None).await?;
     Ok(())
 }
@@ -252,7 +256,7 @@ fn help_text(state: &BotState, staff: Option<&Staff>) -> String {
 }
 
 async fn report_command(
-    bot: &TgBot,
+    bot: &Outbox,
     state: &Arc<BotState>,
     chat: ChatId,
     user: i64,
@@ -284,7 +288,7 @@ async fn report_command(
     preview(bot, state, chat, user, format!("/report {arg}"), resolved).await
 }
 
-async fn start_flow(bot: &TgBot, state: &Arc<BotState>, chat: ChatId, staff: &Staff) -> HandlerResult {
+async fn start_flow(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, staff: &Staff) -> HandlerResult {
     let plan = state.app.engine.plan();
     let mine: Vec<&crate::plan::Initiative> = plan
         .initiatives
@@ -304,7 +308,7 @@ async fn start_flow(bot: &TgBot, state: &Arc<BotState>, chat: ChatId, staff: &St
 
 /// Shows what was understood with 確定 / 取消, or why it cannot be reported.
 async fn preview(
-    bot: &TgBot,
+    bot: &Outbox,
     state: &Arc<BotState>,
     chat: ChatId,
     user: i64,
@@ -350,7 +354,7 @@ fn describe(state: &BotState, r: &ResolvedReport, heading: &str) -> String {
     )
 }
 
-async fn history(bot: &TgBot, state: &Arc<BotState>, chat: ChatId, arg: &str) -> HandlerResult {
+async fn history(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, arg: &str) -> HandlerResult {
     if arg.is_empty() {
         return usage(bot, chat, "/history 取組名（例: /history どこでも窓口）").await;
     }
@@ -385,7 +389,7 @@ async fn history(bot: &TgBot, state: &Arc<BotState>, chat: ChatId, arg: &str) ->
     Ok(())
 }
 
-async fn export(bot: &TgBot, state: &Arc<BotState>, chat: ChatId) -> HandlerResult {
+async fn export(bot: &Outbox, state: &Arc<BotState>, chat: ChatId) -> HandlerResult {
     let csv = blocking(state, |app| -> Result<String, HandlerError> {
         let view = app.actuals()?.unwrap_or_default();
         Ok(crate::actuals::export_csv(app.engine.plan(), &view))
@@ -393,18 +397,13 @@ async fn export(bot: &TgBot, state: &Arc<BotState>, chat: ChatId) -> HandlerResu
     .await??;
     let date = crate::actuals::jst(crate::actuals::now_unix()).chars().take(10).collect::<String>();
     let name = format!("keikaku-actuals-{date}.csv");
-    with_retry("sendDocument", || {
-        let req = bot
-            .send_document(chat, InputFile::memory(csv.clone().into_bytes()).file_name(name.clone()))
-            .caption("現在の実績（UTF-8 BOM付きCSV、Excelで開けます）");
-        async move { req.await }
-    })
-    .await?;
+    super::outbox::send_document(bot, chat, csv.into_bytes(), &name, "現在の実績（UTF-8 BOM付きCSV、Excelで開けます）")
+        .await?;
     Ok(())
 }
 
 async fn staff_command(
-    bot: &TgBot,
+    bot: &Outbox,
     state: &Arc<BotState>,
     chat: ChatId,
     user: i64,
@@ -465,15 +464,16 @@ async fn staff_command(
 }
 
 /// Button presses.
-pub async fn callback(bot: TgBot, q: CallbackQuery, state: Arc<BotState>) -> HandlerResult {
+pub async fn callback(q: CallbackQuery, state: Arc<BotState>) -> HandlerResult {
+    let bot = &state.outbox;
     let user = i64::try_from(q.from.id.0).unwrap_or(0);
     let id = q.id.clone();
     let say = |text: &'static str| {
-        let bot = bot.clone();
+        let client = bot.bot.clone();
         let id = id.clone();
         async move {
             with_retry("answerCallbackQuery", || {
-                let req = bot.answer_callback_query(id.clone()).text(text);
+                let req = client.answer_callback_query(id.clone()).text(text);
                 async move { req.await }
             })
             .await
@@ -502,7 +502,7 @@ pub async fn callback(bot: TgBot, q: CallbackQuery, state: Arc<BotState>) -> Han
             let card = blocking(&state, move |app| app.card_for(page, intent, who)).await??;
             state.sessions.set_context(chat.0, Some(page));
             say("").await?;
-            edit_html(&bot, chat, message_id, &render_html(&card), keyboard::card(&card)).await?;
+            edit_html(bot, chat, message_id, &render_html(&card), keyboard::card(&card)).await?;
         }
         Callback::ListPage { list, n } => {
             let Some(outcome) = state.sessions.list(list) else {
@@ -512,9 +512,9 @@ pub async fn callback(bot: TgBot, q: CallbackQuery, state: Arc<BotState>) -> Han
             let n = usize::from(n).min(pages.saturating_sub(1));
             let card = list_page(state.app.engine.plan(), &outcome, n, PER_PAGE);
             say("").await?;
-            edit_html(&bot, chat, message_id, &render_html(&card), keyboard::paging(list, n, pages)).await?;
+            edit_html(bot, chat, message_id, &render_html(&card), keyboard::paging(list, n, pages)).await?;
         }
-        Callback::Confirm(pid) => confirm(&bot, &state, chat, message_id, user, pid, &say).await?,
+        Callback::Confirm(pid) => confirm(bot, &state, chat, message_id, user, pid, &say).await?,
         Callback::Cancel(pid) => match state.sessions.take_pending(pid) {
             Some(p) if p.actor != user => {
                 state.sessions.restore_pending(pid, p);
@@ -522,7 +522,7 @@ pub async fn callback(bot: TgBot, q: CallbackQuery, state: Arc<BotState>) -> Han
             }
             Some(_) => {
                 say("取り消しました").await?;
-                edit_html(&bot, chat, message_id, "取り消しました。記録していません。", None).await?;
+                edit_html(bot, chat, message_id, "取り消しました。記録していません。", None).await?;
             }
             None => say("この報告はすでに処理されています").await?,
         },
@@ -530,7 +530,7 @@ pub async fn callback(bot: TgBot, q: CallbackQuery, state: Arc<BotState>) -> Han
             let Some(staff) = staff.filter(|s| s.role != Role::Staff) else {
                 return Ok(say("報告できる権限がありません").await?);
             };
-            flow_step(&bot, &state, chat, message_id, &staff, cb, page).await?;
+            flow_step(bot, &state, chat, message_id, &staff, cb, page).await?;
             say("").await?;
         }
     }
@@ -538,7 +538,7 @@ pub async fn callback(bot: TgBot, q: CallbackQuery, state: Arc<BotState>) -> Han
 }
 
 async fn confirm<F, Fut>(
-    bot: &TgBot,
+    bot: &Outbox,
     state: &Arc<BotState>,
     chat: ChatId,
     message_id: MessageId,
@@ -587,7 +587,7 @@ where
 }
 
 async fn flow_step(
-    bot: &TgBot,
+    bot: &Outbox,
     state: &Arc<BotState>,
     chat: ChatId,
     message_id: MessageId,
@@ -636,7 +636,8 @@ async fn flow_step(
 }
 
 /// `@bot どこでも窓口` in any chat: cards to share.
-pub async fn inline(bot: TgBot, q: InlineQuery, state: Arc<BotState>) -> HandlerResult {
+pub async fn inline(q: InlineQuery, state: Arc<BotState>) -> HandlerResult {
+    let bot = &state.outbox;
     let user = i64::try_from(q.from.id.0).unwrap_or(0);
     let allowed = state.mode == Mode::Public || staff_member(&state, user).await?.is_some();
     let query = q.query.trim().to_string();
@@ -671,7 +672,7 @@ pub async fn inline(bot: TgBot, q: InlineQuery, state: Arc<BotState>) -> Handler
     };
     let personal = state.mode == Mode::Staff;
     with_retry("answerInlineQuery", || {
-        let req = bot.answer_inline_query(q.id.clone(), results.clone()).cache_time(0).is_personal(personal);
+        let req = bot.bot.answer_inline_query(q.id.clone(), results.clone()).cache_time(0).is_personal(personal);
         async move { req.await }
     })
     .await?;

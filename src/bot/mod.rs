@@ -10,6 +10,7 @@ pub mod commands;
 pub mod fake;
 pub mod handlers;
 pub mod keyboard;
+pub mod limits;
 pub mod outbox;
 pub mod session;
 
@@ -20,8 +21,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use teloxide::adaptors::throttle::Limits;
-use teloxide::adaptors::{CacheMe, Throttle};
+use teloxide::adaptors::CacheMe;
 use teloxide::dispatching::{Dispatcher, UpdateHandler};
 use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
@@ -34,9 +34,11 @@ use crate::app::App;
 use handlers::HandlerError;
 use session::Sessions;
 
-/// The bot with its adaptors: `getMe` cached (so the dispatcher never fails on it after
-/// start-up), and Telegram's rate limits kept (429 `retry_after` waited out and re-sent).
-pub type TgBot = Throttle<CacheMe<Bot>>;
+/// The bot client: `getMe` cached, so the dispatcher never fails on it after start-up. Rate
+/// limits are kept by [`outbox::Outbox`].
+pub type TgBot = CacheMe<Bot>;
+
+pub use limits::Limits;
 
 /// Which bot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +62,13 @@ pub struct Config {
     pub poll_timeout: Duration,
     /// Rate limits; Telegram's by default.
     pub limits: Limits,
+    /// Where to record how long each question took inside the bot (benchmarks); `None` in
+    /// service.
+    pub probe: Option<Probe>,
 }
+
+/// Handler latencies, collected for the load benchmark.
+pub type Probe = Arc<std::sync::Mutex<Vec<Duration>>>;
 
 impl Config {
     /// From `TELOXIDE_TOKEN`, `TELOXIDE_API_URL`, `KEIKAKU_POLL_TIMEOUT` (seconds, default 25)
@@ -89,18 +97,13 @@ impl Config {
                 relaxed_limits(per_sec)
             }
         };
-        Ok(Config { mode, token, api_url, poll_timeout, limits })
+        Ok(Config { mode, token, api_url, poll_timeout, limits, probe: None })
     }
 }
 
-/// Limits of `per_sec` messages a second, overall and per chat (for a fake server).
+/// Limits of `per_sec` messages a second everywhere (for a fake server).
 pub fn relaxed_limits(per_sec: u32) -> Limits {
-    Limits {
-        messages_per_sec_chat: per_sec,
-        messages_per_min_chat: per_sec.saturating_mul(60),
-        messages_per_min_channel_or_supergroup: per_sec.saturating_mul(60),
-        messages_per_sec_overall: per_sec,
-    }
+    Limits::relaxed(per_sec)
 }
 
 /// What the endpoints share.
@@ -111,6 +114,10 @@ pub struct BotState {
     pub mode: Mode,
     /// Per-chat memory.
     pub sessions: Sessions,
+    /// Latency probe (benchmarks only).
+    pub probe: Option<Probe>,
+    /// Sending, rate-limited and retried.
+    pub outbox: outbox::Outbox,
 }
 
 /// The handler tree: messages, button presses, inline queries.
@@ -127,7 +134,7 @@ pub fn client(config: &Config) -> TgBot {
     if let Some(url) = &config.api_url {
         bot = bot.set_api_url(url.clone());
     }
-    bot.cache_me().throttle(config.limits)
+    bot.cache_me()
 }
 
 /// Runs the bot until `stop` completes (or SIGINT/SIGTERM arrives, when `signals` is set).
@@ -157,7 +164,14 @@ pub async fn run(config: Config, app: Arc<App>, stop: impl Future<Output = ()> +
     tracing::info!(username = %me.username(), mode = ?config.mode, "connected to Telegram");
     register_commands(&bot, &app, config.mode).await;
 
-    let state = Arc::new(BotState { app, mode: config.mode, sessions: Sessions::default() });
+    let outbox = outbox::Outbox::new(bot.clone(), config.limits);
+    let state = Arc::new(BotState {
+        app,
+        mode: config.mode,
+        sessions: Sessions::default(),
+        probe: config.probe.clone(),
+        outbox,
+    });
     let mut dispatcher = Dispatcher::builder(bot.clone(), schema())
         .dependencies(dptree::deps![state])
         .default_handler(|_| async {})

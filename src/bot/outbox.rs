@@ -1,9 +1,9 @@
 //! Sending, safely: every message fits Telegram's 4096 characters (split on line
 //! boundaries), and transient failures are retried.
 //!
-//! Rate limits and 429 `retry_after` are the `Throttle` adaptor's (it waits and re-sends).
-//! What Throttle leaves — 5xx answers, dropped connections, timeouts — is retried here with
-//! backoff, a bounded number of times. A 5xx from Telegram's front or a connection refused
+//! Messages wait for the [`Limiter`] (Telegram's rate limits); a 429 freezes sending for its
+//! `retry_after` and the message is sent again. 5xx answers, dropped connections and timeouts
+//! are retried with backoff, a bounded number of times. A 5xx from Telegram's front or a connection refused
 //! means the request was not processed, so retrying does not duplicate the reply; a timeout
 //! after Telegram processed a message could, which is the price of not losing one.
 
@@ -16,6 +16,21 @@ use teloxide::types::{ChatId, InlineKeyboardMarkup, MessageId, ParseMode};
 use teloxide::{ApiError, RequestError};
 
 use super::TgBot;
+use super::limits::{Limiter, Limits};
+
+/// The bot client with our rate limiter: everything the bot sends goes through here.
+pub struct Outbox {
+    /// The client (`getMe` cached).
+    pub bot: TgBot,
+    limiter: Limiter,
+}
+
+impl Outbox {
+    /// An outbox over `bot`, keeping `limits`.
+    pub fn new(bot: TgBot, limits: Limits) -> Outbox {
+        Outbox { bot, limiter: Limiter::new(limits) }
+    }
+}
 
 /// Telegram's limit on one message's text.
 pub const MESSAGE_LIMIT: usize = 4096;
@@ -37,7 +52,16 @@ pub fn is_transient(e: &RequestError) -> bool {
 }
 
 /// Runs `request` until it succeeds, fails for good, or the attempts are spent.
-pub async fn with_retry<T, F, Fut>(what: &str, mut request: F) -> Result<T, RequestError>
+pub async fn with_retry<T, F, Fut>(what: &str, request: F) -> Result<T, RequestError>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, RequestError>>,
+{
+    retry_limited(what, None, request).await
+}
+
+/// [`with_retry`], freezing `limiter` on a 429 so that no other message jumps in.
+async fn retry_limited<T, F, Fut>(what: &str, limiter: Option<&Limiter>, mut request: F) -> Result<T, RequestError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, RequestError>>,
@@ -49,7 +73,12 @@ where
             Ok(v) => return Ok(v),
             Err(e) if attempt < ATTEMPTS && is_transient(&e) => {
                 let wait = match &e {
-                    RequestError::RetryAfter(s) => s.duration(),
+                    RequestError::RetryAfter(s) => {
+                        if let Some(l) = limiter {
+                            l.freeze(s.duration());
+                        }
+                        s.duration()
+                    }
                     _ => delay,
                 };
                 tracing::warn!(what, attempt, error = %e, "transient failure; retrying in {wait:?}");
@@ -142,7 +171,7 @@ fn cut_line(line: &str, limit: usize) -> Vec<String> {
 /// Sends `html` to `chat`, split as needed; the keyboard goes on the last part. Returns the
 /// last message's id.
 pub async fn send_html(
-    bot: &TgBot,
+    out: &Outbox,
     chat: ChatId,
     html: &str,
     keyboard: Option<InlineKeyboardMarkup>,
@@ -152,12 +181,15 @@ pub async fn send_html(
     let mut last = None;
     for (n, part) in parts.into_iter().enumerate() {
         let markup = if n + 1 == count { keyboard.clone() } else { None };
-        let sent = with_retry("sendMessage", || {
-            let mut req = bot.send_message(chat, part.clone()).parse_mode(ParseMode::Html);
+        let sent = retry_limited("sendMessage", Some(&out.limiter), || {
+            let mut req = out.bot.send_message(chat, part.clone()).parse_mode(ParseMode::Html);
             if let Some(k) = markup.clone() {
                 req = req.reply_markup(k);
             }
-            async move { req.await }
+            async move {
+                out.limiter.acquire(chat.0).await;
+                req.await
+            }
         })
         .await?;
         last = Some(sent.id);
@@ -165,10 +197,34 @@ pub async fn send_html(
     Ok(last)
 }
 
+/// Sends a document (the CSV export), within the limits, retried.
+pub async fn send_document(
+    out: &Outbox,
+    chat: ChatId,
+    bytes: Vec<u8>,
+    name: &str,
+    caption: &str,
+) -> Result<(), RequestError> {
+    use teloxide::payloads::SendDocumentSetters;
+    use teloxide::types::InputFile;
+    retry_limited("sendDocument", Some(&out.limiter), || {
+        let req = out
+            .bot
+            .send_document(chat, InputFile::memory(bytes.clone()).file_name(name.to_string()))
+            .caption(caption.to_string());
+        async move {
+            out.limiter.acquire(chat.0).await;
+            req.await
+        }
+    })
+    .await
+    .map(drop)
+}
+
 /// Replaces a message's text and keyboard (a card's section buttons, list paging). A text
 /// too long for one message is cut to fit, with a note.
 pub async fn edit_html(
-    bot: &TgBot,
+    out: &Outbox,
     chat: ChatId,
     message: MessageId,
     html: &str,
@@ -179,8 +235,8 @@ pub async fn edit_html(
     if !parts.is_empty() {
         text.push_str("\n…（続きは質問し直してください）");
     }
-    let result = with_retry("editMessageText", || {
-        let mut req = bot.edit_message_text(chat, message, text.clone()).parse_mode(ParseMode::Html);
+    let result = retry_limited("editMessageText", Some(&out.limiter), || {
+        let mut req = out.bot.edit_message_text(chat, message, text.clone()).parse_mode(ParseMode::Html);
         if let Some(k) = keyboard.clone() {
             req = req.reply_markup(k);
         }
