@@ -10,7 +10,7 @@ use anyhow::Context;
 use crate::cli::say;
 
 use crate::actuals::report::find_initiative;
-use crate::actuals::{Role, Staff, Store, achievement_label, export_csv, export_json, jst, judge};
+use crate::actuals::{Role, Staff, Store, achievement_label, export_csv, export_json, jst};
 use crate::answer::render_text;
 use crate::app::{App, Audience};
 use crate::cli::{ExportFormat, StaffCommand};
@@ -110,13 +110,8 @@ fn report_batch(app: &App, store: &mut Store, actor: i64) -> anyhow::Result<Exit
 pub fn describe(app: &App, r: &crate::actuals::ResolvedReport) -> String {
     let plan = app.engine.plan();
     let Some(i) = plan.initiative(r.page) else { return String::new() };
-    let verdict = i
-        .kpis
-        .iter()
-        .find(|k| k.name == r.kpi)
-        .and_then(|k| k.target(r.year).map(|t| judge(k, t, Some(r.value.number))))
-        .map(|v| format!("{}・{}", achievement_label(&v), v.status.japanese()))
-        .unwrap_or_default();
+    let verdict =
+        r.verdict(plan).map(|v| format!("{}・{}", achievement_label(&v), v.status.japanese())).unwrap_or_default();
     format!(
         "{} p.{} ／ {} ／ {} = {}（目標 {}: {verdict}）",
         i.title,

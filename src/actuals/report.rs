@@ -41,6 +41,15 @@ pub struct ResolvedReport {
     pub target: String,
 }
 
+impl ResolvedReport {
+    /// How the value stands against its target.
+    pub fn verdict(&self, plan: &Plan) -> Option<super::Verdict> {
+        let kpi = plan.initiative(self.page)?.kpis.iter().find(|k| k.name == self.kpi)?;
+        let target = kpi.target(self.year)?;
+        Some(super::judge(kpi, target, Some(self.value.number)))
+    }
+}
+
 /// Why a report is refused. The text is for the person who reported.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum Refusal {

@@ -18,7 +18,7 @@ use super::commands::{PublicCommand, StaffCommand};
 use super::outbox::{Outbox, edit_html, send_html, split, with_retry};
 use super::session::{Flow, Pending};
 use super::{BotState, Mode, keyboard};
-use crate::actuals::{Refusal, ResolvedReport, Role, Staff, achievement_label, judge};
+use crate::actuals::{Refusal, ResolvedReport, Role, Staff, achievement_label};
 use crate::answer::{Card, escape, list_page, render_html};
 use crate::app::{App, Audience};
 use crate::search::{Intent, Outcome};
@@ -335,12 +335,8 @@ async fn preview(
 fn describe(state: &BotState, r: &ResolvedReport, heading: &str) -> String {
     let plan = state.app.engine.plan();
     let title = plan.initiative(r.page).map_or_else(String::new, |i| i.title.clone());
-    let verdict = plan
-        .initiative(r.page)
-        .and_then(|i| i.kpis.iter().find(|k| k.name == r.kpi))
-        .and_then(|k| k.target(r.year).map(|t| judge(k, t, Some(r.value.number))))
-        .map(|v| format!("・{} {}", achievement_label(&v), v.status.japanese()))
-        .unwrap_or_default();
+    let verdict =
+        r.verdict(plan).map(|v| format!("・{} {}", achievement_label(&v), v.status.japanese())).unwrap_or_default();
     format!(
         "<b>{}</b>\n取組: {}（p.{}）\n指標: {}\n年度: {}\n値: {}（目標 {}{}）",
         escape(heading),
