@@ -139,6 +139,12 @@ const STOPWORDS: &[&str] = &[
     "あれ",
     "その",
     "この",
+    "続く",
+    "続ける",
+    "行われる",
+    "進める",
+    "取り組む",
+    "取組む",
 ];
 
 /// One initiative's texts, prepared once for matching.
@@ -483,14 +489,13 @@ impl Engine {
         if parsed.intent.is_none() && parsed.progress {
             outcome.intent = Intent::Kpi;
         }
-        if parsed.intent.is_none() && !outcome.ambiguous && self.mentions_kpi(&parsed.text, outcome.hits[0].page) {
+        let Some(top) = outcome.single_page() else {
+            return outcome;
+        };
+        if parsed.intent.is_none() && self.mentions_kpi(&parsed.text, top) {
             outcome.intent = Intent::Kpi;
         }
-        if outcome.intent == Intent::Contents
-            && parsed.weak_contents
-            && !outcome.ambiguous
-            && !self.refers_by_name(&subject, outcome.hits[0].page)
-        {
+        if outcome.intent == Intent::Contents && parsed.weak_contents && !self.refers_by_name(&subject, top) {
             outcome.intent = Intent::Overview;
         }
         outcome
