@@ -22,6 +22,8 @@ pub const COMPILED_DIR: &str = "ipadic";
 const STAMP: &str = "KEIKAKU_COMPLETE";
 const LINDERA_FORMAT: &str = "lindera 6.2 ipadic (mecab-ipadic EUC-JP)";
 
+static BUILDING: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// The IPADIC source directory: `$KEIKAKU_IPADIC_SOURCE`, else Debian's.
 pub fn source_dir() -> PathBuf {
     std::env::var_os(IPADIC_SOURCE_ENV).map(PathBuf::from).unwrap_or_else(|| PathBuf::from(DEFAULT_IPADIC_SOURCE))
@@ -74,10 +76,16 @@ pub fn ensure_compiled(index_dir: &Path) -> Result<PathBuf, SearchError> {
     if is_compiled(&target) {
         return Ok(target);
     }
+    // One build at a time in this process (other processes are kept apart by the unique
+    // temporary folder and the rename).
+    let _guard = BUILDING.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if is_compiled(&target) {
+        return Ok(target);
+    }
     let source = source_dir();
     check_source(&source)?;
     std::fs::create_dir_all(index_dir).map_err(|e| SearchError::unwritable(index_dir, e))?;
-    let tmp = index_dir.join(format!("{COMPILED_DIR}.tmp-{}", std::process::id()));
+    let tmp = index_dir.join(format!("{COMPILED_DIR}.tmp-{}", super::unique_suffix()));
     let _ = std::fs::remove_dir_all(&tmp);
     tracing::info!(source = %source.display(), "compiling IPADIC (first use)");
     DictionaryBuilder::new(ipadic_metadata())

@@ -22,6 +22,8 @@ const CURRENT: &str = "CURRENT";
 /// The prefix of a folder still being written; never opened, never cleaned up by others.
 const BUILDING: &str = ".building-";
 
+static BUILD_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 /// The fields of the index; every field name lives here.
 #[derive(Clone, Copy)]
 pub struct Fields {
@@ -104,6 +106,14 @@ pub fn open_or_build(
             Err(e) => tracing::warn!(error = %e, "the current index cannot be opened; rebuilding it"),
         }
     }
+    // One build at a time in this process; another thread may have built it meanwhile.
+    let _guard = BUILD_LOCK.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if !force
+        && let Some(dir) = current(search_dir, fingerprint)
+        && let Ok(index) = open(&dir, analyzer)
+    {
+        return Ok(index);
+    }
     let dir = build(search_dir, fingerprint, plan, analyzer)?;
     open(&dir, analyzer)
 }
@@ -129,7 +139,7 @@ pub fn build(search_dir: &Path, fingerprint: &str, plan: &Plan, analyzer: &Analy
     }
     let dir = search_dir.join(&name);
     std::fs::rename(&building, &dir).map_err(|e| SearchError::unwritable(search_dir, e))?;
-    let tmp = search_dir.join(format!("{CURRENT}.tmp-{}", std::process::id()));
+    let tmp = search_dir.join(format!("{CURRENT}.tmp-{}", super::unique_suffix()));
     std::fs::write(&tmp, &name).map_err(|e| SearchError::unwritable(search_dir, e))?;
     std::fs::rename(&tmp, search_dir.join(CURRENT)).map_err(|e| SearchError::unwritable(search_dir, e))?;
     remove_others(search_dir, &name);

@@ -89,6 +89,14 @@ pub fn open_from_text(
     Ok(Engine::new(Arc::new(plan), analyzer, index, synonyms))
 }
 
+/// A name part no other build uses: process id, a counter within the process, and the time.
+pub(crate) fn unique_suffix() -> String {
+    static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
+    format!("{}-{n}-{nanos:x}", std::process::id())
+}
+
 /// The fingerprint of the index built from these inputs.
 pub fn inputs_fingerprint(plan_text: &str, user_dictionary_text: &str, synonyms_text: &str) -> String {
     index::fingerprint(&[plan_text.as_bytes(), user_dictionary_text.as_bytes(), synonyms_text.as_bytes()])
