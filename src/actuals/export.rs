@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-use super::progress::{achievement_label, judge};
+use super::progress::{achievement_label, verdict_for};
 use super::store::ActualsView;
 use super::{clock, value};
 use crate::plan::Plan;
@@ -40,15 +40,10 @@ pub fn rows(plan: &Plan, view: &ActualsView) -> Vec<ExportRow> {
     let mut out = Vec::new();
     for a in view.all() {
         let Some(i) = plan.initiative(a.page) else { continue };
-        let kpi = i.kpis.iter().find(|k| k.name == a.kpi);
-        let target = kpi.and_then(|k| k.target(a.fiscal_year));
-        let achievement = match (kpi, target) {
-            (Some(k), Some(t)) => {
-                let v = judge(k, t, Some(a.value));
-                format!("{} {}", achievement_label(&v), v.status.japanese())
-            }
-            _ => "—".into(),
-        };
+        let verdict = verdict_for(plan, a.page, &a.kpi, a.fiscal_year, a.value);
+        let target = verdict.map(|(t, _)| t);
+        let achievement =
+            verdict.map_or_else(|| "—".into(), |(_, v)| format!("{} {}", achievement_label(&v), v.status.japanese()));
         out.push(ExportRow {
             page: a.page,
             title: i.title.clone(),

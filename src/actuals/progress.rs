@@ -4,7 +4,7 @@
 
 use serde::Serialize;
 
-use crate::plan::{Direction, Kpi, Target, TargetKind};
+use crate::plan::{Direction, FiscalYear, Kpi, Plan, Target, TargetKind};
 
 /// How an indicator stands in one year.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -69,6 +69,19 @@ pub fn judge(kpi: &Kpi, target: &Target, actual: Option<f64>) -> Verdict {
         None
     };
     Verdict { status: if met { Status::Achieved } else { Status::NotAchieved }, achievement }
+}
+
+/// The plan's target for an indicator and year, and how `value` stands against it.
+pub fn verdict_for<'p>(
+    plan: &'p Plan,
+    page: u16,
+    kpi: &str,
+    year: FiscalYear,
+    value: f64,
+) -> Option<(&'p Target, Verdict)> {
+    let kpi = plan.initiative(page)?.kpis.iter().find(|k| k.name == kpi)?;
+    let target = kpi.target(year)?;
+    Some((target, judge(kpi, target, Some(value))))
 }
 
 /// 「102%」, or 「—」.

@@ -44,9 +44,7 @@ pub struct ResolvedReport {
 impl ResolvedReport {
     /// How the value stands against its target.
     pub fn verdict(&self, plan: &Plan) -> Option<super::Verdict> {
-        let kpi = plan.initiative(self.page)?.kpis.iter().find(|k| k.name == self.kpi)?;
-        let target = kpi.target(self.year)?;
-        Some(super::judge(kpi, target, Some(self.value.number)))
+        super::progress::verdict_for(plan, self.page, &self.kpi, self.year, self.value.number).map(|(_, v)| v)
     }
 }
 

@@ -164,11 +164,6 @@ impl ActualsView {
         v.sort_by(|a, b| (a.page, &a.kpi, a.fiscal_year).cmp(&(b.page, &b.kpi, b.fiscal_year)));
         v
     }
-
-    /// True when nothing is reported.
-    pub fn is_empty(&self) -> bool {
-        self.current.is_empty()
-    }
 }
 
 /// The store. One per process; `rusqlite::Connection` is `Send`, not `Sync`: share it behind
@@ -191,12 +186,6 @@ impl Store {
     /// Opens the database only if it exists (readers need not create one).
     pub fn open_existing(path: &Path) -> Result<Option<Store>, StoreError> {
         if path.exists() { Store::open(path).map(Some) } else { Ok(None) }
-    }
-
-    /// A private in-memory database (tests).
-    pub fn open_in_memory() -> Result<Store, StoreError> {
-        let conn = Connection::open_in_memory().map_err(|e| sqlite(Path::new(":memory:"), e))?;
-        Store::setup(conn, Path::new(":memory:"))
     }
 
     fn setup(mut conn: Connection, path: &Path) -> Result<Store, StoreError> {

@@ -100,11 +100,6 @@ impl Sessions {
         self.chat(chat, |c| c.context = page);
     }
 
-    /// The chat's report flow, taken out (a flow step is used once).
-    pub fn take_flow(&self, chat: i64) -> Option<Flow> {
-        self.chat(chat, |c| c.flow.take())
-    }
-
     /// The chat's report flow, left in place.
     pub fn flow(&self, chat: i64) -> Option<Flow> {
         self.chat(chat, |c| c.flow.clone())

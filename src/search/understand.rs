@@ -438,29 +438,22 @@ pub fn parse(question: &str, plan: &Plan) -> Parsed {
         blank.push(range.start..end);
     }
 
-    let list = LIST_CUES.iter().any(|c| text.contains(c));
-    for cue in LIST_CUES {
-        for (at, _) in text.match_indices(cue) {
-            blank.push(at..at + cue.len());
-        }
-    }
-
-    let progress = PROGRESS_CUES.iter().any(|c| text.contains(c));
-    for cue in PROGRESS_CUES {
-        for (at, _) in text.match_indices(cue) {
-            blank.push(at..at + cue.len());
-        }
-    }
+    let list = mark(&text, LIST_CUES, &mut blank);
+    let progress = mark(&text, PROGRESS_CUES, &mut blank);
     // The plan's own name and the city's never narrow a question.
-    for phrase in ["アクションプラン", "dx推進戦略", "那須塩原市", "那須塩原", "計画全体", "全体"]
-    {
-        for (at, _) in text.match_indices(phrase) {
-            blank.push(at..at + phrase.len());
-        }
-    }
+    mark(&text, &["アクションプラン", "dx推進戦略", "那須塩原市", "那須塩原", "計画全体", "全体"], &mut blank);
     let subject_text = blank_out(&text, &blank);
     let about_initiatives = ["取組", "取り組み", "事業は", "施策"].iter().any(|w| text.contains(w));
     Parsed { text, intent, weak_contents, list, unsupported, filters, year, subject_text, progress, about_initiatives }
+}
+
+/// Adds every occurrence of every phrase to `blank`; true when any occurs.
+fn mark(text: &str, phrases: &[&str], blank: &mut Vec<Range<usize>>) -> bool {
+    let before = blank.len();
+    for phrase in phrases {
+        blank.extend(text.match_indices(phrase).map(|(at, _)| at..at + phrase.len()));
+    }
+    blank.len() > before
 }
 
 /// `text` with the byte ranges replaced by 「、」, which no term spans.
