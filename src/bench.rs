@@ -85,7 +85,7 @@ pub fn run(paths: &Paths, args: &BenchArgs) -> anyhow::Result<ExitCode> {
     let questions = read_questions(&args.questions)?;
     let plan_text = search::read_data_file(&paths.plan_file())?;
     let user = search::read_optional(&paths.data_dir.join(search::USER_DICTIONARY_FILE))?;
-    let synonyms = search::read_optional(&paths.data_dir.join(search::SYNONYMS_FILE))?;
+    let lexicon = search::Lexicon::load(&paths.data_dir)?;
     let exe = std::env::current_exe().context("finding the keikaku binary")?;
     say!("# keikaku bench\n");
     say!("- machine: {} cores, {}", std::thread::available_parallelism().map_or(0, |n| n.get()), cpu_model());
@@ -98,7 +98,6 @@ pub fn run(paths: &Paths, args: &BenchArgs) -> anyhow::Result<ExitCode> {
         let text = if scale <= 1 { plan_text.clone() } else { synthetic_plan(&plan_text, scale)? };
         std::fs::write(data_dir.join(search::PLAN_FILE), &text)?;
         std::fs::write(data_dir.join(search::USER_DICTIONARY_FILE), &user)?;
-        std::fs::write(data_dir.join(search::SYNONYMS_FILE), &synonyms)?;
         let initiatives = Plan::parse(&text).map(|p| p.initiatives.len()).unwrap_or(0);
         say!("## Plan ×{scale}: {initiatives} initiatives, {} KiB\n", text.len() / 1024);
 
@@ -112,7 +111,7 @@ pub fn run(paths: &Paths, args: &BenchArgs) -> anyhow::Result<ExitCode> {
             search::dictionary::ensure_compiled(&index_dir)?;
             dict_times.push(started.elapsed());
             let started = Instant::now();
-            search::open_from_text(&text, Path::new("bench"), &user, &synonyms, &index_dir, Rebuild::IfStale)?;
+            search::open_from_text(&text, Path::new("bench"), &user, lexicon.clone(), &index_dir, Rebuild::IfStale)?;
             index_times.push(started.elapsed());
         }
         say!("| measure | figures |\n|---|---|");
@@ -142,7 +141,7 @@ pub fn run(paths: &Paths, args: &BenchArgs) -> anyhow::Result<ExitCode> {
                 &text,
                 Path::new("bench"),
                 &user,
-                &synonyms,
+                lexicon.clone(),
                 &index_dir,
                 Rebuild::IfStale,
             )?);

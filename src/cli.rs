@@ -68,6 +68,10 @@ pub enum Command {
         /// Read questions one per line from stdin; print one answer per line (with --json).
         #[arg(long)]
         batch: bool,
+        /// Print what each stage made of the question (words, readings, facets, each
+        /// matcher's proposals, the decision) before the answer; JSON with --json.
+        #[arg(long)]
+        explain: bool,
         /// The question, e.g. 「どこでも窓口のKPI」.
         #[arg(required_unless_present = "batch")]
         question: Vec<String>,
@@ -189,7 +193,12 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let paths = cli.global.paths();
     let db = cli.global.db.clone();
     match cli.command {
-        Command::Ask { mode, json, batch, question } => ask(&app(&paths, &db)?, mode, json, batch, &question.join(" ")),
+        Command::Ask { mode, json, batch, explain: true, question } => {
+            explain(&app(&paths, &db)?, mode, json, batch, &question.join(" "))
+        }
+        Command::Ask { mode, json, batch, explain: false, question } => {
+            ask(&app(&paths, &db)?, mode, json, batch, &question.join(" "))
+        }
         Command::Chat { mode } => chat(&app(&paths, &db)?, mode),
         Command::Serve { mode } => serve(app(&paths, &db)?, mode),
         Command::Index => index(&paths),
@@ -244,6 +253,31 @@ fn ask(app: &App, mode: Mode, json: bool, batch: bool, question: &str) -> anyhow
         answer(question, &mut out)?;
     }
     out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn explain(app: &App, mode: Mode, json: bool, batch: bool, question: &str) -> anyhow::Result<ExitCode> {
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    let one = |q: &str, out: &mut dyn Write| -> anyhow::Result<()> {
+        let x = app.engine.explain(q);
+        if json {
+            writeln!(out, "{}", serde_json::to_string(&x)?)?;
+        } else {
+            writeln!(out, "{}", crate::answer::render_explanation(&x))?;
+            let (_, card, _) = app.answer(q, None, audience(mode))?;
+            writeln!(out, "{}", render_text(&card))?;
+        }
+        out.flush()?;
+        Ok(())
+    };
+    if batch {
+        for line in std::io::stdin().lock().lines() {
+            one(line.context("reading questions from stdin")?.trim(), &mut out)?;
+        }
+    } else {
+        one(question, &mut out)?;
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -68,31 +68,52 @@ pub fn run(paths: &Paths, db: &Path) -> anyhow::Result<ExitCode> {
             ),
         }
     }
-    let mut side_files = Vec::new();
-    for name in [search::USER_DICTIONARY_FILE, search::SYNONYMS_FILE] {
-        let path = paths.data_dir.join(name);
-        match search::read_optional(&path) {
-            Ok(text) if text.is_empty() => {
-                r.note(name, format!("{} is missing or empty: search works, with less recall", path.display()));
-                side_files.push(String::new());
-            }
-            Ok(text) => {
-                let check = if name == search::SYNONYMS_FILE {
-                    search::Synonyms::parse(&text).map(|_| ()).map_err(|e| e.to_string())
-                } else {
-                    dictionary::user_dictionary(&text).map(|_| ()).map_err(|e| e.to_string())
-                };
-                match check {
-                    Ok(()) => r.ok(name, path.display().to_string()),
-                    Err(e) => r.problem(name, e, format!("fix {}", path.display())),
-                }
-                side_files.push(text);
-            }
-            Err(e) => {
-                r.problem(name, e.to_string(), "make it readable");
-                side_files.push(String::new());
-            }
+    let user_path = paths.data_dir.join(search::USER_DICTIONARY_FILE);
+    let user_text = match search::read_optional(&user_path) {
+        Ok(text) if text.is_empty() => {
+            r.note(search::USER_DICTIONARY_FILE, format!("{} is missing or empty: search works, with less recall", user_path.display()));
+            text
         }
+        Ok(text) => {
+            match dictionary::user_dictionary(&text) {
+                Ok(_) => r.ok(search::USER_DICTIONARY_FILE, user_path.display().to_string()),
+                Err(e) => r.problem(search::USER_DICTIONARY_FILE, e.to_string(), format!("fix {}", user_path.display())),
+            }
+            text
+        }
+        Err(e) => {
+            r.problem(search::USER_DICTIONARY_FILE, e.to_string(), "make it readable");
+            String::new()
+        }
+    };
+    match search::Lexicon::load(&paths.data_dir) {
+        Ok(lex) => r.ok(
+            "lexicon",
+            format!(
+                "{}: {} thesaurus entries, {} stop-words",
+                paths.data_dir.join(search::lexicon::LEXICON_DIR).display(),
+                lex.thesaurus.len(),
+                lex.stopwords.len()
+            ),
+        ),
+        Err(e) => r.problem("lexicon", e.to_string(), "fix that line, or restore the file from the repository"),
+    }
+    let compiled_vectors = paths.index_dir.join(search::vectors::COMPILED);
+    let wheel = search::vectors::wheel_path();
+    if compiled_vectors.is_file() {
+        match search::vectors::Vectors::open(&paths.index_dir) {
+            Ok(Some(v)) => r.ok("word vectors", format!("{} words in {}", v.len(), compiled_vectors.display())),
+            Ok(None) => r.note("word vectors", "not loaded"),
+            Err(e) => r.problem("word vectors", e.to_string(), "delete the file; it is rebuilt from the wheel"),
+        }
+    } else if wheel.is_file() {
+        r.note("word vectors", format!("not compiled yet; built from {} on first use (about 1 s)", wheel.display()));
+    } else {
+        r.problem(
+            "word vectors",
+            format!("the wheel {} is missing: words the plan does not know are not matched by meaning", wheel.display()),
+            "run .ci/setup (it runs `pip download --no-deps ja-ginza==5.3.0`), or set KEIKAKU_VECTORS_WHEEL",
+        );
     }
 
     let compiled = paths.index_dir.join(dictionary::COMPILED_DIR);
@@ -125,7 +146,7 @@ pub fn run(paths: &Paths, db: &Path) -> anyhow::Result<ExitCode> {
     }
 
     if let Some(text) = &plan_text {
-        let fp = search::inputs_fingerprint(text, &side_files[0], &side_files[1]);
+        let fp = search::inputs_fingerprint(text, &user_text);
         match search::index::current(&paths.search_dir(), &fp) {
             Some(dir) => r.ok("search index", format!("{} is current", dir.display())),
             None => r.note(

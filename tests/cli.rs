@@ -31,8 +31,13 @@ fn data_copy() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     std::fs::create_dir_all(&data).unwrap();
-    for f in ["nasushiobara-dx-action-plan-2026-2028.md", "userdict.csv", "synonyms.tsv"] {
+    for f in ["nasushiobara-dx-action-plan-2026-2028.md", "userdict.csv"] {
         std::fs::copy(Path::new("data").join(f), data.join(f)).unwrap();
+    }
+    std::fs::create_dir_all(data.join("lexicon")).unwrap();
+    for entry in std::fs::read_dir("data/lexicon").unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), data.join("lexicon").join(entry.file_name())).unwrap();
     }
     (dir, data)
 }

@@ -6,11 +6,13 @@
 //! may offer as buttons.
 
 mod card;
+mod explain;
 mod html;
 mod json;
 mod text;
 
 pub use card::{Extras, card, card_with, list_page};
+pub use explain::render_explanation;
 pub use html::{escape, render_html};
 pub use json::{AskJson, ResultJson, ask_json, ask_json_with};
 pub use text::render_text;

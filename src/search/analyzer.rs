@@ -31,6 +31,13 @@ pub struct Term {
     /// A content word (noun, verb, adjective, user-dictionary term), as opposed to particles,
     /// auxiliaries and symbols.
     pub content: bool,
+    /// The normalised surface as written.
+    pub surface: String,
+    /// How the surface is read, folded (see [`super::reading::fold`]); for words the
+    /// dictionary does not know, the surface itself.
+    pub reading: String,
+    /// Where the surface stands in the normalised text (bytes).
+    pub span: std::ops::Range<usize>,
 }
 
 /// The morphological analyzer: lindera with IPADIC and the plan's user dictionary.
@@ -54,10 +61,12 @@ impl Analyzer {
         let mut terms = Vec::with_capacity(tokens.len());
         for mut token in tokens {
             let surface = token.surface.to_string();
+            let span = token.byte_start..token.byte_end;
             let details: Vec<String> = token.details().iter().map(|s| s.to_string()).collect();
             let pos = details.first().cloned().unwrap_or_default();
             let sub = details.get(1).map(String::as_str).unwrap_or("");
             let base = details.get(6).filter(|b| b.as_str() != "*").cloned();
+            let reading = details.get(7).filter(|r| r.as_str() != "*").map_or_else(|| super::reading::fold(&surface), |r| super::reading::fold(r));
             let content = match pos.as_str() {
                 "名詞" => {
                     !matches!(sub, "非自立" | "代名詞" | "接尾" | "副詞可能")
@@ -70,10 +79,10 @@ impl Analyzer {
             };
             let content = content && !surface.chars().all(|c| !c.is_alphanumeric());
             let text = match pos.as_str() {
-                "動詞" | "形容詞" => base.unwrap_or(surface),
-                _ => surface,
+                "動詞" | "形容詞" => base.unwrap_or_else(|| surface.clone()),
+                _ => surface.clone(),
             };
-            terms.push(Term { text, pos, content });
+            terms.push(Term { text, pos, content, surface, reading, span });
         }
         terms
     }

@@ -1,14 +1,24 @@
 //! The engine: a question in, an [`Outcome`] out (intent, the initiatives it is about, or
 //! why the plan does not answer it).
 //!
-//! Retrieval is tantivy's BM25 over morphological and bigram fields, title boosted. On top,
-//! a *coverage* check decides whether a candidate really fits: the share of the question's
-//! subject words (weighted by rarity) that the initiative's text holds, directly, through a
-//! synonym, or by most of their bigrams (typos, kana variants). Nothing fits → `not_found`;
-//! several fit equally and none is named → ambiguous, and the candidates are offered.
+//! The pipeline, each stage its own module:
+//!
+//! 1. **normalise** (`crate::normalize`) — NFKC, lower case; a question written by sound is
+//!    rewritten in the plan's words ([`super::phonetic`]);
+//! 2. **analyse** ([`super::analyzer`]) — words with base forms and readings;
+//! 3. **extract** ([`super::understand`], [`super::figures`]) — intent cues, list facets
+//!    (department, policy, means, years, KPI or none, stage, oldest …), things the plan never
+//!    states, KPI figures; a long message's question sentence;
+//! 4. **match** ([`super::matcher`]) — each subject word gets its forms from the matchers
+//!    (the word, thesaurus, readings, vectors, figures); BM25 finds candidates and the
+//!    coverage of each is measured;
+//! 5. **decide** (here) — answer when one initiative clearly fits, offer candidates when a
+//!    few fit alike, a list when filters or a topic ask for one, not-found otherwise.
+//!
+//! [`Engine::explain`] returns what each stage made of a question.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use serde::Serialize;
 use tantivy::collector::TopDocs;
@@ -17,13 +27,21 @@ use tantivy::schema::IndexRecordOption;
 use tantivy::{DocAddress, Searcher, Term};
 
 use super::analyzer::{Analyzer, bigrams};
+use super::figures::{self, Figure};
 use super::index::PlanIndex;
-use super::understand::{self, Filters, Intent, Parsed, YearRelation};
+use super::lexicon::Lexicon;
+use super::matcher::{DocText, SubjectTerm, Via, coverage_with, evidence, pack, strip_brackets, within_one_edit};
+use super::outcome::{Hit, NotFoundReason, Outcome};
+use super::phonetic::Phonetic;
+use super::understand::{self, Context, Filters, Intent, Parsed, Superlative, YearRelation};
+use super::vectors::Vectors;
 use crate::normalize::{fold_kana, normalize};
-use crate::plan::{FiscalYear, Initiative, Plan};
+use crate::plan::{Initiative, Plan};
 
 /// The smallest coverage at which an initiative answers a question.
 const MIN_COVERAGE: f32 = 0.7;
+/// Near misses are offered from this coverage on.
+const NEAR_MISS: f32 = 0.45;
 /// Coverage within this of the best counts as equally good.
 const TIE: f32 = 0.02;
 /// A candidate is offered beside the best when its BM25 score is at least this share of it.
@@ -32,275 +50,69 @@ const AMBIGUOUS_SCORE_RATIO: f32 = 0.1;
 const NAMES_INITIATIVE: f32 = 0.7;
 /// At most this many candidates are offered for an ambiguous question.
 const MAX_CANDIDATES: usize = 5;
+/// What a KPI figure weighs, against a word's rarity weight (≈1–4).
+const FIGURE_WEIGHT: f32 = 4.0;
+/// What a background word of a long message weighs, against a word of its question.
+const BACKGROUND: f32 = 0.5;
+/// Questions are cut to this many characters (with a note in the answer).
+pub const MAX_QUESTION_CHARS: usize = 1000;
 
 /// Words that name a measure; a question naming one of a KPI's measures asks for the KPI.
 const MEASURES: &[&str] = &["数", "率", "度", "時間", "割合", "日数"];
-
-/// Words that never name a subject: question words, politeness, the plan's generic words.
-const STOPWORDS: &[&str] = &[
-    "取組",
-    "取り組み",
-    "取組み",
-    "事業",
-    "教える",
-    "知る",
-    "知りたい",
-    "分かる",
-    "わかる",
-    "聞く",
-    "那須塩原",
-    "那須塩原市",
-    "市",
-    "本市",
-    "いる",
-    "ある",
-    "する",
-    "なる",
-    "できる",
-    "やる",
-    "いう",
-    "思う",
-    "くる",
-    "来る",
-    "もらう",
-    "くれる",
-    "ください",
-    "下さい",
-    "お願い",
-    "願う",
-    "感じ",
-    "もの",
-    "こと",
-    "ところ",
-    "とき",
-    "何",
-    "なに",
-    "いつ",
-    "どこ",
-    "どれ",
-    "どう",
-    "どんな",
-    "よう",
-    "令和",
-    "平成",
-    "年度",
-    "年",
-    "度",
-    "今",
-    "今年",
-    "来年",
-    "計画",
-    "アクションプラン",
-    "プラン",
-    "dx推進戦略",
-    "戦略",
-    "行う",
-    "上げる",
-    "始まる",
-    "始める",
-    "終わる",
-    "実施",
-    "予定",
-    "見込み",
-    "いい",
-    "良い",
-    "よい",
-    "ほしい",
-    "欲しい",
-    "具体",
-    "具体的",
-    "的",
-    "今後",
-    "現在",
-    "状況",
-    "化",
-    "やっ",
-    "てる",
-    "いく",
-    "行く",
-    "みる",
-    "見せる",
-    "説明",
-    "詳しい",
-    "詳細",
-    "ok",
-    "つまり",
-    "使う",
-    "使える",
-    "向け",
-    "関係",
-    "関連",
-    "関する",
-    "系",
-    "など",
-    "等",
-    "これ",
-    "それ",
-    "あれ",
-    "その",
-    "この",
-    "続く",
-    "続ける",
-    "行われる",
-    "進める",
-    "取り組む",
-    "取組む",
-];
-
-/// One initiative's texts, prepared once for matching.
-struct DocText {
-    /// Everything it says, normalised and kana-folded.
-    folded: String,
-    /// The bigrams of `folded`, packed and sorted (see [`pack`]).
-    bigrams: Vec<u64>,
-    /// The words of its name (title without brackets, and heading).
-    name_terms: Vec<String>,
-    /// Its title and heading, normalised and kana-folded.
-    name: String,
-    /// Each line of its text (items, KPI names), kana-folded: words that stand together.
-    lines: Vec<String>,
-    /// Its KPI names, kana-folded.
-    kpi_names: Vec<String>,
-}
-
-/// A word of the question that names its subject.
-#[derive(Debug, Clone)]
-struct SubjectTerm {
-    /// Forms that count as a match (the word, its stem, its synonyms), kana-folded.
-    forms: Vec<String>,
-    /// The analyzer's term, for the morphological fields (empty for phrases).
-    term: String,
-    /// Rarity weight.
-    weight: f32,
-    /// Bigrams of the word itself.
-    bigrams: Vec<String>,
-}
-
-/// One initiative an outcome is about, with its score.
-#[derive(Debug, Clone, Serialize, PartialEq)]
-pub struct Hit {
-    /// The initiative's page.
-    pub page: u16,
-    /// BM25 relevance times coverage; higher is better.
-    pub score: f32,
-    /// The share of the question's subject the initiative covers (0–1).
-    pub coverage: f32,
-}
-
-/// Why a question has no answer.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "snake_case", tag = "kind", content = "what")]
-pub enum NotFoundReason {
-    /// The question names nothing to look for.
-    NoSubject,
-    /// No initiative fits it.
-    NoMatch,
-    /// It asks for something the plan never states (the string says what: 予算 …).
-    NotInPlan(String),
-    /// A list filter left nothing.
-    EmptyList,
-}
-
-/// What the engine understood and found.
-#[derive(Debug, Clone, Serialize)]
-pub struct Outcome {
-    /// The question as asked.
-    pub question: String,
-    /// What it asks for.
-    pub intent: Intent,
-    /// True when several initiatives fit equally; `hits` are the candidates.
-    pub ambiguous: bool,
-    /// The answer's initiatives, best first (for `list`, the whole list in page order).
-    pub hits: Vec<Hit>,
-    /// Near misses, for `not_found`.
-    pub suggestions: Vec<Hit>,
-    /// The list filters the question names.
-    pub filters: Filters,
-    /// The topic words of a topic list (「キャッシュレス」).
-    pub topic: Option<String>,
-    /// A fiscal year the question mentions.
-    pub year: Option<FiscalYear>,
-    /// Why nothing was found, for `not_found`.
-    pub not_found: Option<NotFoundReason>,
-    /// True when a list asks for progress (「デジタル推進課の進捗」): targets with actuals.
-    pub progress: bool,
-}
-
-impl Outcome {
-    /// An outcome about one initiative, for `intent`: what a section button asks for.
-    pub fn about(page: u16, intent: Intent) -> Outcome {
-        Outcome {
-            question: String::new(),
-            intent,
-            ambiguous: false,
-            hits: vec![Hit { page, score: 1.0, coverage: 1.0 }],
-            suggestions: Vec::new(),
-            filters: Filters::default(),
-            topic: None,
-            year: None,
-            not_found: None,
-            progress: false,
-        }
-    }
-
-    /// The initiative the outcome is about, when it is about exactly one.
-    pub fn single_page(&self) -> Option<u16> {
-        match self.intent {
-            Intent::List | Intent::NotFound => None,
-            _ if self.ambiguous => None,
-            _ => self.hits.first().map(|h| h.page),
-        }
-    }
-}
-
-/// Synonym rules: a normalised word and the kana-folded forms that also match it.
-#[derive(Debug, Clone, Default)]
-pub struct Synonyms {
-    rules: Vec<(String, Vec<String>)>,
-}
-
-impl Synonyms {
-    /// Parses `word<TAB>alt, alt, …` lines; `#` starts a comment line.
-    pub fn parse(text: &str) -> Result<Synonyms, String> {
-        let mut rules = Vec::new();
-        for (n, line) in text.lines().enumerate() {
-            let line = line.trim_end();
-            if line.trim().is_empty() || line.starts_with('#') {
-                continue;
-            }
-            let Some((word, alts)) = line.split_once('\t') else {
-                return Err(format!("line {}: expected 「語<TAB>言い換え, 言い換え」, found 「{line}」", n + 1));
-            };
-            let alts: Vec<String> = alts.split([',', '、']).map(fold_kana).filter(|a| !a.is_empty()).collect();
-            rules.push((normalize(word.trim()), alts));
-        }
-        // Longest first, so that phrases win over their parts.
-        rules.sort_by_key(|(w, _)| std::cmp::Reverse(w.len()));
-        Ok(Synonyms { rules })
-    }
-
-    fn alternatives(&self, word: &str) -> Option<&[String]> {
-        self.rules.iter().find(|(w, _)| w == word).map(|(_, a)| a.as_slice())
-    }
-}
 
 /// The question-answering engine over one plan.
 pub struct Engine {
     plan: Arc<Plan>,
     analyzer: Analyzer,
     index: PlanIndex,
-    synonyms: Synonyms,
+    lexicon: Lexicon,
     docs: Vec<DocText>,
     by_page: HashMap<u16, usize>,
-    stopwords: HashSet<&'static str>,
     /// Words of names and KPIs, for correcting a misspelt question.
     vocabulary: Vec<Vec<char>>,
+    /// Each department with its reading.
+    department_readings: Vec<(String, String)>,
+    /// The plan's words by sound, built on first need.
+    phonetic: OnceLock<Phonetic>,
+    /// Word vectors, when available, and the plan's words that have one.
+    vectors: Option<Arc<Vectors>>,
+    plan_words: OnceLock<Vec<(String, usize)>>,
+}
+
+/// What each stage made of a question (`keikaku ask --explain`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Explanation {
+    /// The question as asked.
+    pub question: String,
+    /// After normalisation (and, for a question written by sound, in the plan's words).
+    pub normalized: String,
+    /// Each word: surface, base form, part of speech, reading.
+    pub words: Vec<(String, String, String, String)>,
+    /// The intent cue found, and the intent.
+    pub cue: Option<String>,
+    /// The list facets.
+    pub filters: Filters,
+    /// KPI figures, with the pages they fit.
+    pub figures: Vec<(Figure, Vec<(u16, f32)>)>,
+    /// What the plan never states, if asked.
+    pub not_in_plan: Option<String>,
+    /// The subject words with every form the matchers proposed.
+    pub subject: Vec<SubjectTerm>,
+    /// Candidates with their coverage and the evidence per word.
+    pub candidates: Vec<(u16, f32, Vec<(String, f32, Option<Via>)>)>,
+    /// The decision.
+    pub outcome: Outcome,
 }
 
 impl Engine {
     /// An engine over a plan and its open index.
-    pub fn new(plan: Arc<Plan>, analyzer: Analyzer, index: PlanIndex, synonyms: Synonyms) -> Engine {
-        let noise: HashSet<&str> = ["導入", "事業", "推進", "取組", "構築", "活用", "関する", "更新", "整備"].into();
+    pub fn new(
+        plan: Arc<Plan>,
+        analyzer: Analyzer,
+        index: PlanIndex,
+        lexicon: Lexicon,
+        vectors: Option<Arc<Vectors>>,
+    ) -> Engine {
         let docs: Vec<DocText> = plan
             .initiatives
             .iter()
@@ -315,7 +127,7 @@ impl Engine {
                 let mut name_terms: Vec<String> = analyzer
                     .content_terms(&name)
                     .into_iter()
-                    .filter(|t| !noise.contains(t.as_str()))
+                    .filter(|t| !lexicon.name_noise.contains(t.as_str()))
                     .map(|t| fold_kana(&t))
                     .collect();
                 name_terms.sort();
@@ -323,7 +135,7 @@ impl Engine {
                 let name = fold_kana(&format!("{}\n{}", i.title, i.heading));
                 let lines = folded.lines().map(str::to_string).collect();
                 let kpi_names = i.kpis.iter().map(|k| fold_kana(&k.name)).collect();
-                DocText { folded, bigrams, name_terms, name, lines, kpi_names }
+                DocText { page: i.page, folded, bigrams, name_terms, name, lines, kpi_names }
             })
             .collect();
         let by_page = plan.initiatives.iter().enumerate().map(|(n, i)| (i.page, n)).collect();
@@ -335,21 +147,39 @@ impl Engine {
             .collect();
         vocabulary.sort();
         vocabulary.dedup();
+        let department_readings = plan
+            .departments()
+            .iter()
+            .map(|d| (d.to_string(), analyzer.terms(d).iter().map(|t| t.reading.as_str()).collect()))
+            .collect();
         Engine {
             plan,
             analyzer,
             index,
-            synonyms,
+            lexicon,
             docs,
             by_page,
-            stopwords: STOPWORDS.iter().copied().collect(),
             vocabulary,
+            department_readings,
+            phonetic: OnceLock::new(),
+            vectors,
+            plan_words: OnceLock::new(),
         }
     }
 
     /// The plan served.
     pub fn plan(&self) -> &Arc<Plan> {
         &self.plan
+    }
+
+    /// The word lists in use.
+    pub fn lexicon(&self) -> &Lexicon {
+        &self.lexicon
+    }
+
+    /// True when word vectors are loaded.
+    pub fn has_vectors(&self) -> bool {
+        self.vectors.is_some()
     }
 
     /// The folder of the open index.
@@ -366,14 +196,40 @@ impl Engine {
     /// (「そのKPIは？」, 「いつまで？」): a question that names an intent but no subject is
     /// taken to be about that initiative.
     pub fn ask_in_context(&self, question: &str, context: Option<u16>) -> Outcome {
-        let outcome = self.answer(question, context);
+        self.run(question, context, None)
+    }
+
+    /// What each stage made of `question`.
+    pub fn explain(&self, question: &str) -> Explanation {
+        let mut x = Explanation {
+            question: question.to_string(),
+            normalized: String::new(),
+            words: Vec::new(),
+            cue: None,
+            filters: Filters::default(),
+            figures: Vec::new(),
+            not_in_plan: None,
+            subject: Vec::new(),
+            candidates: Vec::new(),
+            outcome: Outcome::about(0, Intent::NotFound),
+        };
+        x.outcome = self.run(question, None, Some(&mut x));
+        x
+    }
+
+    fn run(&self, question: &str, context: Option<u16>, mut explain: Option<&mut Explanation>) -> Outcome {
+        let cut = cut_question(question);
+        let outcome = self.answer(&cut, question, context, explain.as_deref_mut());
         if matches!(outcome.not_found, Some(NotFoundReason::NoMatch | NotFoundReason::NoSubject))
-            && let Some(corrected) = self.correct(question)
+            && let Some(corrected) = self.correct(&cut)
         {
-            let mut retry = self.answer(&corrected, context);
+            let retry = self.answer(&corrected, question, context, None);
             if retry.intent != Intent::NotFound {
                 tracing::debug!(%corrected, "answered a corrected question");
-                retry.question = question.to_string();
+                if let Some(x) = explain {
+                    x.normalized = corrected;
+                    x.outcome = retry.clone();
+                }
                 return retry;
             }
         }
@@ -404,12 +260,39 @@ impl Engine {
         None
     }
 
-    fn answer(&self, question: &str, context: Option<u16>) -> Outcome {
-        let parsed = understand::parse(question, &self.plan);
+    fn phonetic(&self) -> &Phonetic {
+        self.phonetic.get_or_init(|| Phonetic::new(&self.plan, &self.lexicon, &self.analyzer))
+    }
+
+    fn answer(&self, question: &str, asked: &str, context: Option<u16>, explain: Option<&mut Explanation>) -> Outcome {
+        let kanji = self.phonetic().kanjify(question);
+        let text = normalize(kanji.as_deref().unwrap_or(question));
+        let terms = self.analyzer.terms(&text);
+        let cx = Context { plan: &self.plan, lexicon: &self.lexicon, department_readings: &self.department_readings };
+        let mut parsed = understand::parse(&text, &terms, &cx);
+        let figures: Vec<(Figure, Vec<(u16, f32)>)> = figures::extract(&parsed.text)
+            .into_iter()
+            .map(|f| {
+                let pages = figures::matches(&self.plan, &f);
+                (f, pages)
+            })
+            .filter(|(_, pages)| !pages.is_empty())
+            .collect();
+        for (f, _) in &figures {
+            parsed.subject_text = blank_range(&parsed.subject_text, &parsed.text, f.span.clone());
+        }
         let searcher = self.index.reader.searcher();
-        let subject = self.subject_terms(&parsed, &searcher);
+        let mut subject = self.subject_terms(&parsed, &terms, &searcher);
+        for (f, pages) in &figures {
+            let mut t = SubjectTerm::new("", "", String::new(), FIGURE_WEIGHT);
+            t.word = parsed.text[f.span.clone()].to_string();
+            t.forms.clear();
+            t.bigrams.clear();
+            t.pages = pages.clone();
+            subject.push(t);
+        }
         let mut outcome = Outcome {
-            question: question.to_string(),
+            question: asked.to_string(),
             intent: parsed.intent.unwrap_or(Intent::Overview),
             ambiguous: false,
             hits: Vec::new(),
@@ -420,25 +303,93 @@ impl Engine {
             not_found: None,
             progress: false,
         };
+        let outcome = self.decide(&mut outcome, &parsed, &subject, &searcher, context);
+        if let Some(x) = explain {
+            x.normalized = parsed.text.clone();
+            x.words = terms.iter().map(|t| (t.surface.clone(), t.text.clone(), t.pos.clone(), t.reading.clone())).collect();
+            x.cue = parsed.cue.clone();
+            x.filters = parsed.filters.clone();
+            x.figures = figures;
+            x.not_in_plan = parsed.unsupported.clone();
+            x.candidates = self
+                .ranked(&subject, &searcher, 8)
+                .into_iter()
+                .filter_map(|h| {
+                    let doc = &self.docs[*self.by_page.get(&h.page)?];
+                    let evidence = subject
+                        .iter()
+                        .map(|t| {
+                            let (s, via) = doc.holds(t);
+                            (t.word.clone(), s, via)
+                        })
+                        .collect();
+                    Some((h.page, h.coverage, evidence))
+                })
+                .collect();
+            x.subject = subject;
+            x.outcome = outcome.clone();
+        }
+        outcome
+    }
 
-        if let Some(what) = parsed.unsupported {
-            let hits = self.ranked(&subject, &searcher, 40);
+    fn decide(
+        &self,
+        outcome: &mut Outcome,
+        parsed: &Parsed,
+        subject: &[SubjectTerm],
+        searcher: &Searcher,
+        context: Option<u16>,
+    ) -> Outcome {
+        let mut outcome = outcome.clone();
+        if let Some(what) = &parsed.unsupported {
+            let hits = self.ranked(subject, searcher, 40);
             outcome.suggestions = hits.into_iter().filter(|h| h.coverage >= MIN_COVERAGE).take(3).collect();
-            return not_found(outcome, NotFoundReason::NotInPlan(what.to_string()));
+            return not_found(outcome, NotFoundReason::NotInPlan(what.clone()));
         }
 
         // Subject words that only repeat a filter (「キャッシュレス」 of キャッシュレス化) do not
         // make the question about one initiative.
-        let residual: Vec<SubjectTerm> =
-            subject.iter().filter(|t| !self.repeats_filter(t, &parsed.filters)).cloned().collect();
+        let residual: Vec<SubjectTerm> = subject
+            .iter()
+            .filter(|t| !t.is_background() && !self.repeats_filter(t, &parsed.filters))
+            .cloned()
+            .collect();
+        let f = &parsed.filters;
+        let structural = f.department.is_some()
+            || f.policy.is_some()
+            || f.means.is_some()
+            || f.kpi.is_some()
+            || f.single_year
+            || f.superlative.is_some()
+            || f.constant_targets
+            || f.stage.is_some()
+            || f.year.is_some_and(|y| y.relation != YearRelation::Active);
+        // Filters that narrow the plan to one initiative answer a question about it
+        // (「企画政策課の2つの事業のうち、KPIの表があるほう」).
+        if structural && let Some(intent) = parsed.intent.filter(|i| *i != Intent::List) {
+            let pages = self.filtered(f, intent);
+            if pages.len() == 1 && !parsed.list {
+                outcome.intent = intent;
+                outcome.hits = vec![Hit { page: pages[0], score: 1.0, coverage: 1.0 }];
+                return outcome;
+            }
+        }
+        if let Some(s) = f.superlative {
+            let pages = self.filtered(f, Intent::List);
+            if let Some(page) = pages.first() {
+                let _ = s;
+                outcome.intent = parsed.intent.filter(|i| *i != Intent::List).unwrap_or(Intent::Period);
+                outcome.hits = vec![Hit { page: *page, score: 1.0, coverage: 1.0 }];
+                return outcome;
+            }
+        }
         let wants_list = parsed.list
             || (parsed.progress && residual.is_empty())
-            || (!parsed.filters.is_empty()
+            || (!f.is_empty()
                 && residual.is_empty()
-                && (parsed.intent.is_none()
-                    || parsed.filters.year.is_some_and(|y| y.relation != YearRelation::Active)));
+                && (parsed.intent.is_none() || structural));
         if wants_list {
-            return self.list(outcome, &parsed, &residual, &searcher);
+            return self.list(outcome, parsed, &residual, searcher);
         }
         if subject.is_empty() {
             if let (Some(intent), Some(page)) = (parsed.intent, context)
@@ -451,17 +402,24 @@ impl Engine {
             return not_found(outcome, NotFoundReason::NoSubject);
         }
 
-        let mut hits = self.ranked(&subject, &searcher, 40);
-        if let Some(dept) = &parsed.filters.department {
-            hits.retain(|h| self.initiative(h.page).is_some_and(|i| i.departments.contains(dept)));
+        let mut hits = self.ranked(subject, searcher, 40);
+        if structural {
+            let allowed: HashSet<u16> = self.filtered(f, Intent::List).into_iter().collect();
+            let kept: Vec<Hit> = hits.iter().filter(|h| allowed.contains(&h.page)).cloned().collect();
+            // 「…は機器管理課の担当で合ってる？」: a department asked about is checked, not
+            // trusted — when it holds nothing that fits, the answer names the right one.
+            let fits = kept.first().is_some_and(|h| h.coverage >= MIN_COVERAGE);
+            if fits || parsed.intent != Some(Intent::Department) {
+                hits = kept;
+            }
         }
         let best = hits.first().map_or(0.0, |h| h.coverage);
         if best < MIN_COVERAGE {
-            outcome.suggestions = hits.into_iter().filter(|h| h.coverage > 0.0).take(3).collect();
+            outcome.suggestions = hits.into_iter().filter(|h| h.coverage >= NEAR_MISS).take(3).collect();
             return not_found(outcome, NotFoundReason::NoMatch);
         }
         let tied: Vec<Hit> = hits.iter().filter(|h| h.coverage >= best - TIE).cloned().collect();
-        let named: Vec<&Hit> = tied.iter().filter(|h| self.names(&parsed, &subject, h.page)).collect();
+        let named: Vec<&Hit> = tied.iter().filter(|h| self.names(parsed, subject, h.page)).collect();
         tracing::debug!(?tied, named = named.len(), "candidates");
         let top_score = tied.first().map_or(0.0, |h| h.score);
         outcome.hits = match named.as_slice() {
@@ -483,7 +441,7 @@ impl Engine {
             let mut pages: Vec<u16> = hits.iter().filter(|h| h.coverage >= best - TIE).map(|h| h.page).collect();
             pages.sort();
             outcome.hits = pages.into_iter().map(|page| Hit { page, score: 1.0, coverage: 1.0 }).collect();
-            outcome.topic = Some(subject.iter().map(|t| t.forms[0].clone()).collect::<Vec<_>>().join(" "));
+            outcome.topic = Some(topic_of(subject));
             return outcome;
         }
         if parsed.intent.is_none() && parsed.progress {
@@ -495,21 +453,17 @@ impl Engine {
         if parsed.intent.is_none() && self.mentions_kpi(&parsed.text, top) {
             outcome.intent = Intent::Kpi;
         }
-        if outcome.intent == Intent::Contents && parsed.weak_contents && !self.refers_by_name(&subject, top) {
+        if outcome.intent == Intent::Contents && parsed.weak_contents && !self.refers_by_name(subject, top) {
             outcome.intent = Intent::Overview;
         }
         outcome
     }
 
-    fn initiative(&self, page: u16) -> Option<&Initiative> {
-        self.by_page.get(&page).map(|n| &self.plan.initiatives[*n])
-    }
-
-    fn list(&self, mut outcome: Outcome, parsed: &Parsed, residual: &[SubjectTerm], searcher: &Searcher) -> Outcome {
-        outcome.intent = Intent::List;
-        outcome.progress = parsed.progress;
-        let f = &parsed.filters;
-        let mut pages: Vec<u16> = self
+    /// The initiatives that pass the list filters, in page order (the superlative last:
+    /// only the oldest or newest remain). A year that only says which year's target is
+    /// meant (`Active` with a single-initiative intent) does not filter.
+    fn filtered(&self, f: &Filters, intent: Intent) -> Vec<u16> {
+        let mut list: Vec<&Initiative> = self
             .plan
             .initiatives
             .iter()
@@ -520,11 +474,40 @@ impl Engine {
                 f.year.is_none_or(|y| match y.relation {
                     YearRelation::Starts => i.period.start == y.year,
                     YearRelation::Ends => i.period.end == y.year,
-                    YearRelation::Active => i.period.contains(y.year),
+                    YearRelation::Active => intent != Intent::List || i.period.contains(y.year),
                 })
             })
-            .map(|i| i.page)
+            .filter(|i| f.kpi.is_none_or(|has| has == !i.kpis.is_empty()))
+            .filter(|i| !f.single_year || i.period.start == i.period.end)
+            .filter(|i| {
+                !f.constant_targets
+                    || !i.kpis.is_empty()
+                        && i.kpis.iter().all(|k| {
+                            k.targets.len() > 1 && k.targets.iter().all(|(_, t)| t.raw == k.targets[0].1.raw)
+                        })
+            })
+            .filter(|i| {
+                f.stage.as_ref().is_none_or(|(year, word)| {
+                    i.schedule.iter().any(|row| row.cells.iter().any(|(y, cell)| y == year && cell.contains(word.as_str())))
+                })
+            })
             .collect();
+        if let Some(s) = f.superlative {
+            let starts = list.iter().map(|i| i.period.start);
+            let pick = match s {
+                Superlative::Oldest => starts.min(),
+                Superlative::Newest => starts.max(),
+            };
+            list.retain(|i| Some(i.period.start) == pick);
+        }
+        list.into_iter().map(|i| i.page).collect()
+    }
+
+    fn list(&self, mut outcome: Outcome, parsed: &Parsed, residual: &[SubjectTerm], searcher: &Searcher) -> Outcome {
+        outcome.intent = Intent::List;
+        outcome.progress = parsed.progress;
+        let f = &parsed.filters;
+        let mut pages = self.filtered(f, Intent::List);
         if !residual.is_empty() {
             let topical: HashSet<u16> = self
                 .ranked(residual, searcher, 500)
@@ -532,8 +515,15 @@ impl Engine {
                 .filter(|h| h.coverage >= 1.0 - TIE)
                 .map(|h| h.page)
                 .collect();
+            let before = pages.clone();
             pages.retain(|p| topical.contains(p));
-            outcome.topic = Some(residual.iter().map(|t| t.forms[0].clone()).collect::<Vec<_>>().join(" "));
+            // Left-over words of a filtered question (「担当分」) that fit nothing do not
+            // empty the list the filters ask for.
+            if pages.is_empty() && !f.is_empty() && parsed.list {
+                pages = before;
+            } else {
+                outcome.topic = Some(topic_of(residual));
+            }
             // A topic that only one initiative covers is a question about that initiative.
             if pages.len() == 1 && f.is_empty() {
                 outcome.intent = parsed.intent.filter(|i| *i != Intent::List).unwrap_or(Intent::Overview);
@@ -548,7 +538,7 @@ impl Engine {
 
     /// True when `term` only restates a filter of the question.
     fn repeats_filter(&self, term: &SubjectTerm, filters: &Filters) -> bool {
-        let word = &term.forms[0];
+        let word = &term.word;
         filters
             .means
             .and_then(|m| self.plan.means_by_number(m))
@@ -562,10 +552,10 @@ impl Engine {
             return false;
         };
         let mut haystack = fold_kana(&parsed.text);
-        for t in subject {
-            for f in &t.forms {
+        for t in subject.iter().filter(|t| !t.is_background()) {
+            for f in t.forms.iter().filter(|f| f.strength >= 0.8) {
                 haystack.push(' ');
-                haystack.push_str(f);
+                haystack.push_str(&f.text);
             }
         }
         let question = fold_kana(&parsed.text);
@@ -605,50 +595,138 @@ impl Engine {
         let Some(doc) = self.by_page.get(&page).map(|n| &self.docs[*n]) else {
             return false;
         };
-        let total: f32 = subject.iter().map(|t| t.weight).sum();
-        let held: f32 = subject
+        let focus: Vec<&SubjectTerm> = subject.iter().filter(|t| !t.is_background() && t.pages.is_empty()).collect();
+        let total: f32 = focus.iter().map(|t| t.weight).sum();
+        let held: f32 = focus
             .iter()
-            .filter(|t| t.forms.iter().any(|f| !f.is_empty() && doc.name.contains(f.as_str())))
+            .filter(|t| t.forms.iter().any(|f| f.strength >= 1.0 && doc.name.contains(f.text.as_str())))
             .map(|t| t.weight)
             .sum();
         total > 0.0 && held / total >= 1.0 - TIE
     }
 
-    /// The question's subject words with their match forms and weights.
-    fn subject_terms(&self, parsed: &Parsed, searcher: &Searcher) -> Vec<SubjectTerm> {
+    /// The question's subject words with their forms, weights and importance.
+    fn subject_terms(&self, parsed: &Parsed, terms: &[super::analyzer::Term], searcher: &Searcher) -> Vec<SubjectTerm> {
+        let background = background_spans(&parsed.text);
+        let importance = |at: usize| if background.iter().any(|r| r.contains(&at)) { BACKGROUND } else { 1.0 };
         let mut rest = parsed.subject_text.clone();
-        let mut terms: Vec<SubjectTerm> = Vec::new();
-        // Phrases with synonyms first, as the analyzer might split them.
-        for (word, alts) in &self.synonyms.rules {
-            if word.chars().count() >= 2 && rest.contains(word.as_str()) && !self.stopwords.contains(word.as_str()) {
-                let analyzed = self.analyzer.content_terms(word);
-                if analyzed.len() > 1 {
-                    rest = rest.replace(word.as_str(), "、");
-                    terms.push(self.subject_term(word, String::new(), Some(alts), searcher));
+        let mut out: Vec<SubjectTerm> = Vec::new();
+        // Thesaurus words and phrases first, as the analyzer might split them
+        // (「乗り合いタクシー」, 「書かなくて」): a match must start and end where words do.
+        for entry in &self.lexicon.thesaurus {
+            let word = &entry.word;
+            if word.chars().count() < 2 || self.lexicon.stopwords.contains(word.as_str()) {
+                continue;
+            }
+            let Some(at) = rest.find(word.as_str()) else { continue };
+            let words = self.analyzer.terms(&rest);
+            let starts = words.iter().any(|w| w.span.start == at);
+            let ends = words.iter().any(|w| w.span.end == at + word.len());
+            if !starts || !ends {
+                continue;
+            }
+            let phrase_at = parsed.text.find(word.as_str()).unwrap_or(at);
+            rest.replace_range(at..at + word.len(), "、");
+            let parts = self.analyzer.terms(word);
+            let reading: String = parts.iter().map(|w| w.reading.as_str()).collect();
+            let mut t = self.subject_term(word, &reading, String::new(), searcher);
+            if parts.first().is_some_and(|w| w.pos == "動詞" || w.pos == "形容詞") {
+                t.weight *= 0.5;
+            }
+            for term in &entry.terms {
+                t.add_form(term, 1.0, Via::Thesaurus);
+            }
+            t.importance = importance(phrase_at);
+            out.push(t);
+        }
+        let rest_terms = self.analyzer.terms(&rest);
+        for t in &rest_terms {
+            if !t.content || self.lexicon.stopwords.contains(t.text.as_str()) || t.text.chars().all(|c| c.is_ascii_digit()) {
+                continue;
+            }
+            let folded = fold_kana(&t.text);
+            if out.iter().any(|s| s.word == folded) {
+                continue;
+            }
+            let reading = terms.iter().find(|q| q.surface == t.surface).map_or(t.reading.clone(), |q| q.reading.clone());
+            let mut term = self.subject_term(&t.text, &reading, t.text.clone(), searcher);
+            for entry in self.lexicon.terms_for(&t.text).chain(self.lexicon.terms_for(&t.surface)) {
+                for alt in &entry.terms {
+                    term.add_form(alt, 1.0, Via::Thesaurus);
                 }
             }
-        }
-        for t in self.analyzer.terms(&rest) {
-            if !t.content || self.stopwords.contains(t.text.as_str()) || t.text.chars().all(|c| c.is_ascii_digit()) {
-                continue;
-            }
-            if terms.iter().any(|s| s.forms[0] == fold_kana(&t.text)) {
-                continue;
-            }
-            let alts = self.synonyms.alternatives(&t.text);
-            let mut term = self.subject_term(&t.text, t.text.clone(), alts, searcher);
             if t.pos == "動詞" || t.pos == "形容詞" {
                 let chars: Vec<char> = t.text.chars().collect();
                 if chars.len() >= 3 {
-                    term.forms.push(fold_kana(&chars[..chars.len() - 1].iter().collect::<String>()));
+                    term.add_form(&fold_kana(&chars[..chars.len() - 1].iter().collect::<String>()), 1.0, Via::Word);
                 }
             }
-            terms.push(term);
+            self.add_sound_forms(&mut term);
+            self.add_vector_forms(&mut term);
+            let at = parsed.text.find(t.surface.as_str()).unwrap_or(0);
+            term.importance = importance(at);
+            if t.pos == "動詞" || t.pos == "形容詞" {
+                // A verb says less about which initiative is meant than a noun does.
+                term.weight *= 0.5;
+            }
+            out.push(term);
         }
-        terms
+        out
     }
 
-    fn subject_term(&self, word: &str, term: String, alts: Option<&[String]>, searcher: &Searcher) -> SubjectTerm {
+    /// Plan words that sound like the term: an IME slip (投機 → 登記).
+    fn add_sound_forms(&self, term: &mut SubjectTerm) {
+        if term.reading.chars().count() < 2 || term.word.chars().all(super::reading::is_kana) {
+            return;
+        }
+        let in_plan = self.docs.iter().any(|d| d.folded.contains(term.word.as_str()));
+        let (exact, loose) = self.phonetic().homophones(&term.reading);
+        let own = term.word.clone();
+        for w in exact.iter().filter(|w| **w != own) {
+            term.add_form(w, if in_plan { 0.6 } else { 0.8 }, Via::Reading);
+        }
+        if !in_plan {
+            for w in &loose {
+                term.add_form(w, 0.6, Via::LooseReading);
+            }
+        }
+    }
+
+    /// Plan words near in meaning, for a word the plan, its readings and the thesaurus do
+    /// not know: they propose, at a discount, and never decide alone.
+    fn add_vector_forms(&self, term: &mut SubjectTerm) {
+        let Some(vectors) = &self.vectors else {
+            return;
+        };
+        if term.forms.len() > 1 || self.docs.iter().any(|d| d.folded.contains(term.word.as_str())) {
+            return;
+        }
+        let Some(row) = vectors.row_of(&term.term) else {
+            return;
+        };
+        let words = self.plan_words.get_or_init(|| {
+            let mut seen: HashSet<String> = HashSet::new();
+            let mut out = Vec::new();
+            for i in self.plan.initiatives.iter() {
+                for w in self.analyzer.content_terms(&i.full_text()) {
+                    if w.chars().count() >= 2 && !self.lexicon.stopwords.contains(w.as_str()) && seen.insert(w.clone()) {
+                        if let Some(r) = vectors.row_of(&w) {
+                            out.push((fold_kana(&w), r));
+                        }
+                    }
+                }
+            }
+            out
+        });
+        let mut near: Vec<(f32, &str)> =
+            words.iter().map(|(w, r)| (vectors.cosine(row, *r), w.as_str())).filter(|(c, _)| *c >= 0.6).collect();
+        near.sort_by(|a, b| b.0.total_cmp(&a.0));
+        for (c, w) in near.into_iter().take(3) {
+            term.add_form(w, (c * 0.8).min(0.6), Via::Vector);
+        }
+    }
+
+    fn subject_term(&self, word: &str, reading: &str, term: String, searcher: &Searcher) -> SubjectTerm {
         let folded = fold_kana(word);
         let grams = bigrams(&folded);
         let n = self.plan.initiatives.len().max(1) as f32;
@@ -658,9 +736,7 @@ impl Engine {
             grams.iter().map(|g| searcher.doc_freq(&Term::from_field_text(field, g)).unwrap_or(0)).min().unwrap_or(0)
                 as f32;
         let weight = (1.0 + n / (1.0 + df)).ln().max(0.1);
-        let mut forms = vec![folded];
-        forms.extend(alts.unwrap_or_default().iter().cloned());
-        SubjectTerm { forms, term, weight, bigrams: grams }
+        SubjectTerm::new(word, reading, term, weight)
     }
 
     /// Candidates by BM25, with coverage, best first.
@@ -675,17 +751,18 @@ impl Engine {
             clauses.push((Occur::Should, Box::new(BoostQuery::new(Box::new(q), boost))));
         };
         for t in subject {
+            let b = t.importance;
             if !t.term.is_empty() {
-                add(f.title, &t.term, 4.0);
-                add(f.body, &t.term, 1.0);
+                add(f.title, &t.term, 4.0 * b);
+                add(f.body, &t.term, b);
             }
             for g in &t.bigrams {
-                add(f.title_bigram, g, 1.0);
-                add(f.body_bigram, g, 0.3);
+                add(f.title_bigram, g, b);
+                add(f.body_bigram, g, 0.3 * b);
             }
             for alt in t.forms.iter().skip(1) {
-                for g in bigrams(alt) {
-                    add(f.body_bigram, &g, 0.2);
+                for g in bigrams(&alt.text) {
+                    add(f.body_bigram, &g, 0.2 * b * alt.strength);
                 }
             }
         }
@@ -697,13 +774,28 @@ impl Engine {
                 return Vec::new();
             }
         };
-        let mut hits: Vec<Hit> = top
+        let mut pages: Vec<(u16, f32)> = Vec::new();
+        for (score, addr) in top {
+            if let Some(page) = self.page_of(searcher, addr) {
+                pages.push((page, score));
+            }
+        }
+        // Pages a figure names are candidates even when no word of the question is there.
+        for t in subject {
+            for (page, _) in &t.pages {
+                if !pages.iter().any(|(p, _)| p == page) {
+                    pages.push((*page, 0.0));
+                }
+            }
+        }
+        let docs: Vec<(&DocText, f32)> =
+            pages.iter().filter_map(|(p, score)| Some((&self.docs[*self.by_page.get(p)?], *score))).collect();
+        let best_background = docs.iter().map(|(d, _)| evidence(subject, d).2).fold(0.0, f32::max);
+        let mut hits: Vec<Hit> = docs
             .into_iter()
-            .filter_map(|(score, addr)| {
-                let page = self.page_of(searcher, addr)?;
-                let doc = &self.docs[*self.by_page.get(&page)?];
-                let coverage = coverage(subject, doc);
-                Some(Hit { page, score: score * coverage, coverage })
+            .map(|(doc, score)| {
+                let coverage = coverage_with(subject, doc, best_background);
+                Hit { page: doc.page, score: score.max(0.01) * coverage, coverage }
             })
             .collect();
         hits.sort_by(|a, b| {
@@ -721,56 +813,46 @@ impl Engine {
     }
 }
 
-/// The weighted share of `subject` that `doc` holds.
-fn coverage(subject: &[SubjectTerm], doc: &DocText) -> f32 {
-    let total: f32 = subject.iter().map(|t| t.weight).sum();
-    if total <= 0.0 {
-        return 0.0;
+/// The question cut to [`MAX_QUESTION_CHARS`] characters.
+fn cut_question(question: &str) -> String {
+    match question.char_indices().nth(MAX_QUESTION_CHARS) {
+        Some((at, _)) => question[..at].to_string(),
+        None => question.to_string(),
     }
-    let held: Vec<&SubjectTerm> = subject.iter().filter(|t| holds(doc, t)).collect();
-    let share = held.iter().map(|t| t.weight).sum::<f32>() / total;
-    // Words that only meet in different corners of a long text (「職員」 in one section,
-    // 「人数」 in another) do not make an answer: at least one must be in the name, or two
-    // must stand in one line.
-    let scattered = held.len() >= 2
-        && !held.iter().any(|t| t.forms.iter().any(|f| !f.is_empty() && doc.name.contains(f.as_str())))
-        && !doc.lines.iter().any(|line| {
-            held.iter().filter(|t| t.forms.iter().any(|f| !f.is_empty() && line.contains(f.as_str()))).count() >= 2
-        });
-    if scattered { share * 0.5 } else { share }
 }
 
-/// A bigram (or a single character) as one number: two chars side by side.
-fn pack(gram: &str) -> u64 {
-    let mut chars = gram.chars();
-    let a = chars.next().map_or(0, u64::from);
-    let b = chars.next().map_or(0, u64::from);
-    (a << 32) | b
-}
-
-/// True when `a` becomes `b` by at most one substitution, insertion or deletion.
-fn within_one_edit(a: &[char], b: &[char]) -> bool {
-    let (short, long) = if a.len() <= b.len() { (a, b) } else { (b, a) };
-    match long.len() - short.len() {
-        0 => short.iter().zip(long).filter(|(x, y)| x != y).count() <= 1,
-        1 => {
-            let prefix = short.iter().zip(long).take_while(|(x, y)| x == y).count();
-            short[prefix..] == long[prefix + 1..]
+/// The byte ranges of a long message's background: everything but its last clause, which
+/// is where a message written with personal context and courtesy puts its question
+/// (「…大変なのですが、パソコン上で承認まで済ませる取組はいつまで？」).
+fn background_spans(text: &str) -> Vec<std::ops::Range<usize>> {
+    if text.chars().count() < 60 {
+        return Vec::new();
+    }
+    let mut cut = 0;
+    let trimmed = text.trim_end_matches(['。', '!', '?', '！', '？', ' ']);
+    for (at, c) in trimmed.char_indices() {
+        if matches!(c, '。' | '!' | '?' | '！' | '？') {
+            cut = at + c.len_utf8();
         }
-        _ => false,
     }
+    for joint in ["のですが、", "ですが、", "ますが、", "けれど、", "けど、", "ので、", "が、"] {
+        if let Some(at) = trimmed[cut..].rfind(joint) {
+            cut += at + joint.len();
+            break;
+        }
+    }
+    if cut == 0 { Vec::new() } else { vec![0..cut] }
 }
 
-fn holds(doc: &DocText, term: &SubjectTerm) -> bool {
-    if term.forms.iter().any(|f| !f.is_empty() && doc.folded.contains(f.as_str())) {
-        return true;
-    }
-    // A misspelt or differently written word: most of its bigrams are there.
-    let grams = &term.bigrams;
-    grams.len() >= 3 && {
-        let held = grams.iter().filter(|g| doc.bigrams.binary_search(&pack(g)).is_ok()).count();
-        held as f32 / grams.len() as f32 >= 0.66
-    }
+/// `subject_text` (which is `text` with parts blanked) with the characters of `range` of
+/// `text` blanked too.
+fn blank_range(subject_text: &str, text: &str, range: std::ops::Range<usize>) -> String {
+    let piece = &text[range];
+    subject_text.replacen(piece, "、", 1)
+}
+
+fn topic_of(subject: &[SubjectTerm]) -> String {
+    subject.iter().filter(|t| !t.is_background() && t.pages.is_empty()).map(|t| t.word.clone()).collect::<Vec<_>>().join(" ")
 }
 
 fn not_found(mut outcome: Outcome, reason: NotFoundReason) -> Outcome {
@@ -781,17 +863,35 @@ fn not_found(mut outcome: Outcome, reason: NotFoundReason) -> Outcome {
     outcome
 }
 
-/// 「どこでも窓口(行政手続のオンライン化)」 → 「どこでも窓口」.
-fn strip_brackets(title: &str) -> String {
-    let mut out = String::new();
-    let mut depth = 0u32;
-    for c in title.chars() {
-        match c {
-            '(' | '（' => depth += 1,
-            ')' | '）' => depth = depth.saturating_sub(1),
-            _ if depth == 0 => out.push(c),
-            _ => {}
-        }
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_message_keeps_its_question_sentence_in_focus() {
+        let text = "母が運転免許を返納してから、市の乗り合いタクシーを使っています。電話で予約しても乗れないそうです。AIで配車する取組は何年度からでしょうか。";
+        let spans = background_spans(text);
+        assert_eq!(spans.len(), 1);
+        let question_at = text.find("AIで配車").unwrap_or(0);
+        assert!(!spans.iter().any(|r| r.contains(&question_at)));
     }
-    out
+
+    #[test]
+    fn the_last_clause_after_a_joint_is_the_question() {
+        let text = "本庁の係で働いています。書類を作るたびに紙に印刷してハンコをもらっていて正直しんどいのですが、パソコン上で承認まで済ませる取組はいつまで?";
+        let spans = background_spans(text);
+        let question_at = text.find("パソコン").unwrap_or(0);
+        assert_eq!(spans, vec![0..question_at]);
+    }
+
+    #[test]
+    fn a_short_question_has_no_background() {
+        assert!(background_spans("どこでも窓口のKPIは？").is_empty());
+    }
+
+    #[test]
+    fn long_questions_are_cut() {
+        let long = "あ".repeat(MAX_QUESTION_CHARS + 10);
+        assert_eq!(cut_question(&long).chars().count(), MAX_QUESTION_CHARS);
+    }
 }

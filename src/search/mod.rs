@@ -3,12 +3,21 @@
 pub mod analyzer;
 pub mod dictionary;
 pub mod engine;
+pub mod figures;
 pub mod index;
+pub mod lexicon;
+pub mod matcher;
+pub mod outcome;
+pub mod phonetic;
+pub mod reading;
 pub mod understand;
+pub mod vectors;
 
 pub use analyzer::{Analyzer, bigrams};
-pub use engine::{Engine, Hit, NotFoundReason, Outcome, Synonyms};
-pub use understand::{Filters, Intent, YearFilter, YearRelation};
+pub use engine::{Engine, Explanation};
+pub use lexicon::{Lexicon, LexiconError};
+pub use outcome::{Hit, NotFoundReason, Outcome};
+pub use understand::{Filters, Intent, Superlative, YearFilter, YearRelation};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -19,13 +28,11 @@ use crate::plan::{Plan, PlanError};
 pub const PLAN_FILE: &str = "nasushiobara-dx-action-plan-2026-2028.md";
 /// The user dictionary's file name inside the data directory.
 pub const USER_DICTIONARY_FILE: &str = "userdict.csv";
-/// The synonyms' file name inside the data directory.
-pub const SYNONYMS_FILE: &str = "synonyms.tsv";
 
 /// Where the engine reads and writes.
 #[derive(Debug, Clone)]
 pub struct Paths {
-    /// The plan document, user dictionary and synonyms (default `data`).
+    /// The plan document, user dictionary and lexicon (default `data`).
     pub data_dir: PathBuf,
     /// The compiled dictionary and the search index (default `index`).
     pub index_dir: PathBuf,
@@ -57,15 +64,16 @@ pub fn read_data_file(path: &Path) -> Result<String, SearchError> {
     std::fs::read_to_string(path).map_err(|source| SearchError::Unreadable { path: path.to_path_buf(), source })
 }
 
-/// Opens the engine: reads and parses the plan, compiles the dictionary on first use, and
-/// opens the search index, rebuilding it when the document, the dictionary or the synonyms
-/// changed. A plan that does not parse leaves any existing index untouched.
+/// Opens the engine: reads and parses the plan and the lexicon, compiles the dictionary
+/// (and the word vectors, when their wheel is there) on first use, and opens the search
+/// index, rebuilding it when the document or the user dictionary changed. A plan that does
+/// not parse leaves any existing index untouched.
 pub fn open(paths: &Paths, rebuild: Rebuild) -> Result<Engine, SearchError> {
     let plan_path = paths.plan_file();
     let plan_text = read_data_file(&plan_path)?;
     let user_text = read_optional(&paths.data_dir.join(USER_DICTIONARY_FILE))?;
-    let synonyms_text = read_optional(&paths.data_dir.join(SYNONYMS_FILE))?;
-    open_from_text(&plan_text, &plan_path, &user_text, &synonyms_text, &paths.index_dir, rebuild)
+    let lexicon = Lexicon::load(&paths.data_dir)?;
+    open_from_text(&plan_text, &plan_path, &user_text, lexicon, &paths.index_dir, rebuild)
 }
 
 /// [`open`] over texts already read; `plan_path` only names the document in errors.
@@ -73,20 +81,20 @@ pub fn open_from_text(
     plan_text: &str,
     plan_path: &Path,
     user_dictionary_text: &str,
-    synonyms_text: &str,
+    lexicon: Lexicon,
     index_dir: &Path,
     rebuild: Rebuild,
 ) -> Result<Engine, SearchError> {
     let plan = Plan::parse(plan_text).map_err(|source| SearchError::Plan { path: plan_path.to_path_buf(), source })?;
-    let synonyms = Synonyms::parse(synonyms_text).map_err(|e| SearchError::Data(format!("{SYNONYMS_FILE}: {e}")))?;
     let dict_dir = dictionary::ensure_compiled(index_dir)?;
     let dict = dictionary::load(&dict_dir)?;
     let user = dictionary::user_dictionary(user_dictionary_text)?;
     let analyzer = Analyzer::new(dict, Some(user));
-    let fingerprint = inputs_fingerprint(plan_text, user_dictionary_text, synonyms_text);
+    let fingerprint = inputs_fingerprint(plan_text, user_dictionary_text);
     let search_dir = index_dir.join("search");
     let index = index::open_or_build(&search_dir, &fingerprint, &plan, &analyzer, rebuild == Rebuild::Always)?;
-    Ok(Engine::new(Arc::new(plan), analyzer, index, synonyms))
+    let vectors = vectors::Vectors::open(index_dir)?.map(Arc::new);
+    Ok(Engine::new(Arc::new(plan), analyzer, index, lexicon, vectors))
 }
 
 /// A name part no other build uses: process id, a counter within the process, and the time.
@@ -98,8 +106,8 @@ pub(crate) fn unique_suffix() -> String {
 }
 
 /// The fingerprint of the index built from these inputs.
-pub fn inputs_fingerprint(plan_text: &str, user_dictionary_text: &str, synonyms_text: &str) -> String {
-    index::fingerprint(&[plan_text.as_bytes(), user_dictionary_text.as_bytes(), synonyms_text.as_bytes()])
+pub fn inputs_fingerprint(plan_text: &str, user_dictionary_text: &str) -> String {
+    index::fingerprint(&[plan_text.as_bytes(), user_dictionary_text.as_bytes()])
 }
 
 /// Reads an optional data file: a missing file is empty.
@@ -149,9 +157,12 @@ pub enum SearchError {
         /// What is wrong, and where.
         source: PlanError,
     },
-    /// A data file (synonyms) is malformed.
-    #[error("{0}")]
-    Data(String),
+    /// A lexicon file is malformed.
+    #[error("the lexicon is not in the expected form: {0}")]
+    Lexicon(#[from] LexiconError),
+    /// The word vectors cannot be read.
+    #[error("word vectors: {0}; delete the file and run .ci/setup again, or set KEIKAKU_VECTORS_WHEEL")]
+    Vectors(String),
     /// Building or loading a dictionary failed.
     #[error("dictionary: {0}")]
     Dictionary(String),

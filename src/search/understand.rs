@@ -7,6 +7,9 @@ use std::ops::Range;
 
 use serde::Serialize;
 
+use super::analyzer::Term;
+use super::lexicon::Lexicon;
+use crate::normalize::normalize;
 use crate::plan::{FiscalYear, Plan};
 
 /// What a question asks for. The names are those of the `ask --json` contract.
@@ -53,199 +56,6 @@ impl Intent {
     }
 }
 
-/// Cue phrases, in order of precedence: the first intent with a cue in the question wins.
-/// Phrases are matched on normalised text (NFKC, lower case).
-const INTENT_CUES: &[(Intent, &[&str])] = &[
-    (
-        Intent::Department,
-        &[
-            "どこの課",
-            "どの課",
-            "どこが担当",
-            "どこの部署",
-            "どの部署",
-            "担当課",
-            "担当部署",
-            "所管",
-            "所属",
-            "担当は",
-            "課は",
-            "部署は",
-            "どこがやって",
-            "どこでやって",
-        ],
-    ),
-    (
-        Intent::Period,
-        &[
-            "いつから",
-            "いつまで",
-            "取組期間",
-            "実施期間",
-            "期間は",
-            "期間を",
-            "期間って",
-            "期間",
-            "何年度から",
-            "何年度まで",
-            "開始年度",
-            "いつ始",
-            "いつ終",
-            "始まっ",
-            "終わる",
-            "いつ",
-        ],
-    ),
-    (Intent::Schedule, &["スケジュール", "予定", "工程", "ロードマップ", "年度ごと", "各年度"]),
-    (
-        Intent::Kpi,
-        &[
-            "kpi",
-            "指標",
-            "数値目標",
-            "目標値",
-            "目標",
-            "ターゲット",
-            "どれくらい",
-            "どのくらい",
-            "どれぐらい",
-            "どのぐらい",
-            "どれだけ",
-            "どの程度",
-            "どれほど",
-            "何件",
-            "何人",
-            "何%",
-            "何パーセント",
-            "何時間",
-            "どこまで",
-            "達成",
-            "ノルマ",
-            "何割",
-        ],
-    ),
-    (
-        Intent::Methods,
-        &[
-            "具体的方法",
-            "方法",
-            "手段",
-            "手法",
-            "やり方",
-            "進め方",
-            "どうやって",
-            "どうやる",
-            "どうする",
-            "どのように",
-            "どうやり",
-            "どういう支援",
-            "どんな支援",
-            "支援内容",
-            "具体的に何",
-        ],
-    ),
-    (
-        Intent::Effects,
-        &[
-            "期待する効果",
-            "効果",
-            "メリット",
-            "何がいい",
-            "何が良い",
-            "何がよい",
-            "よくなる",
-            "良くなる",
-            "利点",
-            "狙い",
-            "ねらい",
-            "目的",
-            "どう変わる",
-            "便利になる",
-            "うれしい",
-            "嬉しい",
-        ],
-    ),
-    (
-        Intent::Contents,
-        &[
-            "内容",
-            "中身",
-            "何をする",
-            "何をやる",
-            "どんなもの",
-            "どういうもの",
-            "どんな事業",
-            "どういう事業",
-            "どんな取組",
-            "どういう取組",
-            "どんなこと",
-        ],
-    ),
-    (Intent::Overview, &["概要", "とは", "って何", "ってなに", "について"]),
-];
-
-/// Contents cues that are as often a request for the overview: 「ゆータクのAI化ってどんな事業?」
-/// asks what the initiative is when the asker does not know its name. The engine keeps
-/// `contents` for these only when the question names the initiative.
-pub const WEAK_CONTENTS_CUES: &[&str] =
-    &["どんなもの", "どういうもの", "どんな事業", "どういう事業", "どんな取組", "どういう取組", "どんなこと"];
-
-/// Cues of a request for progress: actuals against targets. For one initiative they ask for
-/// its KPI card (with actuals); for a department or the whole plan, for a progress summary.
-const PROGRESS_CUES: &[&str] = &["進捗状況", "進捗", "達成状況", "達成率", "実績"];
-
-/// Cues of a request for several initiatives.
-const LIST_CUES: &[&str] = &[
-    "一覧",
-    "まとめて",
-    "まとめ",
-    "リスト",
-    "全部",
-    "すべて",
-    "全て",
-    "取組は何",
-    "取組はなに",
-    "どんな取組がある",
-    "何がある",
-    "取組はある",
-    "取組ある",
-    "取組を教えて",
-    "取組教えて",
-    "取組は?",
-    "取組を知りたい",
-    "取組が知りたい",
-    "事業を教えて",
-    "どんな取組をして",
-    "取組って何がある",
-    "取り組みを教えて",
-    "取り組みはある",
-    "何をしている",
-    "何をしてる",
-];
-
-/// Things the plan never states; a question about them is answered with `not_found` and the
-/// initiative it concerns as a suggestion.
-const UNSUPPORTED: &[(&str, &str)] = &[
-    ("予算", "予算"),
-    ("費用", "費用"),
-    ("事業費", "事業費"),
-    ("金額", "金額"),
-    ("いくら", "金額"),
-    ("値段", "金額"),
-    ("価格", "金額"),
-    ("コスト", "費用"),
-    ("財源", "財源"),
-    ("委託先", "委託先"),
-    ("業者", "事業者名"),
-    ("ベンダー", "事業者名"),
-    ("担当者", "担当者"),
-    ("電話番号", "連絡先"),
-    ("メールアドレス", "連絡先"),
-    ("市長", "市長"),
-    ("議会", "議会"),
-    ("人口", "人口"),
-];
-
 /// A year a list is filtered by, and how.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct YearFilter {
@@ -278,13 +88,41 @@ pub struct Filters {
     pub means: Option<u8>,
     /// A fiscal year.
     pub year: Option<YearFilter>,
+    /// With a KPI table (`Some(true)`) or without one (`Some(false)`).
+    pub kpi: Option<bool>,
+    /// Only initiatives of a single fiscal year.
+    pub single_year: bool,
+    /// The oldest or the newest initiative.
+    pub superlative: Option<Superlative>,
+    /// Only initiatives whose KPI targets are the same every year.
+    pub constant_targets: bool,
+    /// Initiatives whose schedule shows this stage (構築, 運用) in this year.
+    pub stage: Option<(FiscalYear, String)>,
 }
 
 impl Filters {
     /// True when no filter is set.
     pub fn is_empty(&self) -> bool {
-        self.department.is_none() && self.policy.is_none() && self.means.is_none() && self.year.is_none()
+        self.department.is_none()
+            && self.policy.is_none()
+            && self.means.is_none()
+            && self.year.is_none()
+            && self.kpi.is_none()
+            && !self.single_year
+            && self.superlative.is_none()
+            && !self.constant_targets
+            && self.stage.is_none()
     }
+}
+
+/// Which end of the plan's time line a question asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Superlative {
+    /// The initiative that started first (「最も古くから」).
+    Oldest,
+    /// The initiative that started last (「一番新しい」).
+    Newest,
 }
 
 /// A question taken apart.
@@ -294,12 +132,14 @@ pub struct Parsed {
     pub text: String,
     /// The intent its cues name, if any.
     pub intent: Option<Intent>,
-    /// True when the only contents cue is a weak one (see [`WEAK_CONTENTS_CUES`]).
+    /// The cue that named the intent.
+    pub cue: Option<String>,
+    /// True when the only contents cue is a weak one (「どんな事業」).
     pub weak_contents: bool,
     /// True when it asks for several initiatives.
     pub list: bool,
     /// Something it asks that the plan never states (予算 …).
-    pub unsupported: Option<&'static str>,
+    pub unsupported: Option<String>,
     /// Its list filters.
     pub filters: Filters,
     /// The fiscal year it mentions, if any (for highlighting a KPI's year).
@@ -313,16 +153,30 @@ pub struct Parsed {
     pub about_initiatives: bool,
 }
 
-/// Takes `question` apart. `plan` supplies the department and means names.
-pub fn parse(question: &str, plan: &Plan) -> Parsed {
-    let text = crate::normalize::normalize(question);
-    let mut blank: Vec<Range<usize>> = Vec::new();
+/// What [`parse`] needs besides the question.
+pub struct Context<'a> {
+    /// The plan (department, policy and means names).
+    pub plan: &'a Plan,
+    /// The word lists.
+    pub lexicon: &'a Lexicon,
+    /// Each department with its reading, for departments written with a homophone slip
+    /// (「機器管理課」 for 危機管理課).
+    pub department_readings: &'a [(String, String)],
+}
 
+/// Takes a question apart. `terms` are the analyzer's terms of `text` (the normalised
+/// question), used to find departments by reading.
+pub fn parse(text: &str, terms: &[Term], cx: &Context<'_>) -> Parsed {
+    let text = text.to_string();
+    let lex = cx.lexicon;
+    let mut blank: Vec<Range<usize>> = Vec::new();
     let mut filters = Filters::default();
-    // Departments: the full name, or its stem when that is long enough to be unambiguous.
+
+    // Departments: the full name, its stem when long enough to be unambiguous, or the same
+    // reading (a homophone typed by mistake).
     let mut best: Option<(usize, Range<usize>, &str)> = None;
-    for dept in plan.departments() {
-        let name = crate::normalize::normalize(dept);
+    for dept in cx.plan.departments() {
+        let name = normalize(dept);
         let stem = name.strip_suffix('課').filter(|s| s.chars().count() >= 4);
         for form in std::iter::once(name.as_str()).chain(stem) {
             if let Some(at) = text.find(form) {
@@ -333,51 +187,100 @@ pub fn parse(question: &str, plan: &Plan) -> Parsed {
             }
         }
     }
+    if best.is_none() {
+        best = department_by_reading(terms, cx.department_readings);
+    }
     if let Some((_, range, dept)) = best {
         filters.department = Some(dept.to_string());
         blank.push(range);
     }
     let dept_span = blank.first().cloned();
-    let overlaps_dept = |at: usize, len: usize| dept_span.as_ref().is_some_and(|d| at < d.end && d.start < at + len);
-    let mut intent = None;
-    let mut weak_contents = false;
-    for (candidate, cues) in INTENT_CUES {
-        let mut hit = false;
-        for cue in *cues {
-            for (at, _) in text.match_indices(cue) {
-                if overlaps_dept(at, cue.len()) {
+    // A cue inside a department's name (「担当課」 in no name, but 「課は」 after one) is
+    // not a cue; one that runs on past the name (「…課がやってる」) is.
+    let overlaps_dept = |at: usize, len: usize| dept_span.as_ref().is_some_and(|d| d.start <= at && at + len <= d.end);
+
+    // List facets first: their words (「目標値が空欄」) are not intent cues.
+    filters.kpi = kpi_facet(&text, lex, &mut blank);
+    filters.single_year = mark(&text, &lex.single_year, &mut blank);
+    if mark(&text, &lex.oldest, &mut blank) {
+        filters.superlative = Some(Superlative::Oldest);
+    } else if mark(&text, &lex.newest, &mut blank) {
+        filters.superlative = Some(Superlative::Newest);
+    }
+    filters.constant_targets = mark(&text, &lex.constant_targets, &mut blank);
+
+    // Fiscal years, and how they relate.
+    let years = FiscalYear::find_all(&text);
+    let year = years.first().map(|(y, _)| *y);
+    if let Some((y, range)) = years.first() {
+        let after = &text[range.end..];
+        let after = after.trim_start_matches(['は', 'に', 'で', 'が', 'の']);
+        let skipped = text.len() - range.end - after.len();
+        let starts = lex.starts.iter().find(|t| after.starts_with(t.as_str()));
+        let ends = lex.ends.iter().find(|t| after.starts_with(t.as_str()));
+        let (relation, tail) = match (starts, ends) {
+            (Some(s), _) => (YearRelation::Starts, s.len()),
+            (None, Some(e)) => (YearRelation::Ends, e.len()),
+            _ => (YearRelation::Active, 0),
+        };
+        // 「令和8年度はまだシステムを作っている段階」: a stage of the schedule in that year.
+        if let Some((phrase, word)) = lex.stages.iter().find(|(p, _)| after.contains(p.as_str())) {
+            filters.stage = Some((*y, word.clone()));
+            if let Some(at) = text[range.end..].find(phrase.as_str()) {
+                blank.push(range.end + at..range.end + at + phrase.len());
+            }
+        } else {
+            filters.year = Some(YearFilter { year: *y, relation });
+        }
+        let tail = if tail > 0 { skipped + tail } else { 0 };
+        blank.push(range.start..range.end + tail);
+    }
+
+    // The intent: the longest cue wins; on a tie, the earlier intent of the lexicon's order.
+    let mut intent: Option<(usize, Intent, String)> = None;
+    for (candidate, cues) in &lex.intents {
+        for cue in cues {
+            for (at, _) in text.match_indices(cue.as_str()) {
+                if overlaps_dept(at, cue.len()) || covered(&blank, at..at + cue.len()) {
                     continue;
                 }
                 blank.push(at..at + cue.len());
-                hit = true;
-            }
-        }
-        if hit && intent.is_none() {
-            intent = Some(*candidate);
-            if *candidate == Intent::Contents {
-                weak_contents = !INTENT_CUES
-                    .iter()
-                    .find(|(i, _)| *i == Intent::Contents)
-                    .is_some_and(|(_, cues)| cues.iter().any(|c| !WEAK_CONTENTS_CUES.contains(c) && text.contains(c)));
+                let len = cue.chars().count();
+                if intent.as_ref().is_none_or(|(l, _, _)| len > *l) {
+                    intent = Some((len, *candidate, cue.clone()));
+                }
             }
         }
     }
+    // Weak when every contents cue of the question is a weak one.
+    let weak_contents = intent.as_ref().is_some_and(|(_, i, _)| *i == Intent::Contents)
+        && lex
+            .intents
+            .iter()
+            .filter(|(i, _)| *i == Intent::Contents)
+            .flat_map(|(_, cues)| cues)
+            .filter(|c| text.contains(c.as_str()))
+            .all(|c| lex.weak_contents.contains(c));
+    let (intent, cue) = match intent {
+        Some((_, i, c)) => (Some(i), Some(c)),
+        None => (None, None),
+    };
 
     let mut unsupported = None;
-    for (word, what) in UNSUPPORTED {
-        if let Some(at) = text.find(word) {
-            unsupported.get_or_insert(*what);
+    for (word, what) in &lex.not_in_plan {
+        if let Some(at) = text.find(word.as_str()) {
+            unsupported.get_or_insert_with(|| what.clone());
             blank.push(at..at + word.len());
         }
     }
 
-    // 基本方針N.
+    // 基本方針N, or a policy named by its theme.
     for prefix in ["基本方針", "方針"] {
         if let Some(at) = text.find(prefix) {
             let after = &text[at + prefix.len()..];
             let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
             if let Ok(n) = digits.parse::<u8>()
-                && plan.policy(n).is_some()
+                && cx.plan.policy(n).is_some()
             {
                 filters.policy = Some(n);
                 blank.push(at..at + prefix.len() + digits.len());
@@ -385,9 +288,18 @@ pub fn parse(question: &str, plan: &Plan) -> Parsed {
             }
         }
     }
+    if filters.policy.is_none() {
+        for (phrase, n) in &lex.policies {
+            if let Some(at) = text.find(phrase.as_str()) {
+                filters.policy = Some(*n);
+                blank.push(at..at + phrase.len());
+                break;
+            }
+        }
+    }
     // Basic means, by name or stem (「キャッシュレス化」, 「キャッシュレス」).
-    for m in &plan.means {
-        let name = crate::normalize::normalize(&m.name);
+    for m in &cx.plan.means {
+        let name = normalize(&m.name);
         let stem = name.trim_end_matches('化').to_string();
         if let Some(at) = text.find(&stem) {
             let end = if text[at..].starts_with(&name) { at + name.len() } else { at + stem.len() };
@@ -396,62 +308,90 @@ pub fn parse(question: &str, plan: &Plan) -> Parsed {
             break;
         }
     }
-    // Fiscal years, and how they relate.
-    let years = FiscalYear::find_all(&text);
-    let year = years.first().map(|(y, _)| *y);
-    if let Some((y, range)) = years.first() {
-        let after = &text[range.end..];
-        let relation = if after.starts_with("から")
-            || after.starts_with("に始")
-            || after.starts_with("開始")
-            || after.starts_with("に開始")
-        {
-            YearRelation::Starts
-        } else if ["まで", "に終", "で終", "終了", "に完了", "で完了"].iter().any(|t| after.starts_with(t))
-        {
-            YearRelation::Ends
-        } else {
-            YearRelation::Active
-        };
-        filters.year = Some(YearFilter { year: *y, relation });
-        let mut end = range.end;
-        for tail in [
-            "から始まる",
-            "から始まっ",
-            "から開始",
-            "から",
-            "に始まる",
-            "に開始",
-            "開始",
-            "まで",
-            "に終わる",
-            "で終わる",
-            "に終了",
-            "で終了",
-            "終了",
-        ] {
-            if after.starts_with(tail) {
-                end += tail.len();
-                break;
+    let list = mark(&text, &lex.list, &mut blank);
+    let progress = mark(&text, &lex.progress, &mut blank);
+    mark(&text, &lex.ignore, &mut blank);
+    let subject_text = blank_out(&text, &blank);
+    let about_initiatives = lex.about.iter().any(|w| text.contains(w.as_str()));
+    Parsed {
+        text,
+        intent,
+        cue,
+        weak_contents,
+        list,
+        unsupported,
+        filters,
+        year,
+        subject_text,
+        progress,
+        about_initiatives,
+    }
+}
+
+/// A department whose reading the question's words spell out, with the byte range of those
+/// words.
+fn department_by_reading<'a>(terms: &[Term], readings: &'a [(String, String)]) -> Option<(usize, Range<usize>, &'a str)> {
+    for (dept, reading) in readings {
+        if reading.chars().count() < 4 {
+            continue;
+        }
+        // Every run of consecutive terms whose readings concatenate to the department's.
+        for start in 0..terms.len() {
+            let mut joined = String::new();
+            for (end, t) in terms.iter().enumerate().skip(start) {
+                joined.push_str(&t.reading);
+                if joined == *reading {
+                    let range = terms[start].span.start..t.span.end;
+                    return Some((range.len(), range, dept.as_str()));
+                }
+                if !reading.starts_with(&joined) || end - start > 6 {
+                    break;
+                }
             }
         }
-        blank.push(range.start..end);
     }
+    None
+}
 
-    let list = mark(&text, LIST_CUES, &mut blank);
-    let progress = mark(&text, PROGRESS_CUES, &mut blank);
-    // The plan's own name and the city's never narrow a question.
-    mark(&text, &["アクションプラン", "dx推進戦略", "那須塩原市", "那須塩原", "計画全体", "全体"], &mut blank);
-    let subject_text = blank_out(&text, &blank);
-    let about_initiatives = ["取組", "取り組み", "事業は", "施策"].iter().any(|w| text.contains(w));
-    Parsed { text, intent, weak_contents, list, unsupported, filters, year, subject_text, progress, about_initiatives }
+/// 「KPIがある」 → `Some(true)`, 「数値目標なし」「目標値が空欄」 → `Some(false)`.
+fn kpi_facet(text: &str, lex: &Lexicon, blank: &mut Vec<Range<usize>>) -> Option<bool> {
+    for word in &lex.kpi_words {
+        for (at, _) in text.match_indices(word.as_str()) {
+            let after_at = at + word.len();
+            let after = &text[after_at..];
+            // The presence or absence word may follow a few characters later
+            // (「KPIの表がない」「KPIが設定されている」).
+            let window: String = after.chars().take(8).collect();
+            let found = |words: &[String]| {
+                words.iter().filter_map(|w| window.find(w.as_str()).map(|p| (p, w.len()))).min_by_key(|(p, _)| *p)
+            };
+            let absent = found(&lex.kpi_absent);
+            let present = found(&lex.kpi_present);
+            let pick = match (absent, present) {
+                (Some(a), Some(p)) if a.0 <= p.0 || a.0 + a.1 > p.0 + p.1 => Some((false, a)),
+                (Some(a), None) => Some((false, a)),
+                (_, Some(p)) => Some((true, p)),
+                (None, None) => None,
+            };
+            if let Some((has, (p, len))) = pick {
+                blank.push(at..after_at + p + len);
+                return Some(has);
+            }
+        }
+    }
+    None
+}
+
+/// True when `range` lies inside one of `blank`.
+fn covered(blank: &[Range<usize>], range: Range<usize>) -> bool {
+    blank.iter().any(|b| b.start <= range.start && range.end <= b.end)
 }
 
 /// Adds every occurrence of every phrase to `blank`; true when any occurs.
-fn mark(text: &str, phrases: &[&str], blank: &mut Vec<Range<usize>>) -> bool {
+fn mark(text: &str, phrases: &[String], blank: &mut Vec<Range<usize>>) -> bool {
     let before = blank.len();
     for phrase in phrases {
-        blank.extend(text.match_indices(phrase).map(|(at, _)| at..at + phrase.len()));
+        blank.extend(text.match_indices(phrase.as_str()).map(|(at, _)| at..at + phrase.len()));
     }
     blank.len() > before
 }
