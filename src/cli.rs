@@ -35,7 +35,7 @@ pub struct Cli {
 /// Paths shared by every subcommand.
 #[derive(Debug, Args)]
 pub struct Global {
-    /// The plan document, user dictionary and synonyms.
+    /// The plan document, user dictionary and lexicon.
     #[arg(long, global = true, env = "KEIKAKU_DATA_DIR", default_value = "data")]
     pub data_dir: PathBuf,
     /// The compiled dictionary and the search index (built on first use).

@@ -71,13 +71,18 @@ pub fn run(paths: &Paths, db: &Path) -> anyhow::Result<ExitCode> {
     let user_path = paths.data_dir.join(search::USER_DICTIONARY_FILE);
     let user_text = match search::read_optional(&user_path) {
         Ok(text) if text.is_empty() => {
-            r.note(search::USER_DICTIONARY_FILE, format!("{} is missing or empty: search works, with less recall", user_path.display()));
+            r.note(
+                search::USER_DICTIONARY_FILE,
+                format!("{} is missing or empty: search works, with less recall", user_path.display()),
+            );
             text
         }
         Ok(text) => {
             match dictionary::user_dictionary(&text) {
                 Ok(_) => r.ok(search::USER_DICTIONARY_FILE, user_path.display().to_string()),
-                Err(e) => r.problem(search::USER_DICTIONARY_FILE, e.to_string(), format!("fix {}", user_path.display())),
+                Err(e) => {
+                    r.problem(search::USER_DICTIONARY_FILE, e.to_string(), format!("fix {}", user_path.display()))
+                }
             }
             text
         }
@@ -111,7 +116,10 @@ pub fn run(paths: &Paths, db: &Path) -> anyhow::Result<ExitCode> {
     } else {
         r.problem(
             "word vectors",
-            format!("the wheel {} is missing: words the plan does not know are not matched by meaning", wheel.display()),
+            format!(
+                "the wheel {} is missing: words the plan does not know are not matched by meaning",
+                wheel.display()
+            ),
             "run .ci/setup (it runs `pip download --no-deps ja-ginza==5.3.0`), or set KEIKAKU_VECTORS_WHEEL",
         );
     }

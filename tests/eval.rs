@@ -1,4 +1,5 @@
-//! The evaluation set (`tests/eval_public.jsonl`, copied from shared/eval) run through the
+//! The evaluation sets (`tests/eval_public.jsonl` and `tests/eval_residents.jsonl`, copied
+//! from shared/eval) run through the
 //! same code path as `ask --json`, scored by the rule of DESIGN.md. Prints the score and
 //! every failing case; fails below 95%.
 
@@ -82,6 +83,30 @@ fn run(name: &str, jsonl: &str) -> f64 {
 fn the_public_evaluation_set_passes_at_95_percent_or_more() {
     let score = run("public", include_str!("eval_public.jsonl"));
     assert!(score >= 95.0, "evaluation score {score:.1}% is below 95%");
+}
+
+/// The residents' set: everyday words, kana and romaji, IME slips, KPI figures, combined
+/// filters, long messages, and questions the plan does not answer.
+#[test]
+fn the_residents_evaluation_set_passes_at_95_percent_or_more() {
+    let score = run("residents", include_str!("eval_residents.jsonl"));
+    assert!(score >= 95.0, "evaluation score {score:.1}% is below 95%");
+}
+
+/// Every not-found case of the shared sets stays not-found: a question the plan does not
+/// answer is never answered with an initiative.
+#[test]
+fn out_of_plan_questions_stay_honest() {
+    for jsonl in [include_str!("eval_public.jsonl"), include_str!("eval_residents.jsonl")] {
+        let cases: Vec<Case> =
+            jsonl.lines().filter(|l| !l.trim().is_empty()).map(|l| serde_json::from_str(l).unwrap()).collect();
+        let paths = Paths { data_dir: "data".into(), index_dir: common::index_dir() };
+        let engine = search::open(&paths, Rebuild::IfStale).expect("the engine opens");
+        for case in cases.iter().filter(|c| c.intent == "not_found") {
+            let answer = ask_json(engine.plan(), &engine.ask(&case.q));
+            assert_eq!(answer.intent, "not_found", "{} 「{}」 was answered: {}", case.id, case.q, answer.text);
+        }
+    }
 }
 
 /// Our own paraphrases, written apart from the public set, to keep us honest about

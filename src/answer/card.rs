@@ -376,6 +376,14 @@ fn not_found(c: &mut Card, plan: &Plan, outcome: &Outcome) {
                 c.actions.push(Action::Show { label: short_title(&i.title), page: i.page, intent: Intent::Overview });
             }
         }
+    } else if matches!(outcome.not_found, Some(NotFoundReason::NoMatch)) {
+        // Nothing near: say what the plan does cover and how to browse it.
+        let policies: Vec<String> = plan.policies.iter().map(|p| format!("基本方針{} {}", p.number, p.title)).collect();
+        c.blocks.push(Block::Note(format!(
+            "この計画は{}件の取組（{}）を扱っています。一覧は「/list 基本方針1」「/list デジタル推進課」のように、部署名や基本方針で見られます。",
+            plan.initiatives.len(),
+            policies.join("・")
+        )));
     }
 }
 

@@ -14,7 +14,11 @@ pub fn render_explanation(x: &Explanation) -> String {
         .words
         .iter()
         .map(|(surface, base, pos, reading)| {
-            if surface == base { format!("{surface}/{pos}/{reading}") } else { format!("{surface}({base})/{pos}/{reading}") }
+            if surface == base {
+                format!("{surface}/{pos}/{reading}")
+            } else {
+                format!("{surface}({base})/{pos}/{reading}")
+            }
         })
         .collect();
     let _ = writeln!(s, "words:      {}", words.join(" "));
@@ -29,12 +33,8 @@ pub fn render_explanation(x: &Explanation) -> String {
     }
     let _ = writeln!(s, "subject:");
     for t in &x.subject {
-        let forms: Vec<String> = t
-            .forms
-            .iter()
-            .skip(1)
-            .map(|f| format!("{}({:?} {:.1})", f.text, f.via, f.strength))
-            .collect();
+        let forms: Vec<String> =
+            t.forms.iter().skip(1).map(|f| format!("{}({:?} {:.1})", f.text, f.via, f.strength)).collect();
         let _ = writeln!(
             s,
             "  {} [{}] weight {:.2}{}{}",
@@ -50,7 +50,9 @@ pub fn render_explanation(x: &Explanation) -> String {
         let held: Vec<String> = evidence
             .iter()
             .filter(|(_, strength, _)| *strength > 0.0)
-            .map(|(w, strength, via)| format!("{w}:{:?} {strength:.1}", via.unwrap_or(crate::search::matcher::Via::Word)))
+            .map(|(w, strength, via)| {
+                format!("{w}:{:?} {strength:.1}", via.unwrap_or(crate::search::matcher::Via::Word))
+            })
             .collect();
         let _ = writeln!(s, "  p.{page} coverage {coverage:.2}  {}", held.join(", "));
     }

@@ -246,7 +246,7 @@ fn help_text(state: &BotState, staff: Option<&Staff>) -> String {
         }
     };
     let mut text = String::from(
-        "<b>質問の例</b>\n・どこでも窓口のKPI\n・書かない窓口って何？\n・予防接種事務のデジタル化はいつから？\n・LINEのチャットボットってどこの課がやってるの？\n・基本方針3の取組一覧\n・令和9年度から始まる取組はある？\n\nカードの下のボタンで、概要・KPI・方法・効果・期間を切り替えられます。続けて「そのKPIは？」「いつまで？」とも聞けます。\n\n<b>コマンド</b>\n",
+        "<b>質問の例</b>\n・どこでも窓口のKPI\n・電子母子手帳アプリってどんなもの？\n・スマート公民館はいつまで？\n・健康ポイント事業の担当課は？\n・基本方針2の取組一覧\n・コンビニで住民票は取れる？\n\nカードの下のボタンで、概要・KPI・方法・効果・期間を切り替えられます。続けて「そのKPIは？」「いつまで？」とも聞けます。\n\n<b>コマンド</b>\n",
     );
     text.push_str(&escape(&commands));
     if state.mode == Mode::Staff && staff.is_some_and(|s| s.role != Role::Staff) {

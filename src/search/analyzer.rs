@@ -66,7 +66,10 @@ impl Analyzer {
             let pos = details.first().cloned().unwrap_or_default();
             let sub = details.get(1).map(String::as_str).unwrap_or("");
             let base = details.get(6).filter(|b| b.as_str() != "*").cloned();
-            let reading = details.get(7).filter(|r| r.as_str() != "*").map_or_else(|| super::reading::fold(&surface), |r| super::reading::fold(r));
+            let reading = details
+                .get(7)
+                .filter(|r| r.as_str() != "*")
+                .map_or_else(|| super::reading::fold(&surface), |r| super::reading::fold(r));
             let content = match pos.as_str() {
                 "名詞" => {
                     !matches!(sub, "非自立" | "代名詞" | "接尾" | "副詞可能")

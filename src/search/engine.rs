@@ -39,7 +39,7 @@ use crate::normalize::{fold_kana, normalize};
 use crate::plan::{Initiative, Plan};
 
 /// The smallest coverage at which an initiative answers a question.
-const MIN_COVERAGE: f32 = 0.7;
+const MIN_COVERAGE: f32 = 0.65;
 /// Near misses are offered from this coverage on.
 const NEAR_MISS: f32 = 0.45;
 /// Coverage within this of the best counts as equally good.
@@ -79,6 +79,10 @@ pub struct Engine {
     plan_words: OnceLock<Vec<(String, usize)>>,
 }
 
+/// A candidate of `--explain`: its page, its coverage, and per subject word how strongly
+/// it holds it and by which matcher.
+pub type Candidate = (u16, f32, Vec<(String, f32, Option<Via>)>);
+
 /// What each stage made of a question (`keikaku ask --explain`).
 #[derive(Debug, Clone, Serialize)]
 pub struct Explanation {
@@ -99,7 +103,7 @@ pub struct Explanation {
     /// The subject words with every form the matchers proposed.
     pub subject: Vec<SubjectTerm>,
     /// Candidates with their coverage and the evidence per word.
-    pub candidates: Vec<(u16, f32, Vec<(String, f32, Option<Via>)>)>,
+    pub candidates: Vec<Candidate>,
     /// The decision.
     pub outcome: Outcome,
 }
@@ -133,7 +137,8 @@ impl Engine {
                 name_terms.sort();
                 name_terms.dedup();
                 let name = fold_kana(&format!("{}\n{}", i.title, i.heading));
-                let lines = folded.lines().map(str::to_string).collect();
+                // Line by line: normalising the whole text would join lines of Japanese.
+                let lines = text.lines().map(fold_kana).collect();
                 let kpi_names = i.kpis.iter().map(|k| fold_kana(&k.name)).collect();
                 DocText { page: i.page, folded, bigrams, name_terms, name, lines, kpi_names }
             })
@@ -306,7 +311,8 @@ impl Engine {
         let outcome = self.decide(&mut outcome, &parsed, &subject, &searcher, context);
         if let Some(x) = explain {
             x.normalized = parsed.text.clone();
-            x.words = terms.iter().map(|t| (t.surface.clone(), t.text.clone(), t.pos.clone(), t.reading.clone())).collect();
+            x.words =
+                terms.iter().map(|t| (t.surface.clone(), t.text.clone(), t.pos.clone(), t.reading.clone())).collect();
             x.cue = parsed.cue.clone();
             x.filters = parsed.filters.clone();
             x.figures = figures;
@@ -385,9 +391,7 @@ impl Engine {
         }
         let wants_list = parsed.list
             || (parsed.progress && residual.is_empty())
-            || (!f.is_empty()
-                && residual.is_empty()
-                && (parsed.intent.is_none() || structural));
+            || (!f.is_empty() && residual.is_empty() && (parsed.intent.is_none() || structural));
         if wants_list {
             return self.list(outcome, parsed, &residual, searcher);
         }
@@ -477,18 +481,20 @@ impl Engine {
                     YearRelation::Active => intent != Intent::List || i.period.contains(y.year),
                 })
             })
-            .filter(|i| f.kpi.is_none_or(|has| has == !i.kpis.is_empty()))
+            .filter(|i| f.kpi.is_none_or(|has| has != i.kpis.is_empty()))
             .filter(|i| !f.single_year || i.period.start == i.period.end)
             .filter(|i| {
                 !f.constant_targets
                     || !i.kpis.is_empty()
-                        && i.kpis.iter().all(|k| {
-                            k.targets.len() > 1 && k.targets.iter().all(|(_, t)| t.raw == k.targets[0].1.raw)
-                        })
+                        && i.kpis
+                            .iter()
+                            .all(|k| k.targets.len() > 1 && k.targets.iter().all(|(_, t)| t.raw == k.targets[0].1.raw))
             })
             .filter(|i| {
                 f.stage.as_ref().is_none_or(|(year, word)| {
-                    i.schedule.iter().any(|row| row.cells.iter().any(|(y, cell)| y == year && cell.contains(word.as_str())))
+                    i.schedule
+                        .iter()
+                        .any(|row| row.cells.iter().any(|(y, cell)| y == year && cell.contains(word.as_str())))
                 })
             })
             .collect();
@@ -608,7 +614,8 @@ impl Engine {
     /// The question's subject words with their forms, weights and importance.
     fn subject_terms(&self, parsed: &Parsed, terms: &[super::analyzer::Term], searcher: &Searcher) -> Vec<SubjectTerm> {
         let background = background_spans(&parsed.text);
-        let importance = |at: usize| if background.iter().any(|r| r.contains(&at)) { BACKGROUND } else { 1.0 };
+        let importance =
+            |at: usize| if background.as_ref().is_some_and(|r| r.contains(&at)) { BACKGROUND } else { 1.0 };
         let mut rest = parsed.subject_text.clone();
         let mut out: Vec<SubjectTerm> = Vec::new();
         // Thesaurus words and phrases first, as the analyzer might split them
@@ -641,14 +648,18 @@ impl Engine {
         }
         let rest_terms = self.analyzer.terms(&rest);
         for t in &rest_terms {
-            if !t.content || self.lexicon.stopwords.contains(t.text.as_str()) || t.text.chars().all(|c| c.is_ascii_digit()) {
+            if !t.content
+                || self.lexicon.stopwords.contains(t.text.as_str())
+                || t.text.chars().all(|c| c.is_ascii_digit())
+            {
                 continue;
             }
             let folded = fold_kana(&t.text);
             if out.iter().any(|s| s.word == folded) {
                 continue;
             }
-            let reading = terms.iter().find(|q| q.surface == t.surface).map_or(t.reading.clone(), |q| q.reading.clone());
+            let reading =
+                terms.iter().find(|q| q.surface == t.surface).map_or(t.reading.clone(), |q| q.reading.clone());
             let mut term = self.subject_term(&t.text, &reading, t.text.clone(), searcher);
             for entry in self.lexicon.terms_for(&t.text).chain(self.lexicon.terms_for(&t.surface)) {
                 for alt in &entry.terms {
@@ -685,10 +696,8 @@ impl Engine {
         for w in exact.iter().filter(|w| **w != own) {
             term.add_form(w, if in_plan { 0.6 } else { 0.8 }, Via::Reading);
         }
-        if !in_plan {
-            for w in &loose {
-                term.add_form(w, 0.6, Via::LooseReading);
-            }
+        for w in &loose {
+            term.add_form(w, if in_plan { 0.5 } else { 0.6 }, Via::LooseReading);
         }
     }
 
@@ -709,10 +718,12 @@ impl Engine {
             let mut out = Vec::new();
             for i in self.plan.initiatives.iter() {
                 for w in self.analyzer.content_terms(&i.full_text()) {
-                    if w.chars().count() >= 2 && !self.lexicon.stopwords.contains(w.as_str()) && seen.insert(w.clone()) {
-                        if let Some(r) = vectors.row_of(&w) {
-                            out.push((fold_kana(&w), r));
-                        }
+                    if w.chars().count() >= 2
+                        && !self.lexicon.stopwords.contains(w.as_str())
+                        && seen.insert(w.clone())
+                        && let Some(r) = vectors.row_of(&w)
+                    {
+                        out.push((fold_kana(&w), r));
                     }
                 }
             }
@@ -736,6 +747,11 @@ impl Engine {
             grams.iter().map(|g| searcher.doc_freq(&Term::from_field_text(field, g)).unwrap_or(0)).min().unwrap_or(0)
                 as f32;
         let weight = (1.0 + n / (1.0 + df)).ln().max(0.1);
+        let mut weight = weight;
+        // Everyday words for channels and people, and lone characters, say less.
+        if self.lexicon.light.contains(&folded) || folded.chars().count() == 1 {
+            weight *= 0.5;
+        }
         SubjectTerm::new(word, reading, term, weight)
     }
 
@@ -790,6 +806,11 @@ impl Engine {
         }
         let docs: Vec<(&DocText, f32)> =
             pages.iter().filter_map(|(p, score)| Some((&self.docs[*self.by_page.get(p)?], *score))).collect();
+        let mut subject = subject.to_vec();
+        for t in subject.iter_mut().filter(|t| !t.is_background() && t.pages.is_empty()) {
+            t.found_elsewhere = docs.iter().any(|(d, _)| matches!(d.holds(t), (s, Some(Via::Word)) if s >= 1.0));
+        }
+        let subject = subject.as_slice();
         let best_background = docs.iter().map(|(d, _)| evidence(subject, d).2).fold(0.0, f32::max);
         let mut hits: Vec<Hit> = docs
             .into_iter()
@@ -824,9 +845,9 @@ fn cut_question(question: &str) -> String {
 /// The byte ranges of a long message's background: everything but its last clause, which
 /// is where a message written with personal context and courtesy puts its question
 /// (「…大変なのですが、パソコン上で承認まで済ませる取組はいつまで？」).
-fn background_spans(text: &str) -> Vec<std::ops::Range<usize>> {
+fn background_spans(text: &str) -> Option<std::ops::Range<usize>> {
     if text.chars().count() < 60 {
-        return Vec::new();
+        return None;
     }
     let mut cut = 0;
     let trimmed = text.trim_end_matches(['。', '!', '?', '！', '？', ' ']);
@@ -835,13 +856,14 @@ fn background_spans(text: &str) -> Vec<std::ops::Range<usize>> {
             cut = at + c.len_utf8();
         }
     }
-    for joint in ["のですが、", "ですが、", "ますが、", "けれど、", "けど、", "ので、", "が、"] {
+    for joint in ["のですが、", "ですが、", "ますが、", "けれど、", "けど、", "ので、", "が、"]
+    {
         if let Some(at) = trimmed[cut..].rfind(joint) {
             cut += at + joint.len();
             break;
         }
     }
-    if cut == 0 { Vec::new() } else { vec![0..cut] }
+    (cut > 0).then_some(0..cut)
 }
 
 /// `subject_text` (which is `text` with parts blanked) with the characters of `range` of
@@ -852,7 +874,12 @@ fn blank_range(subject_text: &str, text: &str, range: std::ops::Range<usize>) ->
 }
 
 fn topic_of(subject: &[SubjectTerm]) -> String {
-    subject.iter().filter(|t| !t.is_background() && t.pages.is_empty()).map(|t| t.word.clone()).collect::<Vec<_>>().join(" ")
+    subject
+        .iter()
+        .filter(|t| !t.is_background() && t.pages.is_empty())
+        .map(|t| t.word.clone())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 fn not_found(mut outcome: Outcome, reason: NotFoundReason) -> Outcome {
@@ -870,23 +897,21 @@ mod tests {
     #[test]
     fn a_long_message_keeps_its_question_sentence_in_focus() {
         let text = "母が運転免許を返納してから、市の乗り合いタクシーを使っています。電話で予約しても乗れないそうです。AIで配車する取組は何年度からでしょうか。";
-        let spans = background_spans(text);
-        assert_eq!(spans.len(), 1);
+        let span = background_spans(text);
         let question_at = text.find("AIで配車").unwrap_or(0);
-        assert!(!spans.iter().any(|r| r.contains(&question_at)));
+        assert_eq!(span, Some(0..question_at));
     }
 
     #[test]
     fn the_last_clause_after_a_joint_is_the_question() {
         let text = "本庁の係で働いています。書類を作るたびに紙に印刷してハンコをもらっていて正直しんどいのですが、パソコン上で承認まで済ませる取組はいつまで?";
-        let spans = background_spans(text);
         let question_at = text.find("パソコン").unwrap_or(0);
-        assert_eq!(spans, vec![0..question_at]);
+        assert_eq!(background_spans(text), Some(0..question_at));
     }
 
     #[test]
     fn a_short_question_has_no_background() {
-        assert!(background_spans("どこでも窓口のKPIは？").is_empty());
+        assert!(background_spans("どこでも窓口のKPIは？").is_none());
     }
 
     #[test]

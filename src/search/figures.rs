@@ -29,7 +29,8 @@ pub struct Figure {
 /// Units a KPI figure may carry, longest first.
 const UNITS: &[&str] = &["ポイント", "パーセント", "時間", "施設", "件", "人", "%", "分", "日", "回", "箱", "台", "割"];
 /// Words after a number that make it something other than a KPI figure.
-const NOT_FIGURES: &[&str] = &["年度", "年間", "年", "月", "つ", "歳", "才", "か月", "ヶ月", "カ月", "階", "番", "号", "区"];
+const NOT_FIGURES: &[&str] =
+    &["年度", "年間", "年", "月", "つ", "歳", "才", "か月", "ヶ月", "カ月", "階", "番", "号", "区"];
 
 /// The figures of a normalised question. Years (「令和8年度」「2026年」), counts of things
 /// that are not KPIs (「2つ」「3年間」) and policy numbers are left out.
@@ -62,7 +63,8 @@ pub fn extract(text: &str) -> Vec<Figure> {
                 break;
             }
         }
-        let before: String = chars[..start].iter().rev().take(6).map(|(_, c)| *c).collect::<Vec<_>>().into_iter().rev().collect();
+        let before: String =
+            chars[..start].iter().rev().take(6).map(|(_, c)| *c).collect::<Vec<_>>().into_iter().rev().collect();
         let after = rest(i);
         if before.ends_with("令和")
             || before.ends_with("平成")
@@ -95,7 +97,16 @@ pub fn extract(text: &str) -> Vec<Figure> {
             .map(str::to_string);
         let tail: String = chars[i.min(chars.len())..].iter().map(|(_, c)| *c).take(6).collect();
         let reduction = ["減", "削減", "短縮", "少なく"].iter().any(|w| tail.starts_with(w) || tail.contains(w));
-        let span = chars[start].0..chars.get(i).map_or(text.len(), |(b, _)| *b);
+        // The figure's own words go with it: 「令和5年度比」 before, 「減」「削減」 after.
+        let mut end = chars.get(i).map_or(text.len(), |(b, _)| *b);
+        for w in ["削減", "減"] {
+            if text[end..].starts_with(w) {
+                end += w.len();
+                break;
+            }
+        }
+        let begin = if before.ends_with('比') { chars[start].0 - '比'.len_utf8() } else { chars[start].0 };
+        let span = begin..end;
         out.push(Figure { value, unit, per, reduction, span });
     }
     out
@@ -136,11 +147,7 @@ fn note_numbers(note: &str) -> Vec<f64> {
 pub fn matches(plan: &Plan, figure: &Figure) -> Vec<(u16, f32)> {
     let mut out: Vec<(u16, f32)> = Vec::new();
     for i in &plan.initiatives {
-        let best = i
-            .kpis
-            .iter()
-            .flat_map(|k| k.targets.iter().map(|(_, t)| fit(figure, t)))
-            .fold(0.0_f32, f32::max);
+        let best = i.kpis.iter().flat_map(|k| k.targets.iter().map(|(_, t)| fit(figure, t))).fold(0.0_f32, f32::max);
         if best > 0.0 {
             out.push((i.page, best));
         }

@@ -3,7 +3,7 @@
 //! Each build goes into a fresh folder `index/search/<fingerprint>-<nonce>`; the file
 //! `index/search/CURRENT` names the folder in use and is replaced by a rename, so readers see
 //! the old index or the new one, never a half-built one. The fingerprint covers the plan
-//! document, the user dictionary, the synonyms and the schema version: change any and the
+//! document, the user dictionary and the schema version: change any and the
 //! index is rebuilt on next start.
 
 use std::path::{Path, PathBuf};
@@ -17,7 +17,7 @@ use super::analyzer::{Analyzer, BIGRAM, BigramTokenizer, JA, JaTokenizer};
 use crate::plan::Plan;
 
 /// Bump when the schema or the analysis changes, so old indexes are rebuilt.
-const SCHEMA_VERSION: &str = "keikaku-index-v1";
+const SCHEMA_VERSION: &str = "keikaku-index-v2";
 const CURRENT: &str = "CURRENT";
 /// The prefix of a folder still being written; never opened, never cleaned up by others.
 const BUILDING: &str = ".building-";

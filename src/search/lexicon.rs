@@ -81,6 +81,8 @@ pub struct Lexicon {
     pub starts: Vec<String>,
     /// Phrases after a year that make it an end (「まで」「で終わる」).
     pub ends: Vec<String>,
+    /// Everyday words that say less about which initiative is meant (スマホ, 子ども).
+    pub light: HashSet<String>,
     /// Phrases asking what the plan never states, with what that is (「いくら」 → 金額).
     pub not_in_plan: Vec<(String, String)>,
     /// People's words for the plan's terms, longest word first.
@@ -137,7 +139,8 @@ impl Lexicon {
             if phrase.is_empty() {
                 return Err(err("the phrase is empty".into()));
             }
-            let need_value = |v: Option<&str>| v.map(str::to_string).ok_or_else(|| err(format!("「{kind}」 needs a value")));
+            let need_value =
+                |v: Option<&str>| v.map(str::to_string).ok_or_else(|| err(format!("「{kind}」 needs a value")));
             match kind {
                 "contents-weak" => {
                     lex.weak_contents.push(phrase.clone());
@@ -155,6 +158,9 @@ impl Lexicon {
                 "newest" => lex.newest.push(phrase),
                 "constant-targets" => lex.constant_targets.push(phrase),
                 "starts" => lex.starts.push(phrase),
+                "light" => {
+                    lex.light.insert(fold_kana(&phrase));
+                }
                 "ends" => lex.ends.push(phrase),
                 "stage" => lex.stages.push((phrase, need_value(value)?)),
                 "not-in-plan" => lex.not_in_plan.push((phrase, need_value(value)?)),
@@ -174,7 +180,8 @@ impl Lexicon {
             let [word, terms] = cells.as_slice() else {
                 return Err(err("expected 「word<TAB>term, term」"));
             };
-            let terms: Vec<String> = terms.split([',', '、']).map(|t| fold_kana(t.trim())).filter(|t| !t.is_empty()).collect();
+            let terms: Vec<String> =
+                terms.split([',', '、']).map(|t| fold_kana(t.trim())).filter(|t| !t.is_empty()).collect();
             let word = normalize(word);
             if word.is_empty() || terms.is_empty() {
                 return Err(err("the word and at least one term are needed"));
@@ -233,11 +240,7 @@ fn rows(text: &str) -> impl Iterator<Item = (usize, Vec<&str>)> {
 }
 
 fn words(text: &str) -> HashSet<String> {
-    text.lines()
-        .map(|l| l.split('#').next().unwrap_or("").trim())
-        .filter(|l| !l.is_empty())
-        .map(normalize)
-        .collect()
+    text.lines().map(|l| l.split('#').next().unwrap_or("").trim()).filter(|l| !l.is_empty()).map(normalize).collect()
 }
 
 #[cfg(test)]

@@ -69,6 +69,11 @@ pub struct SubjectTerm {
     pub weight: f32,
     /// 1 for words of the question itself, less for the background of a long message.
     pub importance: f32,
+    /// True when some initiative holds the word as written: an initiative that lacks it
+    /// then misses something the plan does speak of elsewhere, which counts more against it
+    /// (「オンライン会議のブース、市民も予約して使える？」 — 予約 is another initiative's).
+    #[serde(skip)]
+    pub found_elsewhere: bool,
     /// Bigrams of the word itself (empty for figures).
     #[serde(skip)]
     pub bigrams: Vec<String>,
@@ -87,6 +92,7 @@ impl SubjectTerm {
             pages: Vec::new(),
             weight,
             importance: 1.0,
+            found_elsewhere: false,
         }
     }
 
@@ -166,6 +172,9 @@ impl DocText {
     }
 }
 
+/// What a word the initiative lacks but another holds counts in addition to its weight.
+const CONFLICT: f32 = 0.5;
+
 /// What `doc` holds of `subject`: the weighted share of the question's own words, and
 /// the weight of the background words (of a long message) it holds.
 pub fn evidence(subject: &[SubjectTerm], doc: &DocText) -> (f32, f32, f32) {
@@ -181,6 +190,9 @@ pub fn evidence(subject: &[SubjectTerm], doc: &DocText) -> (f32, f32, f32) {
             continue;
         }
         total += w;
+        if strength <= 0.0 && t.found_elsewhere {
+            total += w * CONFLICT;
+        }
         if strength > 0.0 {
             held_weight += w * strength;
             if t.pages.is_empty() {
@@ -260,7 +272,7 @@ mod tests {
         grams.sort_unstable();
         DocText {
             page: 1,
-            lines: folded.lines().map(str::to_string).collect(),
+            lines: text.lines().map(fold_kana).collect(),
             folded,
             bigrams: grams,
             name_terms: Vec::new(),

@@ -190,6 +190,9 @@ pub fn parse(text: &str, terms: &[Term], cx: &Context<'_>) -> Parsed {
     if best.is_none() {
         best = department_by_reading(terms, cx.department_readings);
     }
+    if best.is_none() {
+        best = department_misspelt(&text, cx.plan);
+    }
     if let Some((_, range, dept)) = best {
         filters.department = Some(dept.to_string());
         blank.push(range);
@@ -330,7 +333,10 @@ pub fn parse(text: &str, terms: &[Term], cx: &Context<'_>) -> Parsed {
 
 /// A department whose reading the question's words spell out, with the byte range of those
 /// words.
-fn department_by_reading<'a>(terms: &[Term], readings: &'a [(String, String)]) -> Option<(usize, Range<usize>, &'a str)> {
+fn department_by_reading<'a>(
+    terms: &[Term],
+    readings: &'a [(String, String)],
+) -> Option<(usize, Range<usize>, &'a str)> {
     for (dept, reading) in readings {
         if reading.chars().count() < 4 {
             continue;
@@ -347,6 +353,31 @@ fn department_by_reading<'a>(terms: &[Term], readings: &'a [(String, String)]) -
                 if !reading.starts_with(&joined) || end - start > 6 {
                     break;
                 }
+            }
+        }
+    }
+    None
+}
+
+/// A department written with up to two wrong characters (「市民共同推進課」 for 市民協働推進課):
+/// a name of five or more characters, ending in 課 as written, the rest mostly the same.
+fn department_misspelt<'a>(text: &str, plan: &'a Plan) -> Option<(usize, Range<usize>, &'a str)> {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    for dept in plan.departments() {
+        let name: Vec<char> = normalize(dept).chars().collect();
+        if name.len() < 5 || name.last() != Some(&'課') || chars.len() < name.len() {
+            continue;
+        }
+        for start in 0..=chars.len() - name.len() {
+            let window = &chars[start..start + name.len()];
+            if window.last().map(|(_, c)| *c) != Some('課') {
+                continue;
+            }
+            let wrong = window.iter().zip(&name).filter(|((_, a), b)| a != *b).count();
+            if wrong <= 2 && wrong * 4 <= name.len() + 1 {
+                let from = window[0].0;
+                let to = window[name.len() - 1].0 + '課'.len_utf8();
+                return Some((to - from, from..to, dept));
             }
         }
     }

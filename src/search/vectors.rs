@@ -122,8 +122,14 @@ impl Vectors {
         if bytes.len() != data_at + n_rows * dim || dim == 0 {
             return None;
         }
-        let keys = bytes[keys_at..rows_at].chunks_exact(8).map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8]))).collect();
-        let rows = bytes[rows_at..data_at].chunks_exact(4).map(|c| u32::from_le_bytes(c.try_into().unwrap_or([0; 4]))).collect();
+        let keys = bytes[keys_at..rows_at]
+            .chunks_exact(8)
+            .map(|c| u64::from_le_bytes(c.try_into().unwrap_or([0; 8])))
+            .collect();
+        let rows = bytes[rows_at..data_at]
+            .chunks_exact(4)
+            .map(|c| u32::from_le_bytes(c.try_into().unwrap_or([0; 4])))
+            .collect();
         let data = bytes[data_at..].iter().map(|b| *b as i8).collect();
         Some(Vectors { keys, rows, dim, data })
     }
