@@ -71,7 +71,7 @@ pub struct SubjectTerm {
     pub importance: f32,
     /// True when some initiative holds the word as written: an initiative that lacks it
     /// then misses something the plan does speak of elsewhere, which counts more against it
-    /// (「オンライン会議のブース、市民も予約して使える？」 — 予約 is another initiative's).
+    /// (a question about a booth that also asks to book it: 予約 is another initiative's word).
     #[serde(skip)]
     pub found_elsewhere: bool,
     /// Bigrams of the word itself (empty for figures).

@@ -1,7 +1,7 @@
 //! The plan's words by sound: a small IME that knows only the plan's vocabulary, and the
 //! homophones of each reading.
 //!
-//! - A question written in kana or romaji (「よぼうせっしゅ」「jinji hyouka no shisutemu」) is
+//! - A question written in kana or romaji (「よぼうせっしゅ」「kyouiku dx」) is
 //!   rewritten in the plan's own words (予防接種, 人事評価のシステム) by cutting its reading into
 //!   the fewest known words — the plan's words and compounds, the lexicon's cues, thesaurus
 //!   words and stop-words — and then understood as any other question.
