@@ -281,6 +281,7 @@ impl Engine {
                 let pages = figures::matches(&self.plan, &f);
                 (f, pages)
             })
+            .map(|(f, pages)| (f, pages.into_iter().filter(|(_, fit)| *fit >= 0.6).collect::<Vec<_>>()))
             .filter(|(_, pages)| !pages.is_empty())
             .collect();
         for (f, _) in &figures {
@@ -294,6 +295,9 @@ impl Engine {
             t.forms.clear();
             t.bigrams.clear();
             t.pages = pages.clone();
+            if background_spans(&parsed.text).is_some_and(|r| r.contains(&f.span.start)) {
+                t.importance = BACKGROUND;
+            }
             subject.push(t);
         }
         let mut outcome = Outcome {
@@ -380,13 +384,17 @@ impl Engine {
                 return outcome;
             }
         }
-        if let Some(s) = f.superlative {
+        if f.superlative.is_some() {
+            // The oldest (or newest): one initiative is answered; several that started in
+            // the same year are listed.
             let pages = self.filtered(f, Intent::List);
-            if let Some(page) = pages.first() {
-                let _ = s;
+            if let [page] = pages.as_slice() {
                 outcome.intent = parsed.intent.filter(|i| *i != Intent::List).unwrap_or(Intent::Period);
                 outcome.hits = vec![Hit { page: *page, score: 1.0, coverage: 1.0 }];
                 return outcome;
+            }
+            if !pages.is_empty() {
+                return self.list(outcome, parsed, &[], searcher);
             }
         }
         let wants_list = parsed.list
@@ -643,6 +651,7 @@ impl Engine {
             for term in &entry.terms {
                 t.add_form(term, 1.0, Via::Thesaurus);
             }
+            self.add_sound_forms(&mut t);
             t.importance = importance(phrase_at);
             out.push(t);
         }
@@ -687,7 +696,10 @@ impl Engine {
 
     /// Plan words that sound like the term: an IME slip (投機 → 登記).
     fn add_sound_forms(&self, term: &mut SubjectTerm) {
-        if term.reading.chars().count() < 2 || term.word.chars().all(super::reading::is_kana) {
+        if term.reading.chars().count() < 2
+            || term.word.chars().count() < 2
+            || term.word.chars().all(super::reading::is_kana)
+        {
             return;
         }
         let in_plan = self.docs.iter().any(|d| d.folded.contains(term.word.as_str()));

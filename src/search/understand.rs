@@ -311,7 +311,8 @@ pub fn parse(text: &str, terms: &[Term], cx: &Context<'_>) -> Parsed {
             break;
         }
     }
-    let list = mark(&text, &lex.list, &mut blank);
+    // A list cue that overlaps an intent cue (「取組は何」 in 「取組は何をする」) is not one.
+    let list = mark_free(&text, &lex.list, &mut blank);
     let progress = mark(&text, &lex.progress, &mut blank);
     mark(&text, &lex.ignore, &mut blank);
     let subject_text = blank_out(&text, &blank);
@@ -330,6 +331,9 @@ pub fn parse(text: &str, terms: &[Term], cx: &Context<'_>) -> Parsed {
         about_initiatives,
     }
 }
+
+/// A department found in a question: the length of what was found, where, and the name.
+type DepartmentMatch<'a> = (usize, Range<usize>, &'a str);
 
 /// A department whose reading the question's words spell out, with the byte range of those
 /// words.
@@ -361,8 +365,11 @@ fn department_by_reading<'a>(
 
 /// A department written with up to two wrong characters (「市民共同推進課」 for 市民協働推進課):
 /// a name of five or more characters, ending in 課 as written, the rest mostly the same.
-fn department_misspelt<'a>(text: &str, plan: &'a Plan) -> Option<(usize, Range<usize>, &'a str)> {
+fn department_misspelt<'a>(text: &str, plan: &'a Plan) -> Option<DepartmentMatch<'a>> {
     let chars: Vec<(usize, char)> = text.char_indices().collect();
+    // (characters wrong, the match); two departments equally near are no answer.
+    let mut best: Option<(usize, DepartmentMatch<'a>)> = None;
+    let mut tied = false;
     for dept in plan.departments() {
         let name: Vec<char> = normalize(dept).chars().collect();
         if name.len() < 5 || name.last() != Some(&'課') || chars.len() < name.len() {
@@ -374,14 +381,22 @@ fn department_misspelt<'a>(text: &str, plan: &'a Plan) -> Option<(usize, Range<u
                 continue;
             }
             let wrong = window.iter().zip(&name).filter(|((_, a), b)| a != *b).count();
-            if wrong <= 2 && wrong * 4 <= name.len() + 1 {
-                let from = window[0].0;
-                let to = window[name.len() - 1].0 + '課'.len_utf8();
-                return Some((to - from, from..to, dept));
+            if wrong == 0 || wrong > 2 || wrong * 3 > name.len() {
+                continue;
+            }
+            let from = window[0].0;
+            let to = window[name.len() - 1].0 + '課'.len_utf8();
+            match &best {
+                Some((w, (_, _, d))) if *w == wrong && *d != dept => tied = true,
+                Some((w, _)) if *w <= wrong => {}
+                _ => {
+                    best = Some((wrong, (to - from, from..to, dept)));
+                    tied = false;
+                }
             }
         }
     }
-    None
+    if tied { None } else { best.map(|(_, m)| m) }
 }
 
 /// 「KPIがある」 → `Some(true)`, 「数値目標なし」「目標値が空欄」 → `Some(false)`.
@@ -425,6 +440,22 @@ fn mark(text: &str, phrases: &[String], blank: &mut Vec<Range<usize>>) -> bool {
         blank.extend(text.match_indices(phrase.as_str()).map(|(at, _)| at..at + phrase.len()));
     }
     blank.len() > before
+}
+
+/// Like [`mark`], but only occurrences that overlap nothing marked already.
+fn mark_free(text: &str, phrases: &[String], blank: &mut Vec<Range<usize>>) -> bool {
+    let mut found = Vec::new();
+    for phrase in phrases {
+        for (at, _) in text.match_indices(phrase.as_str()) {
+            let r = at..at + phrase.len();
+            if !blank.iter().any(|b| b.start < r.end && r.start < b.end) {
+                found.push(r);
+            }
+        }
+    }
+    let any = !found.is_empty();
+    blank.extend(found);
+    any
 }
 
 /// `text` with the byte ranges replaced by 「、」, which no term spans.
