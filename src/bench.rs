@@ -98,6 +98,11 @@ pub fn run(paths: &Paths, args: &BenchArgs) -> anyhow::Result<ExitCode> {
         let text = if scale <= 1 { plan_text.clone() } else { synthetic_plan(&plan_text, scale)? };
         std::fs::write(data_dir.join(search::PLAN_FILE), &text)?;
         std::fs::write(data_dir.join(search::USER_DICTIONARY_FILE), &user)?;
+        let lexicon_dir = data_dir.join(search::lexicon::LEXICON_DIR);
+        std::fs::create_dir_all(&lexicon_dir)?;
+        for name in search::lexicon::FILES {
+            std::fs::copy(paths.data_dir.join(search::lexicon::LEXICON_DIR).join(name), lexicon_dir.join(name))?;
+        }
         let initiatives = Plan::parse(&text).map(|p| p.initiatives.len()).unwrap_or(0);
         say!("## Plan ×{scale}: {initiatives} initiatives, {} KiB\n", text.len() / 1024);
 
@@ -131,6 +136,27 @@ pub fn run(paths: &Paths, args: &BenchArgs) -> anyhow::Result<ExitCode> {
         }
         say!("| dictionary load, mmap | {} |", Stats::new(mmap).line());
         say!("| dictionary load, read into memory | {} |", Stats::new(read).line());
+
+        // Word vectors: built from the wheel once, then the compact file is read.
+        let vectors_file = index_dir.join(search::vectors::COMPILED);
+        if vectors_file.is_file() {
+            let mut loads = Vec::new();
+            let mut builds = Vec::new();
+            for n in 0..10 {
+                let t = Instant::now();
+                std::hint::black_box(search::vectors::Vectors::open(&index_dir)?);
+                loads.push(t.elapsed());
+                if n < 2 {
+                    let t = Instant::now();
+                    std::hint::black_box(search::vectors::Vectors::from_wheel(&search::vectors::wheel_path())?);
+                    builds.push(t.elapsed());
+                }
+            }
+            say!("| word vectors: read from the wheel (first run) | {} |", Stats::new(builds).line());
+            say!("| word vectors: load the compact file | {} |", Stats::new(loads).line());
+        } else {
+            say!("| word vectors | not available (no wheel) |");
+        }
 
         // Warm open (what every process start pays, index built).
         let mut opens = Vec::new();
@@ -167,6 +193,19 @@ pub fn run(paths: &Paths, args: &BenchArgs) -> anyhow::Result<ExitCode> {
         }
         say!("| per question, engine.ask | {} |", Stats::new(bare).line());
         say!("| per question, ask + card + JSON | {} |", Stats::new(full).line());
+
+        // Long messages: the questions strung together to 100, 1,000 and 4,096 characters.
+        let joined: String = questions.join("。");
+        for len in [100usize, 1000, 4096] {
+            let long: String = joined.chars().cycle().take(len).collect();
+            let mut times = Vec::new();
+            for _ in 0..(args.rounds / 4).max(20) {
+                let t = Instant::now();
+                std::hint::black_box(engine.ask(&long));
+                times.push(t.elapsed());
+            }
+            say!("| per question of {len} characters, engine.ask | {} |", Stats::new(times).line());
+        }
 
         // Cold start: a fresh process answering one question.
         let mut cold = Vec::new();

@@ -54,6 +54,8 @@ const MAX_CANDIDATES: usize = 5;
 const FIGURE_WEIGHT: f32 = 4.0;
 /// What a background word of a long message weighs, against a word of its question.
 const BACKGROUND: f32 = 0.5;
+/// Questions longer than this are not searched for one-character typos.
+const MAX_CORRECTED_CHARS: usize = 80;
 /// Questions are cut to this many characters (with a note in the answer).
 pub const MAX_QUESTION_CHARS: usize = 1000;
 
@@ -245,6 +247,11 @@ impl Engine {
     /// one character (「どこでも窓囗」 → 「どこでも窓口」), or `None`.
     fn correct(&self, question: &str) -> Option<String> {
         let q: Vec<char> = fold_kana(question).chars().collect();
+        // A slip in a short question, where one word is most of it; a long message is
+        // understood by its other words.
+        if q.len() > MAX_CORRECTED_CHARS {
+            return None;
+        }
         for word in &self.vocabulary {
             let n = word.len();
             for len in [n, n - 1, n + 1] {
@@ -289,13 +296,14 @@ impl Engine {
         }
         let searcher = self.index.reader.searcher();
         let mut subject = self.subject_terms(&parsed, &terms, &searcher);
+        let background = background_spans(&parsed.text);
         for (f, pages) in &figures {
             let mut t = SubjectTerm::new("", "", String::new(), FIGURE_WEIGHT);
             t.word = parsed.text[f.span.clone()].to_string();
             t.forms.clear();
             t.bigrams.clear();
             t.pages = pages.clone();
-            if background_spans(&parsed.text).is_some_and(|r| r.contains(&f.span.start)) {
+            if background.as_ref().is_some_and(|r| r.contains(&f.span.start)) {
                 t.importance = BACKGROUND;
             }
             subject.push(t);
@@ -619,12 +627,17 @@ impl Engine {
         total > 0.0 && held / total >= 1.0 - TIE
     }
 
-    /// The question's subject words with their forms, weights and importance.
+    /// The question's subject words with their forms, weights and importance. Linear in
+    /// the question's length: the subject text is analysed once.
     fn subject_terms(&self, parsed: &Parsed, terms: &[super::analyzer::Term], searcher: &Searcher) -> Vec<SubjectTerm> {
         let background = background_spans(&parsed.text);
         let importance =
             |at: usize| if background.as_ref().is_some_and(|r| r.contains(&at)) { BACKGROUND } else { 1.0 };
-        let mut rest = parsed.subject_text.clone();
+        let text = &parsed.subject_text;
+        let words = self.analyzer.terms(text);
+        let starts: HashSet<usize> = words.iter().map(|w| w.span.start).collect();
+        let ends: HashSet<usize> = words.iter().map(|w| w.span.end).collect();
+        let mut taken: Vec<std::ops::Range<usize>> = Vec::new();
         let mut out: Vec<SubjectTerm> = Vec::new();
         // Thesaurus words and phrases first, as the analyzer might split them
         // (「乗り合いタクシー」, 「書かなくて」): a match must start and end where words do.
@@ -633,16 +646,14 @@ impl Engine {
             if word.chars().count() < 2 || self.lexicon.stopwords.contains(word.as_str()) {
                 continue;
             }
-            let Some(at) = rest.find(word.as_str()) else { continue };
-            let words = self.analyzer.terms(&rest);
-            let starts = words.iter().any(|w| w.span.start == at);
-            let ends = words.iter().any(|w| w.span.end == at + word.len());
-            if !starts || !ends {
+            let Some(at) = text.match_indices(word.as_str()).map(|(at, _)| at).find(|at| {
+                starts.contains(at) && ends.contains(&(at + word.len())) && !taken.iter().any(|r| r.contains(at))
+            }) else {
                 continue;
-            }
-            let phrase_at = parsed.text.find(word.as_str()).unwrap_or(at);
-            rest.replace_range(at..at + word.len(), "、");
-            let parts = self.analyzer.terms(word);
+            };
+            taken.push(at..at + word.len());
+            let parts: Vec<&super::analyzer::Term> =
+                words.iter().filter(|w| w.span.start >= at && w.span.end <= at + word.len()).collect();
             let reading: String = parts.iter().map(|w| w.reading.as_str()).collect();
             let mut t = self.subject_term(word, &reading, String::new(), searcher);
             if parts.first().is_some_and(|w| w.pos == "動詞" || w.pos == "形容詞") {
@@ -652,12 +663,12 @@ impl Engine {
                 t.add_form(term, 1.0, Via::Thesaurus);
             }
             self.add_sound_forms(&mut t);
-            t.importance = importance(phrase_at);
+            t.importance = importance(at);
             out.push(t);
         }
-        let rest_terms = self.analyzer.terms(&rest);
-        for t in &rest_terms {
+        for t in &words {
             if !t.content
+                || taken.iter().any(|r| r.contains(&t.span.start))
                 || self.lexicon.stopwords.contains(t.text.as_str())
                 || t.text.chars().all(|c| c.is_ascii_digit())
             {
@@ -667,8 +678,10 @@ impl Engine {
             if out.iter().any(|s| s.word == folded) {
                 continue;
             }
+            // The reading as the whole question has it (a word cut short by blanking reads
+            // otherwise).
             let reading =
-                terms.iter().find(|q| q.surface == t.surface).map_or(t.reading.clone(), |q| q.reading.clone());
+                terms.iter().find(|q| q.span == t.span).map_or_else(|| t.reading.clone(), |q| q.reading.clone());
             let mut term = self.subject_term(&t.text, &reading, t.text.clone(), searcher);
             for entry in self.lexicon.terms_for(&t.text).chain(self.lexicon.terms_for(&t.surface)) {
                 for alt in &entry.terms {
@@ -680,15 +693,12 @@ impl Engine {
                 if chars.len() >= 3 {
                     term.add_form(&fold_kana(&chars[..chars.len() - 1].iter().collect::<String>()), 1.0, Via::Word);
                 }
-            }
-            self.add_sound_forms(&mut term);
-            self.add_vector_forms(&mut term);
-            let at = parsed.text.find(t.surface.as_str()).unwrap_or(0);
-            term.importance = importance(at);
-            if t.pos == "動詞" || t.pos == "形容詞" {
                 // A verb says less about which initiative is meant than a noun does.
                 term.weight *= 0.5;
             }
+            self.add_sound_forms(&mut term);
+            self.add_vector_forms(&mut term);
+            term.importance = importance(t.span.start);
             out.push(term);
         }
         out
@@ -734,6 +744,7 @@ impl Engine {
                         && !self.lexicon.stopwords.contains(w.as_str())
                         && seen.insert(w.clone())
                         && let Some(r) = vectors.row_of(&w)
+                        && !out.iter().any(|(_, row)| *row == r)
                     {
                         out.push((fold_kana(&w), r));
                     }

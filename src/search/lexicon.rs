@@ -87,6 +87,8 @@ pub struct Lexicon {
     pub not_in_plan: Vec<(String, String)>,
     /// People's words for the plan's terms, longest word first.
     pub thesaurus: Vec<Entry>,
+    /// Kana-folded thesaurus word → its entries (indexes into `thesaurus`).
+    by_word: std::collections::HashMap<String, Vec<usize>>,
     /// Words that never name a subject.
     pub stopwords: HashSet<String>,
     /// Words too common in initiative names to identify one.
@@ -189,6 +191,9 @@ impl Lexicon {
             lex.thesaurus.push(Entry { word, terms, line });
         }
         lex.thesaurus.sort_by(|a, b| b.word.chars().count().cmp(&a.word.chars().count()).then(a.line.cmp(&b.line)));
+        for (n, e) in lex.thesaurus.iter().enumerate() {
+            lex.by_word.entry(fold_kana(&e.word)).or_default().push(n);
+        }
         lex.stopwords = words(stopwords);
         lex.name_noise = words(name_noise);
         // Longest phrases first, so that 「何年度から」 is found before 「から」.
@@ -209,8 +214,7 @@ impl Lexicon {
 
     /// The thesaurus entries whose word is `word` (normalised, kana-folded).
     pub fn terms_for(&self, word: &str) -> impl Iterator<Item = &Entry> {
-        let folded = fold_kana(word);
-        self.thesaurus.iter().filter(move |e| fold_kana(&e.word) == folded)
+        self.by_word.get(&fold_kana(word)).into_iter().flatten().filter_map(|n| self.thesaurus.get(*n))
     }
 }
 

@@ -462,21 +462,22 @@ fn mark_free(text: &str, phrases: &[String], blank: &mut Vec<Range<usize>>) -> b
 fn blank_out(text: &str, ranges: &[Range<usize>]) -> String {
     let mut mask = vec![false; text.len()];
     for r in ranges {
-        for m in &mut mask[r.clone()] {
+        for m in &mut mask[r.start.min(text.len())..r.end.min(text.len())] {
             *m = true;
         }
     }
+    // Each blanked character becomes a filler of the same length in bytes, so that a byte
+    // offset means the same place in the question and in its subject text.
     let mut out = String::with_capacity(text.len());
-    let mut blanked = false;
     for (i, c) in text.char_indices() {
         if mask[i] {
-            if !blanked {
-                out.push('、');
+            match c.len_utf8() {
+                3 => out.push('、'),
+                1 => out.push(' '),
+                n => (0..n / 2).for_each(|_| out.push('·')),
             }
-            blanked = true;
         } else {
             out.push(c);
-            blanked = false;
         }
     }
     out
@@ -487,9 +488,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn blanking_replaces_each_run_once() {
+    fn blanking_keeps_byte_offsets() {
         let text = "どこでも窓口のkpi";
         let kpi = text.find("kpi").unwrap();
-        assert_eq!(blank_out(text, &[kpi..text.len(), 0..3]), "、こでも窓口の、");
+        let blanked = blank_out(text, &[kpi..text.len(), 0..3]);
+        assert_eq!(blanked, "、こでも窓口の   ");
+        assert_eq!(blanked.len(), text.len());
     }
 }

@@ -29,6 +29,8 @@ pub struct Vectors {
     rows: Vec<u32>,
     dim: usize,
     data: Vec<i8>,
+    /// The length of each quantised row, for cosines.
+    norms: Vec<f32>,
 }
 
 /// Where the wheel is looked for: `$KEIKAKU_VECTORS_WHEEL` (the file, or a folder holding
@@ -90,7 +92,7 @@ impl Vectors {
             // Scaled so the largest component is ±127; cosine only needs directions.
             data.extend(row.iter().map(|x| ((x / norm) / max * 127.0).round() as i8));
         }
-        Ok(Vectors { keys: pairs.iter().map(|p| p.0).collect(), rows: pairs.iter().map(|p| p.1).collect(), dim, data })
+        Ok(Vectors::assemble(pairs.iter().map(|p| p.0).collect(), pairs.iter().map(|p| p.1).collect(), dim, data))
     }
 
     fn to_compact(&self) -> Vec<u8> {
@@ -131,7 +133,15 @@ impl Vectors {
             .map(|c| u32::from_le_bytes(c.try_into().unwrap_or([0; 4])))
             .collect();
         let data = bytes[data_at..].iter().map(|b| *b as i8).collect();
-        Some(Vectors { keys, rows, dim, data })
+        Some(Vectors::assemble(keys, rows, dim, data))
+    }
+
+    fn assemble(keys: Vec<u64>, rows: Vec<u32>, dim: usize, data: Vec<i8>) -> Vectors {
+        let norms = data
+            .chunks(dim.max(1))
+            .map(|r| (r.iter().map(|x| i32::from(*x) * i32::from(*x)).sum::<i32>() as f32).sqrt().max(1e-9))
+            .collect();
+        Vectors { keys, rows, dim, data, norms }
     }
 
     /// The row of `word`'s vector, if the vocabulary has it.
@@ -147,9 +157,7 @@ impl Vectors {
             return 0.0;
         };
         let dot: i32 = x.iter().zip(y).map(|(p, q)| i32::from(*p) * i32::from(*q)).sum();
-        let nx: i32 = x.iter().map(|p| i32::from(*p) * i32::from(*p)).sum();
-        let ny: i32 = y.iter().map(|q| i32::from(*q) * i32::from(*q)).sum();
-        dot as f32 / ((nx as f32).sqrt() * (ny as f32).sqrt()).max(1e-9)
+        dot as f32 / (self.norms[a] * self.norms[b])
     }
 
     /// The cosine of two words, when both have vectors.
@@ -336,7 +344,7 @@ mod tests {
 
     #[test]
     fn the_compact_form_round_trips() {
-        let v = Vectors { keys: vec![3, 9], rows: vec![0, 1], dim: 2, data: vec![127, 0, 90, 90] };
+        let v = Vectors::assemble(vec![3, 9], vec![0, 1], 2, vec![127, 0, 90, 90]);
         let back = Vectors::from_compact(&v.to_compact()).map(|b| (b.keys, b.rows, b.data));
         assert_eq!(back, Some((vec![3, 9], vec![0, 1], vec![127, 0, 90, 90])));
         assert!(Vectors::from_compact(b"nonsense").is_none());
