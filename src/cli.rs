@@ -111,6 +111,10 @@ pub enum Command {
         /// print `ok ID` or `refused REASON` for each as soon as it is on disk.
         #[arg(long, conflicts_with = "parts")]
         batch: bool,
+        /// Record a value even when it is more than 1,000 times the largest target (without
+        /// this, such a value is refused as a likely slip).
+        #[arg(long)]
+        confirm: bool,
         /// 取組 指標 年度 値, e.g. どこでも窓口 搭載手続数 R8 92件.
         #[arg(num_args = 4, value_names = ["取組", "指標", "年度", "値"], allow_hyphen_values = true)]
         parts: Vec<String>,
@@ -206,8 +210,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Bench(args) => crate::bench::run(&paths, &args),
         Command::BenchBot(args) => crate::bench::run_bot(&paths, &args),
         Command::Staff(cmd) => crate::cli_actuals::staff(&app(&paths, &db)?, cmd),
-        Command::Report { actor, message, batch, parts } => {
-            crate::cli_actuals::report(&app(&paths, &db)?, actor, message.as_deref(), batch, &parts)
+        Command::Report { actor, message, batch, confirm, parts } => {
+            crate::cli_actuals::report(&app(&paths, &db)?, actor, message.as_deref(), batch, confirm, &parts)
         }
         Command::History { initiative } => crate::cli_actuals::history(&app(&paths, &db)?, &initiative.join(" ")),
         Command::Progress { department, year } => {
@@ -245,9 +249,21 @@ fn ask(app: &App, mode: Mode, json: bool, batch: bool, question: &str) -> anyhow
         Ok(())
     };
     if batch {
-        for line in std::io::stdin().lock().lines() {
-            let line = line.context("reading questions from stdin")?;
-            answer(line.trim(), &mut out)?;
+        // One answer a line, in order, flushed at once (a program on the other end of a pipe
+        // waits for each); a line that is not UTF-8 gets an error line of its own.
+        for (n, line) in crate::cli_actuals::stdin_lines().enumerate() {
+            match line? {
+                Ok(text) => answer(text.trim(), &mut out)?,
+                Err(()) => {
+                    let message = format!("line {} is not valid UTF-8; it was skipped", n + 1);
+                    if json {
+                        writeln!(out, "{}", serde_json::json!({"line": n + 1, "error": message}))?;
+                    } else {
+                        writeln!(out, "{message}")?;
+                    }
+                }
+            }
+            out.flush()?;
         }
     } else {
         answer(question, &mut out)?;

@@ -10,7 +10,7 @@ use anyhow::Context;
 use crate::cli::say;
 
 use crate::actuals::report::find_initiative;
-use crate::actuals::{Role, Staff, Store, achievement_label, export_csv, export_json, jst};
+use crate::actuals::{Refusal, ResolvedReport, Role, Staff, Store, achievement_label, export_csv, export_json, jst};
 use crate::answer::render_text;
 use crate::app::{App, Audience};
 use crate::cli::{ExportFormat, StaffCommand};
@@ -57,17 +57,24 @@ pub(crate) fn report(
     actor: i64,
     message: Option<&str>,
     batch: bool,
+    confirm: bool,
     parts: &[String],
 ) -> anyhow::Result<ExitCode> {
     let mut store = app.store()?;
     if batch {
-        return report_batch(app, &mut store, actor);
+        return report_batch(app, &mut store, actor, confirm);
     }
     let (attempt, resolved) = match (message, parts) {
         (Some(m), _) => (m.to_string(), app.resolve_message(m)),
         (None, [i, k, y, v]) => (parts.join(" "), app.resolve_parts(i, k, y, v)),
         _ => anyhow::bail!("give 取組 指標 年度 値 (e.g. どこでも窓口 搭載手続数 R8 92件), --message, or --batch"),
     };
+    let resolved = confirmed(resolved, confirm);
+    if let Ok(r) = &resolved
+        && let Some(note) = &r.year_note
+    {
+        say!("{note}");
+    }
     let resolved_copy = resolved.clone().ok();
     match store.report(app.engine.plan(), actor, &attempt, resolved, "cli")? {
         Ok(id) => {
@@ -83,13 +90,52 @@ pub(crate) fn report(
     }
 }
 
-fn report_batch(app: &App, store: &mut Store, actor: i64) -> anyhow::Result<ExitCode> {
+/// A value far beyond every target is refused unless `confirm` was given.
+fn confirmed(resolved: Result<ResolvedReport, Refusal>, confirm: bool) -> Result<ResolvedReport, Refusal> {
+    match resolved {
+        Ok(r) if !confirm && r.warning.is_some() => Err(Refusal::Implausible(r.warning.unwrap_or_default())),
+        other => other,
+    }
+}
+
+/// The lines of stdin as they come; a line that is not UTF-8 is `Err(())` and the next one
+/// is read on (a bad byte never ends the run).
+pub(crate) fn stdin_lines() -> impl Iterator<Item = std::io::Result<Result<String, ()>>> {
+    let mut input = std::io::stdin().lock();
+    std::iter::from_fn(move || {
+        let mut bytes = Vec::new();
+        match input.read_until(b'\n', &mut bytes) {
+            Ok(0) => None,
+            Ok(_) => {
+                while bytes.last().is_some_and(|b| *b == b'\n' || *b == b'\r') {
+                    bytes.pop();
+                }
+                Some(Ok(String::from_utf8(bytes).map_err(|_| ())))
+            }
+            Err(e) => Some(Err(e)),
+        }
+    })
+}
+
+/// Reports from stdin, one a line: every input line gets exactly one output line, flushed
+/// once the report is on disk: `ok ID`, `refused line N: reason` or `skipped line N: …`.
+fn report_batch(app: &App, store: &mut Store, actor: i64, confirm: bool) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = stdout.lock();
-    for line in std::io::stdin().lock().lines() {
-        let line = line.context("reading reports from stdin")?;
+    for (n, line) in stdin_lines().enumerate() {
+        let n = n + 1;
+        let line = match line.context("reading reports from stdin")? {
+            Ok(line) => line,
+            Err(()) => {
+                writeln!(out, "refused line {n}: not valid UTF-8")?;
+                out.flush()?;
+                continue;
+            }
+        };
         let line = line.trim();
         if line.is_empty() {
+            writeln!(out, "skipped line {n}: blank")?;
+            out.flush()?;
             continue;
         }
         let cells: Vec<&str> = line.split('\t').collect();
@@ -97,9 +143,9 @@ fn report_batch(app: &App, store: &mut Store, actor: i64) -> anyhow::Result<Exit
             [i, k, y, v] => app.resolve_parts(i, k, y, v),
             _ => app.resolve_message(line),
         };
-        match store.report(app.engine.plan(), actor, line, resolved, "cli-batch")? {
+        match store.report(app.engine.plan(), actor, line, confirmed(resolved, confirm), "cli-batch")? {
             Ok(id) => writeln!(out, "ok {id}")?,
-            Err(refusal) => writeln!(out, "refused {refusal}")?,
+            Err(refusal) => writeln!(out, "refused line {n}: {refusal}")?,
         }
         out.flush()?;
     }

@@ -12,6 +12,7 @@ pub mod cli;
 mod cli_actuals;
 pub mod doctor;
 pub mod normalize;
+pub mod numbers;
 pub mod plan;
 pub mod search;
 pub mod telemetry;

@@ -10,7 +10,7 @@ mod export;
 mod progress;
 pub mod report;
 mod store;
-mod value;
+pub mod value;
 
 pub use clock::{fiscal_year, jst, now_unix, rfc3339};
 pub use export::{export_csv, export_json};

@@ -39,6 +39,12 @@ pub struct ResolvedReport {
     pub value: ReportedValue,
     /// The plan's target for that year, as printed.
     pub target: String,
+    /// Said before writing when the value looks like a slip (far beyond every target): the
+    /// bot asks for 確定 with it shown; the CLI wants `--confirm`.
+    pub warning: Option<String>,
+    /// How the year was read when the report did not name it as such (「来年度」 →
+    /// 令和9年度), to be shown before writing.
+    pub year_note: Option<String>,
 }
 
 impl ResolvedReport {
@@ -131,6 +137,21 @@ pub enum Refusal {
     /// The value is not acceptable.
     #[error("{0}")]
     Value(#[from] ValueError),
+    /// A sentence with no fiscal year it can read.
+    #[error("年度が読み取れません。「令和8年度は」「R8」のように年度を書いてください")]
+    NoYear,
+    /// A sentence naming several years.
+    #[error("年度が複数あります（{0}）。1回の報告では1つの年度だけ書いてください")]
+    SeveralYears(String),
+    /// A year-like number that is no fiscal year of the plan's calendar (「FY2027」「7年度」).
+    #[error("「{0}」を年度として読めません。例: 令和8年度、R8、2026年度")]
+    UnreadableYear(String),
+    /// A sentence with several numbers besides the year.
+    #[error("数値が複数あります（{0}）。報告する値を1つだけ書いてください")]
+    SeveralValues(String),
+    /// A value far beyond every target, from the command line without `--confirm`.
+    #[error("{0}。このまま記録するには --confirm を付けてください")]
+    Implausible(String),
     /// A message that is not a report.
     #[error(
         "報告として読めませんでした。例:「どこでも窓口の搭載手続数、令和8年度は92件でした」または /report どこでも窓口 搭載手続数 R8 92件"
@@ -189,7 +210,16 @@ fn finish(plan: &Plan, i: &Initiative, kpi: &Kpi, year: FiscalYear, value: &str)
         });
     };
     let value = ReportedValue::parse(value)?.check_against(kpi)?;
-    Ok(ResolvedReport { page: i.page, kpi: kpi.name.clone(), year, value, target: target.raw.clone() })
+    let warning = value.implausible(kpi);
+    Ok(ResolvedReport {
+        page: i.page,
+        kpi: kpi.name.clone(),
+        year,
+        value,
+        target: target.raw.clone(),
+        warning,
+        year_note: None,
+    })
 }
 
 fn year_range(years: &[FiscalYear]) -> String {
@@ -276,55 +306,88 @@ fn dice(a: &str, b: &str) -> f32 {
 }
 
 /// Understands a report written as a sentence: 「どこでも窓口の搭載手続数、令和8年度は92件でした」.
-/// The year may be left out (`default_year` is used: the current fiscal year); the value is
-/// the last number in the message that is not the year.
+///
+/// The numbers are found by the same scanner as a question's figures
+/// ([`crate::numbers::scan`]). Exactly one fiscal year must be named (「今年度」「来年度」
+/// 「昨年度」 are read from `this_year`, the current fiscal year, and said before writing),
+/// and exactly one value besides it; anything else is refused with the reason, never
+/// guessed.
 pub fn parse_message(
     plan: &Plan,
     finder: &dyn InitiativeFinder,
     message: &str,
-    default_year: FiscalYear,
+    this_year: FiscalYear,
 ) -> Result<ResolvedReport, Refusal> {
+    if crate::numbers::odd_digit(message).is_some() {
+        return Err(Refusal::Value(ValueError::OddDigits(message.trim().to_string())));
+    }
     let text = normalize(message);
     let years = FiscalYear::find_all(&text);
-    let year_span = years.first().map(|(_, r)| r.clone());
-    let year = years.first().map_or(default_year, |(y, _)| *y);
-    // The value: the last run of digits (with its unit) outside the year.
-    let mut value_start = None;
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    for (n, (at, c)) in chars.iter().enumerate().rev() {
-        let in_year = year_span.as_ref().is_some_and(|r| r.contains(at));
-        if c.is_ascii_digit() && !in_year {
-            let mut start = n;
-            while start > 0 && (chars[start - 1].1.is_ascii_digit() || matches!(chars[start - 1].1, ',' | '.')) {
-                start -= 1;
-            }
-            value_start = Some(chars[start].0);
-            break;
-        }
-    }
-    let Some(value_start) = value_start else {
+    let tokens = crate::numbers::scan(&text);
+    if tokens.is_empty() {
         return Err(Refusal::NotAReport);
+    }
+    let in_year =
+        |span: &std::ops::Range<usize>| years.iter().any(|(_, r)| r.start <= span.start && span.start < r.end);
+    // Year-like numbers that are no year we read: refuse rather than take them as values.
+    if let Some(t) = tokens.iter().find(|t| t.year_like && !in_year(&t.digits)) {
+        // Shown with the letters around it (「FY2027」「R0」「7年度」), as written.
+        let before = &text[..t.digits.start];
+        let prefix =
+            ["令和", "平成", "昭和", "fy", "r", "h"].iter().find(|p| before.ends_with(**p)).map_or(0, |p| p.len());
+        let after = &text[t.digits.end..];
+        let suffix = ["年度", "年"].iter().find(|s| after.starts_with(**s)).map_or(0, |s| s.len());
+        return Err(Refusal::UnreadableYear(text[t.digits.start - prefix..t.digits.end + suffix].to_string()));
+    }
+    let mut distinct: Vec<FiscalYear> = years.iter().map(|(y, _)| *y).collect();
+    distinct.dedup();
+    let (year, year_note) = match distinct.as_slice() {
+        [one] => (*one, None),
+        [] => relative_year(&text, this_year).ok_or(Refusal::NoYear)?,
+        several => {
+            return Err(Refusal::SeveralYears(several.iter().map(|y| y.japanese()).collect::<Vec<_>>().join("・")));
+        }
     };
-    let tail: Vec<char> = text[value_start..].chars().collect();
-    let value_text: String = tail
-        .iter()
-        .enumerate()
-        .take_while(|(n, c)| {
-            let separator = matches!(c, '、' | '。' | ' ' | '!' | '?');
-            let clause_comma = **c == ',' && !tail.get(n + 1).is_some_and(char::is_ascii_digit);
-            !separator && !clause_comma
-        })
-        .map(|(_, c)| c)
-        .collect();
+    let values: Vec<&crate::numbers::NumberToken> = tokens.iter().filter(|t| !in_year(&t.digits)).collect();
+    let value = match values.as_slice() {
+        [] => return Err(Refusal::NotAReport),
+        [one] => *one,
+        several => {
+            let shown: Vec<&str> = several.iter().map(|t| &text[t.span.clone()]).collect();
+            return Err(Refusal::SeveralValues(shown.join("・")));
+        }
+    };
+    let value_text = &text[value.span.clone()];
     // What names the initiative and the indicator: the text before the year and the value.
-    let head_end = year_span.as_ref().map_or(value_start, |r| r.start.min(value_start));
+    let first_year = years.first().map(|(_, r)| r.start).unwrap_or(value.span.start);
+    let head_end = first_year.min(value.span.start);
     let head = text[..head_end].trim_end_matches(['、', ',', ' ', 'は', 'が', 'の']).to_string();
+    let head = strip_relative_year(&head);
     if head.is_empty() {
         return Err(Refusal::NotAReport);
     }
     let i = find_initiative(plan, finder, &head)?;
     let kpi = indicator_in(i, &head)?;
-    finish(plan, i, kpi, year, value_text.trim_end_matches(['で', 'し', 'た', 'す']).trim())
+    let mut resolved = finish(plan, i, kpi, year, value_text)?;
+    resolved.year_note = year_note;
+    Ok(resolved)
+}
+
+/// 「今年度」「来年度」「昨年度」 (and 本年度, 前年度, 次年度) from the current fiscal year.
+fn relative_year(text: &str, this_year: FiscalYear) -> Option<(FiscalYear, Option<String>)> {
+    const WORDS: &[(&str, i32)] =
+        &[("今年度", 0), ("本年度", 0), ("来年度", 1), ("次年度", 1), ("翌年度", 1), ("昨年度", -1), ("前年度", -1)];
+    let (word, offset) = WORDS.iter().find(|(w, _)| text.contains(w))?;
+    let year = FiscalYear::from_gregorian(u16::try_from(i32::from(this_year.gregorian()) + offset).ok()?);
+    Some((year, Some(format!("「{word}」を{}として記録します", year.japanese()))))
+}
+
+fn strip_relative_year(head: &str) -> String {
+    let mut h = head.to_string();
+    for w in ["今年度", "本年度", "来年度", "次年度", "翌年度", "昨年度", "前年度"] {
+        h = h.replace(w, "");
+    }
+    h.trim_end_matches(['、', ',', ' ', 'は', 'が', 'の']).to_string()
 }
 
 /// The indicator of `i` named somewhere in `head` (which also names the initiative).
@@ -342,5 +405,7 @@ fn indicator_in<'i>(i: &'i Initiative, head: &str) -> Result<&'i Kpi, Refusal> {
     if i.kpis.len() == 1 && named.is_empty() && tail.is_empty() {
         return Ok(&i.kpis[0]);
     }
-    find_indicator(i, tail).or_else(|e| if i.kpis.len() == 1 { Ok(&i.kpis[0]) } else { Err(e) })
+    // Words after the name that are no indicator of this initiative: refused, as the parts
+    // form refuses them, even when the initiative has a single KPI.
+    find_indicator(i, tail)
 }

@@ -15,25 +15,16 @@ pub struct ReportedValue {
     pub unit: Option<String>,
     /// The per-what, when written (「/週」).
     pub per: Option<String>,
+    /// Written as a cut: 「12%削減」, 「800時間減」.
+    pub reduction: bool,
+    /// Has a fractional part (「85.5%」).
+    pub fractional: bool,
 }
 
-/// Units a value may carry, and the spellings that mean them.
-const UNITS: &[(&str, &str)] = &[
-    ("ポイント", "ポイント"),
-    ("pt", "ポイント"),
-    ("点", "ポイント"),
-    ("時間", "時間"),
-    ("施設", "施設"),
-    ("件", "件"),
-    ("人", "人"),
-    ("名", "人"),
-    ("%", "%"),
-    ("パーセント", "%"),
-    ("分", "分"),
-    ("日", "日"),
-    ("回", "回"),
-    ("箱", "箱"),
-];
+/// Units that count whole things: a fraction of one is a mistake.
+const COUNTS: &[&str] = &["件", "人", "施設", "回", "箱", "台"];
+/// A value more than this many times the largest target is asked about before it is written.
+pub const IMPLAUSIBLE_FACTOR: f64 = 1000.0;
 
 /// Why a value was refused. Messages are Japanese: they reach the person who reported.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -44,6 +35,20 @@ pub enum ValueError {
     /// A negative number.
     #[error("「{0}」は負の値です。実績は0以上の数値で報告してください")]
     Negative(String),
+    /// A number written in a form we do not read (exponent, hex, separators …).
+    #[error("「{value}」は読めません: {why}")]
+    Malformed {
+        /// The text.
+        value: String,
+        /// What is wrong with it.
+        why: &'static str,
+    },
+    /// Digits other than 0–9 (「𝟗」「⑨」).
+    #[error("「{0}」の数字は半角か全角の0〜9で書いてください")]
+    OddDigits(String),
+    /// More than one number where one value was expected.
+    #[error("「{0}」には数値が複数あります。報告する値を1つだけ書いてください")]
+    Several(String),
     /// A unit that is not the target's.
     #[error("単位「{unit}」が目標の単位「{expected}」と合いません（目標: {target}）")]
     WrongUnit {
@@ -51,14 +56,41 @@ pub enum ValueError {
         unit: String,
         /// The target's unit.
         expected: String,
-        /// The target as the plan prints it.
+        /// The target's text.
         target: String,
+    },
+    /// 「/週」 on a target counted otherwise, or none.
+    #[error("「{value}」の「/{per}」は目標（{target}）にありません。目標と同じ形で書いてください")]
+    WrongPer {
+        /// The value.
+        value: String,
+        /// The per-what written.
+        per: String,
+        /// The target's text.
+        target: String,
+    },
+    /// 「削減」「減」 on a target that is not a cut.
+    #[error("「{value}」は削減量ですが、この指標の目標（{target}）は削減量ではありません。実際の値を書いてください")]
+    NotAReduction {
+        /// The value.
+        value: String,
+        /// The target's text.
+        target: String,
+    },
+    /// A fraction of a count.
+    #[error("「{value}」は{unit}の数なので、整数で書いてください")]
+    FractionOfCount {
+        /// The value.
+        value: String,
+        /// The unit.
+        unit: String,
     },
 }
 
 impl ReportedValue {
-    /// Parses a value: full-width digits, thousands separators, decimals, a unit, a per-what,
-    /// and a trailing 「削減」 or 「減」 (for reduction targets).
+    /// Parses a value: exactly one number, in ordinary or full-width digits, with thousands
+    /// separators where they belong, decimals, a unit, a per-what, a trailing 「削減」 or
+    /// 「減」; anything else is refused with the reason, never guessed.
     ///
     /// ```
     /// use keikaku::actuals::ReportedValue;
@@ -66,43 +98,50 @@ impl ReportedValue {
     /// assert_eq!((v.number, v.unit.as_deref()), (1200.0, Some("人")));
     /// assert!(ReportedValue::parse("たくさん").is_err());
     /// assert!(ReportedValue::parse("-3件").is_err());
+    /// assert!(ReportedValue::parse("1e5").is_err());
     /// ```
     pub fn parse(raw: &str) -> Result<ReportedValue, ValueError> {
+        let shown = raw.trim().to_string();
+        if crate::numbers::odd_digit(raw).is_some() {
+            return Err(ValueError::OddDigits(shown));
+        }
         let text = normalize(raw);
-        let text = text.trim().trim_end_matches(['。', '.']).trim_end_matches("でした").trim_end_matches("です");
-        let negative = text.starts_with('-') || text.starts_with('−') || text.starts_with("マイナス");
-        let body = text.trim_start_matches(['-', '−', '+']).trim_start_matches("マイナス");
-        let end = body
-            .char_indices()
-            .find(|(_, c)| !(c.is_ascii_digit() || *c == ',' || *c == '.'))
-            .map_or(body.len(), |(i, _)| i);
-        let digits: String = body[..end].chars().filter(|c| *c != ',').collect();
-        let Ok(number) = digits.parse::<f64>() else {
-            return Err(ValueError::NotANumber(raw.trim().to_string()));
+        let text =
+            text.trim().trim_end_matches(['。', '.', '!']).trim_end_matches("でした").trim_end_matches("です").trim();
+        let tokens = crate::numbers::scan(text);
+        let token = match tokens.as_slice() {
+            [] => return Err(ValueError::NotANumber(shown)),
+            [one] => one,
+            _ => return Err(ValueError::Several(shown)),
         };
-        if negative && number != 0.0 {
-            return Err(ValueError::Negative(raw.trim().to_string()));
+        if let Some(p) = token.problem {
+            return Err(ValueError::Malformed { value: shown, why: p.japanese() });
         }
-        let mut rest = body[end..].trim();
-        let mut unit = None;
-        if let Some((spelling, canonical)) = UNITS.iter().find(|(s, _)| rest.starts_with(s)) {
-            unit = Some((*canonical).to_string());
-            rest = &rest[spelling.len()..];
+        // Nothing but the number may stand there (「約90件」「90件くらい」 are not values).
+        let before = text[..token.span.start].trim();
+        let after = text[token.span.end..].trim();
+        if !(before.is_empty() || before == "+") || !after.is_empty() || token.year_like {
+            return Err(ValueError::NotANumber(shown));
         }
-        rest = rest.strip_prefix("削減").or_else(|| rest.strip_prefix('減')).unwrap_or(rest).trim();
-        let mut per = None;
-        if let Some(p) = rest.strip_prefix('/') {
-            per = Some(p.trim().to_string());
-            rest = "";
+        let Some(number) = token.value else {
+            return Err(ValueError::NotANumber(shown));
+        };
+        if token.negative && number != 0.0 {
+            return Err(ValueError::Negative(shown));
         }
-        if !rest.is_empty() || !number.is_finite() {
-            return Err(ValueError::NotANumber(raw.trim().to_string()));
-        }
-        Ok(ReportedValue { raw: raw.trim().to_string(), number, unit, per })
+        Ok(ReportedValue {
+            raw: shown,
+            number,
+            unit: token.unit.map(str::to_string),
+            per: token.per.clone(),
+            reduction: token.reduction,
+            fractional: token.fractional,
+        })
     }
 
-    /// Checks the unit (and per-what) against the KPI's targets; a value written without a
-    /// unit takes the target's.
+    /// Checks the value against the KPI's targets: the same unit (a value written without
+    /// one takes the target's), the same per-what, a cut only where the target is a cut, a
+    /// whole number of a count.
     pub fn check_against(mut self, kpi: &Kpi) -> Result<ReportedValue, ValueError> {
         let Some(target) = kpi.targets.iter().map(|(_, t)| t).find(|t| t.value.is_some()) else {
             return Ok(self);
@@ -115,19 +154,47 @@ impl ReportedValue {
             (None, Some(e)) => self.unit = Some(e.clone()),
             _ => {}
         }
-        if let (Some(p), Some(e)) = (&self.per, &target.per)
-            && p != e
-        {
-            return Err(ValueError::WrongUnit {
-                unit: format!("{}/{p}", self.unit.clone().unwrap_or_default()),
-                expected: format!("{}/{e}", expected.unwrap_or_default()),
-                target: target.raw.clone(),
-            });
+        match (&self.per, &target.per) {
+            (Some(p), Some(e)) if p != e => {
+                return Err(ValueError::WrongPer {
+                    value: self.raw.clone(),
+                    per: p.clone(),
+                    target: target.raw.clone(),
+                });
+            }
+            (Some(p), None) => {
+                return Err(ValueError::WrongPer {
+                    value: self.raw.clone(),
+                    per: p.clone(),
+                    target: target.raw.clone(),
+                });
+            }
+            (None, Some(e)) => self.per = Some(e.clone()),
+            _ => {}
         }
-        if self.per.is_none() {
-            self.per = target.per.clone();
+        if self.reduction && target.kind != crate::plan::TargetKind::Reduction {
+            return Err(ValueError::NotAReduction { value: self.raw.clone(), target: target.raw.clone() });
+        }
+        if self.fractional
+            && let Some(u) = self.unit.as_deref().filter(|u| COUNTS.contains(u))
+        {
+            return Err(ValueError::FractionOfCount { value: self.raw.clone(), unit: u.to_string() });
         }
         Ok(self)
+    }
+
+    /// A warning when the value is far beyond anything the plan aims at (more than
+    /// [`IMPLAUSIBLE_FACTOR`] times the largest target): likely a slip, to be confirmed.
+    pub fn implausible(&self, kpi: &Kpi) -> Option<String> {
+        let largest = kpi.targets.iter().filter_map(|(_, t)| t.value).fold(0.0_f64, f64::max);
+        (largest > 0.0 && self.number > largest * IMPLAUSIBLE_FACTOR).then(|| {
+            format!(
+                "{} は目標の最大値（{}）の{}倍を超えています。桁の誤りではありませんか",
+                self.display(),
+                format_number(largest),
+                format_number(IMPLAUSIBLE_FACTOR)
+            )
+        })
     }
 
     /// 「92件」, 「10件/週」.
@@ -167,10 +234,23 @@ mod tests {
 
     #[test]
     fn words_negative_numbers_and_trailing_junk_are_refused() {
-        for bad in ["たくさん", "", "約90件", "90件くらい", "1.2.3件"] {
+        for bad in ["たくさん", "", "約90件", "90件くらい", "九十件"] {
             assert!(matches!(ReportedValue::parse(bad), Err(ValueError::NotANumber(_))), "{bad}");
         }
-        assert!(matches!(ReportedValue::parse("-5件"), Err(ValueError::Negative(_))));
-        assert!(matches!(ReportedValue::parse("−5件"), Err(ValueError::Negative(_))));
+        for minus in ["-5件", "−5件", "－5件", "マイナス5件", "△5件", "▲5件"] {
+            assert!(matches!(ReportedValue::parse(minus), Err(ValueError::Negative(_))), "{minus}");
+        }
+    }
+
+    #[test]
+    fn odd_notations_are_refused_with_the_reason() {
+        for bad in ["1e309件", "1e5", "0x10", "1_000", "9,2件", "1,2,3件", ".5件", "1.2.3件", "99999999999999999999件"]
+        {
+            assert!(matches!(ReportedValue::parse(bad), Err(ValueError::Malformed { .. })), "{bad}");
+        }
+        for bad in ["𝟗𝟐件", "⑨②"] {
+            assert!(matches!(ReportedValue::parse(bad), Err(ValueError::OddDigits(_))), "{bad}");
+        }
+        assert!(matches!(ReportedValue::parse("92件 88件"), Err(ValueError::Several(_))));
     }
 }

@@ -159,18 +159,13 @@ fn actual_part(view: &ActualsView, page: u16, k: &Kpi, year: FiscalYear, reporte
         None => " ／ 実績 未報告".into(),
         Some(a) => {
             let v = judge(k, target, Some(a.value));
-            let value = crate::actuals::ReportedValue {
-                raw: a.value_raw.clone(),
-                number: a.value,
-                unit: a.unit.clone(),
-                per: a.per.clone(),
-            };
+            let shown = crate::actuals::value::display(a.value, a.unit.as_deref(), a.per.as_deref());
             let verdict = match v.status {
                 Status::NoVerdict => "判定なし".to_string(),
                 s => format!("{}・{}", achievement_label(&v), s.japanese()),
             };
             let by = if reporters { format!("　{} {}", a.reporter, jst(a.reported_at)) } else { String::new() };
-            format!(" ／ 実績 {}（{verdict}）{by}", value.display())
+            format!(" ／ 実績 {shown}（{verdict}）{by}")
         }
     }
 }

@@ -108,16 +108,16 @@ pub async fn message(msg: Message, me: Me, state: Arc<BotState>) -> HandlerResul
     answer_question(bot, &state, chat, &question).await
 }
 
-/// A sentence that reads as a report rather than a question: a number with a unit or
-/// 「でした」, and no question mark.
+/// A sentence that reads as a report rather than a question: a value (a number that is not
+/// a year, found by the same scanner as reports and questions' figures) with a unit or
+/// 「でした」, and no question cue. Whether it really is a report is then the report
+/// parser's call: it refuses what it cannot read exactly.
 pub fn looks_like_report(text: &str) -> bool {
     let t = crate::normalize::normalize(text);
     let question =
         t.contains('?') || ["教えて", "ですか", "ますか", "は何", "どれ", "いくつ"].iter().any(|w| t.contains(w));
-    let value = t.chars().any(|c| c.is_ascii_digit())
-        && (["件", "人", "時間", "%", "ポイント", "施設", "日", "分", "回"].iter().any(|u| t.contains(u))
-            || t.ends_with("でした")
-            || t.ends_with("です"));
+    let closing = t.ends_with("でした") || t.ends_with("です");
+    let value = crate::numbers::scan(&t).iter().any(|n| !n.year_like && (n.unit.is_some() || closing));
     value && !question && (t.contains("でした") || t.contains("です") || t.contains("実績") || t.contains("は"))
 }
 
@@ -337,7 +337,7 @@ fn describe(state: &BotState, r: &ResolvedReport, heading: &str) -> String {
     let title = plan.initiative(r.page).map_or_else(String::new, |i| i.title.clone());
     let verdict =
         r.verdict(plan).map(|v| format!("・{} {}", achievement_label(&v), v.status.japanese())).unwrap_or_default();
-    format!(
+    let mut text = format!(
         "<b>{}</b>\n取組: {}（p.{}）\n指標: {}\n年度: {}\n値: {}（目標 {}{}）",
         escape(heading),
         escape(&title),
@@ -347,7 +347,15 @@ fn describe(state: &BotState, r: &ResolvedReport, heading: &str) -> String {
         escape(&r.value.display()),
         escape(&r.target),
         verdict
-    )
+    );
+    if let Some(note) = &r.year_note {
+        text.push_str(&format!("\n※ {}", escape(note)));
+    }
+    if let Some(warning) = &r.warning {
+        // The 確定 button below is the confirmation the value asks for.
+        text.push_str(&format!("\n⚠ {}。正しければ「確定」を押してください", escape(warning)));
+    }
+    text
 }
 
 async fn history(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, arg: &str) -> HandlerResult {

@@ -34,8 +34,11 @@ impl FiscalYear {
     pub fn japanese(self) -> String {
         if self.0 > REIWA_BASE {
             format!("令和{}年度", self.0 - REIWA_BASE)
-        } else {
+        } else if self.0 > HEISEI_BASE {
             format!("平成{}年度", self.0 - HEISEI_BASE)
+        } else {
+            // Before 平成 (never in a plan; a crafted button could carry one).
+            format!("{}年度", self.0)
         }
     }
 
@@ -68,7 +71,9 @@ impl FiscalYear {
             let at_word_start = text[..i].chars().next_back().is_none_or(|c| !c.is_ascii_alphanumeric());
             if at_word_start && let Some((year, rest)) = parse_prefix(&text[i..]) {
                 let end = text.len() - rest.len();
-                let followed_by_digit = rest.chars().next().is_some_and(|c| c.is_ascii_digit());
+                // 「r80」 is no year; 「令和8年度7,200時間」 is one, then a value.
+                let closed = text[i..end].ends_with('年') || text[i..end].ends_with("年度");
+                let followed_by_digit = !closed && rest.chars().next().is_some_and(|c| c.is_ascii_digit());
                 if !followed_by_digit {
                     found.push((year, i..end));
                     i = end;

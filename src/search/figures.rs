@@ -26,90 +26,36 @@ pub struct Figure {
     pub span: Range<usize>,
 }
 
-/// Units a KPI figure may carry, longest first.
-const UNITS: &[&str] = &["ポイント", "パーセント", "時間", "施設", "件", "人", "%", "分", "日", "回", "箱", "台", "割"];
-/// Words after a number that make it something other than a KPI figure.
-const NOT_FIGURES: &[&str] =
-    &["年度", "年間", "年", "月", "つ", "歳", "才", "か月", "ヶ月", "カ月", "階", "番", "号", "区"];
-
-/// The figures of a normalised question. Years (「令和8年度」「2026年」), counts of things
-/// that are not KPIs (「2つ」「3年間」) and policy numbers are left out.
+/// The figures of a normalised question: the numbers [`crate::numbers::scan`] finds, less
+/// years (「令和8年度」「2026年」), counts of things that are not KPIs (「2つ」「3年間」),
+/// policy numbers, negatives and malformed numbers, and bare small numbers.
 pub fn extract(text: &str) -> Vec<Figure> {
-    let chars: Vec<(usize, char)> = text.char_indices().collect();
-    let mut out = Vec::new();
-    let mut i = 0;
-    while i < chars.len() {
-        if !chars[i].1.is_ascii_digit() {
-            i += 1;
-            continue;
-        }
-        let start = i;
-        let mut digits = String::new();
-        while i < chars.len() && (chars[i].1.is_ascii_digit() || chars[i].1 == ',' || chars[i].1 == '.') {
-            if chars[i].1 != ',' {
-                digits.push(chars[i].1);
+    crate::numbers::scan(text)
+        .into_iter()
+        .filter_map(|t| {
+            let value = t.value?;
+            let before = &text[..t.digits.start];
+            let after = &text[t.digits.end..];
+            let not_a_figure = t.year_like
+                || t.negative
+                || t.problem.is_some()
+                || before.ends_with("方針")
+                || before.ends_with('第')
+                || ["つ", "歳", "才", "か月", "ヶ月", "カ月", "階", "番", "号", "区"].iter().any(|w| after.starts_with(w));
+            if not_a_figure || (t.unit.is_none() && value < 10.0) {
+                return None;
             }
-            i += 1;
-        }
-        let Ok(mut value) = digits.trim_end_matches('.').parse::<f64>() else {
-            continue;
-        };
-        let rest = |i: usize| -> String { chars[i.min(chars.len())..].iter().map(|(_, c)| *c).take(8).collect() };
-        // Scale words: 7千, 1万, 1.5万.
-        for (word, scale) in [("千", 1_000.0), ("万", 10_000.0), ("億", 100_000_000.0)] {
-            if rest(i).starts_with(word) {
-                value *= scale;
-                i += 1;
-                break;
-            }
-        }
-        let before: String =
-            chars[..start].iter().rev().take(6).map(|(_, c)| *c).collect::<Vec<_>>().into_iter().rev().collect();
-        let after = rest(i);
-        if before.ends_with("令和")
-            || before.ends_with("平成")
-            || before.ends_with('r')
-            || before.ends_with("方針")
-            || before.ends_with("第")
-            || NOT_FIGURES.iter().any(|w| after.starts_with(w) && !after.starts_with("年に"))
-                && !after.starts_with("日")
-        {
-            continue;
-        }
-        let mut unit = UNITS.iter().find(|u| after.starts_with(**u)).map(|u| u.to_string());
-        if let Some(u) = &unit {
-            i += u.chars().count();
-        }
-        if unit.as_deref() == Some("割") {
-            value *= 10.0;
-            unit = Some("%".into());
-        }
-        if unit.as_deref() == Some("パーセント") {
-            unit = Some("%".into());
-        }
-        if unit.is_none() && (value < 10.0 || digits.len() == 4 && (1989.0..2100.0).contains(&value)) {
-            // A bare small number or a year is no figure.
-            continue;
-        }
-        let per = ["月", "年", "週", "日"]
-            .into_iter()
-            .find(|p| before.ends_with(p) || before.ends_with(&format!("{p}間")) || before.ends_with(&format!("1{p}")))
-            .map(str::to_string);
-        let tail: String = chars[i.min(chars.len())..].iter().map(|(_, c)| *c).take(6).collect();
-        let reduction = ["減", "削減", "短縮", "少なく"].iter().any(|w| tail.starts_with(w) || tail.contains(w));
-        // The figure's own words go with it: 「令和5年度比」 before, 「減」「削減」 after.
-        let mut end = chars.get(i).map_or(text.len(), |(b, _)| *b);
-        for w in ["削減", "減"] {
-            if text[end..].starts_with(w) {
-                end += w.len();
-                break;
-            }
-        }
-        let begin = if before.ends_with('比') { chars[start].0 - '比'.len_utf8() } else { chars[start].0 };
-        let span = begin..end;
-        out.push(Figure { value, unit, per, reduction, span });
-    }
-    out
+            // The figure's own words go with it: 「令和5年度比」 before.
+            let begin = if before.ends_with('比') { t.span.start.min(t.digits.start - '比'.len_utf8()) } else { t.span.start };
+            Some(Figure {
+                value,
+                unit: t.unit.map(str::to_string),
+                per: t.per,
+                reduction: t.reduction || text[t.span.end..].chars().take(6).collect::<String>().contains('減'),
+                span: begin..t.span.end,
+            })
+        })
+        .collect()
 }
 
 /// How well a figure fits a target: 0 (not at all) to 1 (number, unit and kind agree).
