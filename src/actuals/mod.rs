@@ -5,17 +5,19 @@
 //! search or Telegram: finding an initiative by name is the caller's, through
 //! [`report::InitiativeFinder`].
 
+pub mod authority;
 mod clock;
 mod export;
 mod progress;
 pub mod report;
+mod resolved;
 mod store;
 pub mod value;
 
 pub use clock::{fiscal_year, jst, now_unix, rfc3339};
 pub use export::{export_csv, export_json};
 pub use progress::{Status, Verdict, achievement_label, judge};
-pub use report::{Refusal, ResolvedReport};
+pub use resolved::{Refusal, ResolvedReport};
 pub use store::{Actual, ActualsView, AuditEntry, Store, StoreError};
 pub use value::{ReportedValue, ValueError};
 

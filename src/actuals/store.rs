@@ -11,7 +11,8 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 
-use super::report::{Refusal, ResolvedReport, authorize};
+use super::authority::may_report;
+use super::resolved::{Refusal, ResolvedReport};
 use super::{Role, Staff, clock};
 use crate::plan::{FiscalYear, Plan};
 
@@ -53,7 +54,8 @@ pub enum StoreError {
 }
 
 /// Schema migrations, in order; `PRAGMA user_version` counts those applied.
-const MIGRATIONS: &[&str] = &[r#"
+const MIGRATIONS: &[&str] = &[
+    r#"
 CREATE TABLE staff (
     telegram_id INTEGER PRIMARY KEY,
     name        TEXT NOT NULL,
@@ -98,7 +100,46 @@ CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-"#];
+"#,
+    r#"
+-- The reporter's name as it was when the report was made (history and export show it;
+-- a later rename of the staff member does not rewrite the record).
+ALTER TABLE actual ADD COLUMN reporter_name TEXT;
+"#,
+];
+
+/// A member of staff as the roster has them now, read through `conn` (a transaction's).
+fn load_staff(conn: &Connection, telegram_id: i64) -> rusqlite::Result<Option<Staff>> {
+    let row: Option<(String, String)> = conn
+        .query_row("SELECT name, role FROM staff WHERE telegram_id = ?1 AND active = 1", [telegram_id], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .optional()?;
+    let Some((name, role)) = row else { return Ok(None) };
+    let mut stmt =
+        conn.prepare_cached("SELECT department FROM staff_department WHERE telegram_id = ?1 ORDER BY department")?;
+    let departments = stmt.query_map([telegram_id], |r| r.get(0))?.collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(Some(Staff { telegram_id, name, role: Role::parse(&role).unwrap_or(Role::Staff), departments }))
+}
+
+/// Creates `dir` (and its parents) readable by its owner only.
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Creates the empty database file readable by its owner only (SQLite gives its `-wal` and
+/// `-shm` files the same permissions).
+fn private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).map(|_| ())
+}
 
 /// One reported value.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -175,9 +216,18 @@ pub struct Store {
 
 impl Store {
     /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    ///
+    /// A new database is private: its folder (when created here) is 0700 and the file 0600,
+    /// which SQLite carries over to the `-wal` and `-shm` files. Staff names and roles are
+    /// not for every local user.
     pub fn open(path: &Path) -> Result<Store, StoreError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| StoreError::Folder { path: dir.to_path_buf(), source })?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+            && !dir.exists()
+        {
+            private_dir(dir).map_err(|source| StoreError::Folder { path: dir.to_path_buf(), source })?;
+        }
+        if !path.exists() {
+            private_file(path).map_err(|source| StoreError::Folder { path: path.to_path_buf(), source })?;
         }
         let conn = Connection::open(path).map_err(|e| sqlite(path, e))?;
         Store::setup(conn, path)
@@ -191,9 +241,19 @@ impl Store {
     fn setup(mut conn: Connection, path: &Path) -> Result<Store, StoreError> {
         let e = |err| sqlite(path, err);
         conn.busy_timeout(Duration::from_secs(10)).map_err(e)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(e)?;
+        // Readers never take the write lock: the journal mode is set, and the schema
+        // migrated, only when they need to be (a reader answers while a writer holds a
+        // transaction).
+        let mode: String = conn.query_row("PRAGMA journal_mode", [], |r| r.get(0)).map_err(e)?;
+        if !mode.eq_ignore_ascii_case("wal") {
+            conn.pragma_update(None, "journal_mode", "WAL").map_err(e)?;
+        }
         conn.pragma_update(None, "synchronous", "FULL").map_err(e)?;
         conn.pragma_update(None, "foreign_keys", "ON").map_err(e)?;
+        let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(e)?;
+        if current == MIGRATIONS.len() as i64 {
+            return Ok(Store { conn, path: path.to_path_buf() });
+        }
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(e)?;
         let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(e)?;
         let known = MIGRATIONS.len() as i64;
@@ -304,29 +364,7 @@ impl Store {
 
     /// The active member of staff with this id.
     pub fn staff(&self, telegram_id: i64) -> Result<Option<Staff>, StoreError> {
-        let row: Option<(String, String)> = self
-            .conn
-            .query_row("SELECT name, role FROM staff WHERE telegram_id = ?1 AND active = 1", [telegram_id], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
-            .optional()
-            .map_err(self.err())?;
-        let Some((name, role)) = row else { return Ok(None) };
-        Ok(Some(Staff {
-            telegram_id,
-            name,
-            role: Role::parse(&role).unwrap_or(Role::Staff),
-            departments: self.departments_of(telegram_id)?,
-        }))
-    }
-
-    fn departments_of(&self, telegram_id: i64) -> Result<Vec<String>, StoreError> {
-        let mut stmt = self
-            .conn
-            .prepare_cached("SELECT department FROM staff_department WHERE telegram_id = ?1 ORDER BY department")
-            .map_err(self.err())?;
-        let rows = stmt.query_map([telegram_id], |r| r.get(0)).map_err(self.err())?;
-        rows.collect::<Result<Vec<String>, _>>().map_err(self.err())
+        load_staff(&self.conn, telegram_id).map_err(self.err())
     }
 
     /// Every active member of staff, by id.
@@ -365,7 +403,7 @@ impl Store {
             (Some(s), _) if s.role == Role::Staff => Err(Refusal::ReadOnly { name: s.name }),
             (Some(_), Err(refusal)) => Err(refusal),
             (Some(s), Ok(r)) => match plan.initiative(r.page) {
-                Some(i) => authorize(&s, i).map(|()| (s, r)),
+                Some(i) => may_report(Some(&s), actor, i).map(|()| (s, r)),
                 None => Err(Refusal::UnknownInitiative { query: r.page.to_string(), suggestions: Vec::new() }),
             },
         };
@@ -394,22 +432,23 @@ impl Store {
             self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| sqlite(&self.path, e))?;
         let path = self.path.clone();
         let e = |err| sqlite(&path, err);
-        // The roster may have changed since the check: check again inside the transaction.
-        let still: Option<String> = tx
-            .query_row("SELECT role FROM staff WHERE telegram_id = ?1 AND active = 1", [staff.telegram_id], |r| {
-                r.get(0)
-            })
-            .optional()
-            .map_err(e)?;
-        if still.is_none() {
+        // The roster may have changed since the check (removed, made read-only, moved to
+        // another department): decide again, on the roster as it is inside the transaction.
+        let now_staff = load_staff(&tx, staff.telegram_id).map_err(e)?;
+        let again = match plan.initiative(r.page) {
+            Some(i) => may_report(now_staff.as_ref(), actor, i),
+            None => Err(Refusal::UnknownInitiative { query: r.page.to_string(), suggestions: Vec::new() }),
+        };
+        if let Err(refusal) = again {
             drop(tx);
-            let refusal = Refusal::NotRegistered { telegram_id: actor };
             self.audit(Some(actor), "report", Some(&refusal.to_string()), attempt, None)?;
             return Ok(Err(refusal));
         }
+        let name = now_staff.map(|s| s.name).unwrap_or_default();
         tx.execute(
-            "INSERT INTO actual (page, kpi, fiscal_year, value_raw, value, unit, per, reported_by, reported_at, source)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            "INSERT INTO actual (page, kpi, fiscal_year, value_raw, value, unit, per, reported_by, reported_at, source,
+                                 reporter_name)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             params![
                 r.page,
                 r.kpi,
@@ -420,7 +459,8 @@ impl Store {
                 r.value.per,
                 actor,
                 now,
-                source
+                source,
+                name
             ],
         )
         .map_err(e)?;
@@ -446,7 +486,7 @@ impl Store {
     fn actuals_where(&self, filter: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<Actual>, StoreError> {
         let sql = format!(
             "SELECT a.id, a.page, a.kpi, a.fiscal_year, a.value_raw, a.value, a.unit, a.per, a.reported_by,
-                    COALESCE(s.name, ''), a.reported_at
+                    COALESCE(a.reporter_name, s.name, ''), a.reported_at
              FROM actual a LEFT JOIN staff s ON s.telegram_id = a.reported_by {filter} ORDER BY a.id"
         );
         let mut stmt = self.conn.prepare_cached(&sql).map_err(self.err())?;

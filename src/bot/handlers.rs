@@ -95,10 +95,7 @@ pub async fn message(msg: Message, me: Me, state: Arc<BotState>) -> HandlerResul
             blocking(&state, move |app| app.resolve_parts(&page.to_string(), &kpi, &year.to_string(), &value)).await?;
         return preview(bot, &state, chat, user, attempt, resolved).await;
     }
-    if let Some(s) = &staff
-        && s.role != Role::Staff
-        && looks_like_report(&question)
-    {
+    if crate::actuals::authority::can_report(staff.as_ref()) && looks_like_report(&question) {
         let q = question.clone();
         let resolved = blocking(&state, move |app| app.resolve_message(&q)).await?;
         if resolved != Err(Refusal::NotAReport) {
@@ -238,7 +235,7 @@ fn help_text(state: &BotState, staff: Option<&Staff>) -> String {
         Mode::Public => PublicCommand::descriptions().to_string(),
         Mode::Staff => {
             let all = StaffCommand::descriptions().to_string();
-            if staff.is_some_and(|s| s.role == Role::Admin) {
+            if crate::actuals::authority::is_admin(staff) {
                 all
             } else {
                 all.lines().filter(|l| !l.starts_with("/staff")).collect::<Vec<_>>().join("\n")
@@ -249,7 +246,7 @@ fn help_text(state: &BotState, staff: Option<&Staff>) -> String {
         "<b>質問の例</b>\n・どこでも窓口のKPI\n・電子母子手帳アプリってどんなもの？\n・スマート公民館はいつまで？\n・健康ポイント事業の担当課は？\n・基本方針2の取組一覧\n・コンビニで住民票は取れる？\n\nカードの下のボタンで、概要・KPI・方法・効果・期間を切り替えられます。続けて「そのKPIは？」「いつまで？」とも聞けます。\n\n<b>コマンド</b>\n",
     );
     text.push_str(&escape(&commands));
-    if state.mode == Mode::Staff && staff.is_some_and(|s| s.role != Role::Staff) {
+    if state.mode == Mode::Staff && crate::actuals::authority::can_report(staff) {
         text.push_str("\n\n<b>実績の報告</b>\n・/report どこでも窓口 搭載手続数 R8 92件\n・/report だけを送ると、取組・指標・年度を順に選べます\n・「どこでも窓口の搭載手続数、令和8年度は92件でした」のような文でも報告できます\nどの方法でも、確認のあと「確定」を押したときだけ記録されます。");
     }
     text
@@ -263,7 +260,7 @@ async fn report_command(
     staff: Option<&Staff>,
     arg: &str,
 ) -> HandlerResult {
-    let Some(staff) = staff.filter(|s| s.role != Role::Staff) else {
+    let Some(staff) = staff.filter(|s| crate::actuals::authority::can_report(Some(s))) else {
         let refusal = Refusal::ReadOnly { name: staff.map_or_else(String::new, |s| s.name.clone()) };
         let attempt = format!("/report {arg}");
         // Audited as a refused write; the answer is the refusal itself.
@@ -290,12 +287,7 @@ async fn report_command(
 
 async fn start_flow(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, staff: &Staff) -> HandlerResult {
     let plan = state.app.engine.plan();
-    let mine: Vec<&crate::plan::Initiative> = plan
-        .initiatives
-        .iter()
-        .filter(|i| !i.kpis.is_empty())
-        .filter(|i| staff.role == Role::Admin || i.departments.iter().any(|d| staff.departments.contains(d)))
-        .collect();
+    let mine = crate::actuals::authority::reportable(staff, plan);
     if mine.is_empty() {
         send_html(bot, chat, "報告できるKPIのある取組がありません（担当の課を管理者に確認してください）。", None)
             .await?;
@@ -414,7 +406,7 @@ async fn staff_command(
     staff: Option<&Staff>,
     arg: &str,
 ) -> HandlerResult {
-    if staff.is_none_or(|s| s.role != Role::Admin) {
+    if !crate::actuals::authority::is_admin(staff) {
         send_html(bot, chat, "/staff は管理者だけが使えます。", None).await?;
         return Ok(());
     }
@@ -531,7 +523,7 @@ pub async fn callback(q: CallbackQuery, state: Arc<BotState>) -> HandlerResult {
             None => say("この報告はすでに処理されています").await?,
         },
         Callback::FlowInitiative(page) | Callback::FlowKpi { page, .. } | Callback::FlowYear { page, .. } => {
-            let Some(staff) = staff.filter(|s| s.role != Role::Staff) else {
+            let Some(staff) = staff.filter(|s| crate::actuals::authority::can_report(Some(s))) else {
                 return Ok(say("報告できる権限がありません").await?);
             };
             flow_step(bot, &state, chat, message_id, &staff, cb, page).await?;
@@ -601,7 +593,7 @@ async fn flow_step(
 ) -> HandlerResult {
     let plan = state.app.engine.plan();
     let Some(i) = plan.initiative(page) else { return Ok(()) };
-    if let Err(refusal) = crate::actuals::report::authorize(staff, i) {
+    if let Err(refusal) = crate::actuals::authority::may_report(Some(staff), staff.telegram_id, i) {
         edit_html(bot, chat, message_id, &escape(&refusal.to_string()), None).await?;
         return Ok(());
     }
@@ -649,7 +641,9 @@ pub async fn inline(q: InlineQuery, state: Arc<BotState>) -> HandlerResult {
     let results: Vec<InlineQueryResult> = if !allowed || query.is_empty() {
         Vec::new()
     } else {
-        let who = audience(&state);
+        // An inline card is posted into any chat, seen by anyone there: it is the public
+        // card (actuals without reporters and times), whichever bot made it.
+        let who = crate::app::Audience::Public;
         blocking(&state, move |app| -> Result<Vec<InlineQueryResult>, HandlerError> {
             let outcome = app.engine.ask(&query);
             let single = outcome.single_page();

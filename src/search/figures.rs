@@ -41,12 +41,18 @@ pub fn extract(text: &str) -> Vec<Figure> {
                 || t.problem.is_some()
                 || before.ends_with("方針")
                 || before.ends_with('第')
-                || ["つ", "歳", "才", "か月", "ヶ月", "カ月", "階", "番", "号", "区"].iter().any(|w| after.starts_with(w));
+                || ["つ", "歳", "才", "か月", "ヶ月", "カ月", "階", "番", "号", "区"]
+                    .iter()
+                    .any(|w| after.starts_with(w));
             if not_a_figure || (t.unit.is_none() && value < 10.0) {
                 return None;
             }
             // The figure's own words go with it: 「令和5年度比」 before.
-            let begin = if before.ends_with('比') { t.span.start.min(t.digits.start - '比'.len_utf8()) } else { t.span.start };
+            let begin = if before.ends_with('比') {
+                t.span.start.min(t.digits.start - '比'.len_utf8())
+            } else {
+                t.span.start
+            };
             Some(Figure {
                 value,
                 unit: t.unit.map(str::to_string),
