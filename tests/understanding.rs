@@ -101,3 +101,12 @@ fn word_vectors_know_near_words() {
     assert!((near("判子", "押印") - 0.74).abs() < 0.02);
     assert!(near("給料", "給与") > near("給料", "森林"));
 }
+
+#[test]
+fn a_question_longer_than_the_engine_reads_is_cut_and_says_so() {
+    let long = format!("どこでも窓口のKPIは？{}", "とても長い前置き".repeat(200));
+    let o = engine().ask(&long);
+    assert!(o.truncated);
+    let card = keikaku::answer::render_text(&keikaku::answer::card(engine().plan(), &o));
+    assert!(card.contains("最初の1000文字だけ"), "{card}");
+}

@@ -33,6 +33,12 @@ pub fn card_with(plan: &Plan, outcome: &Outcome, extras: Extras<'_>) -> Card {
             None => c.blocks.push(Block::Text(NO_MATCH.into())),
         },
     }
+    if outcome.truncated {
+        c.blocks.push(Block::Note(format!(
+            "質問が長いため、最初の{}文字だけを読んで答えました。",
+            crate::search::engine::MAX_QUESTION_CHARS
+        )));
+    }
     c
 }
 

@@ -319,6 +319,7 @@ impl Engine {
             year: parsed.year,
             not_found: None,
             progress: false,
+            truncated: asked.chars().nth(MAX_QUESTION_CHARS).is_some(),
         };
         let outcome = self.decide(&mut outcome, &parsed, &subject, &searcher, context);
         if let Some(x) = explain {

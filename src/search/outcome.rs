@@ -54,6 +54,9 @@ pub struct Outcome {
     pub not_found: Option<NotFoundReason>,
     /// True when a list asks for progress (「デジタル推進課の進捗」): targets with actuals.
     pub progress: bool,
+    /// True when the question was longer than the engine reads and only its first part
+    /// was understood (the answer says so).
+    pub truncated: bool,
 }
 
 impl Outcome {
@@ -70,6 +73,7 @@ impl Outcome {
             year: None,
             not_found: None,
             progress: false,
+            truncated: false,
         }
     }
 
