@@ -600,14 +600,18 @@ impl Engine {
         let Some(doc) = self.by_page.get(&page).map(|n| &self.docs[*n]) else {
             return false;
         };
-        let q: Vec<char> = fold_kana(question).chars().collect();
-        MEASURES.iter().any(|m| {
-            let m: Vec<char> = m.chars().collect();
-            (1..q.len()).any(|i| {
-                q[i..].starts_with(&m) && {
-                    let chunk: String = q[i - 1..i + m.len()].iter().collect();
-                    doc.kpi_names.iter().any(|k| k.contains(&chunk))
-                }
+        let folded = fold_kana(question);
+        // As written, and with 「の」 dropped: 「施設の数」 names 施設数.
+        [folded.clone(), folded.replace("ノ数", "数").replace("ノ率", "率")].iter().any(|text| {
+            let q: Vec<char> = text.chars().collect();
+            MEASURES.iter().any(|m| {
+                let m: Vec<char> = m.chars().collect();
+                (1..q.len()).any(|i| {
+                    q[i..].starts_with(&m) && {
+                        let chunk: String = q[i - 1..i + m.len()].iter().collect();
+                        doc.kpi_names.iter().any(|k| k.contains(&chunk))
+                    }
+                })
             })
         })
     }

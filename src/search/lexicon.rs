@@ -81,6 +81,10 @@ pub struct Lexicon {
     pub starts: Vec<String>,
     /// Phrases after a year that make it an end (「まで」「で終わる」).
     pub ends: Vec<String>,
+    /// KPI cues that count only when no other cue is there (「目指す」).
+    pub kpi_weak: Vec<String>,
+    /// Phrases that look like a cue and are none (「行かなくてよくなる」).
+    pub neutral: Vec<String>,
     /// Everyday words that say less about which initiative is meant (スマホ, 子ども).
     pub light: HashSet<String>,
     /// Phrases asking what the plan never states, with what that is (「いくら」 → 金額).
@@ -160,6 +164,8 @@ impl Lexicon {
                 "newest" => lex.newest.push(phrase),
                 "constant-targets" => lex.constant_targets.push(phrase),
                 "starts" => lex.starts.push(phrase),
+                "kpi-weak" => lex.kpi_weak.push(phrase),
+                "neutral" => lex.neutral.push(phrase),
                 "light" => {
                     lex.light.insert(fold_kana(&phrase));
                 }
@@ -200,7 +206,9 @@ impl Lexicon {
         for (_, cues) in &mut lex.intents {
             cues.sort_by_key(|c| std::cmp::Reverse(c.len()));
         }
-        for list in [&mut lex.list, &mut lex.progress, &mut lex.starts, &mut lex.ends, &mut lex.kpi_words] {
+        for list in
+            [&mut lex.list, &mut lex.progress, &mut lex.starts, &mut lex.ends, &mut lex.kpi_words, &mut lex.kpi_weak]
+        {
             list.sort_by_key(|c| std::cmp::Reverse(c.len()));
         }
         Ok(lex)

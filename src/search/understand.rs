@@ -239,6 +239,7 @@ pub fn parse(text: &str, terms: &[Term], cx: &Context<'_>) -> Parsed {
         blank.push(range.start..range.end + tail);
     }
 
+    mark(&text, &lex.neutral, &mut blank);
     // The intent: the longest cue wins; on a tie, the earlier intent of the lexicon's order.
     let mut intent: Option<(usize, Intent, String)> = None;
     for (candidate, cues) in &lex.intents {
@@ -266,7 +267,15 @@ pub fn parse(text: &str, terms: &[Term], cx: &Context<'_>) -> Parsed {
             .all(|c| lex.weak_contents.contains(c));
     let (intent, cue) = match intent {
         Some((_, i, c)) => (Some(i), Some(c)),
-        None => (None, None),
+        None => match lex.kpi_weak.iter().find(|c| text.contains(c.as_str())) {
+            Some(c) => {
+                if let Some(at) = text.find(c.as_str()) {
+                    blank.push(at..at + c.len());
+                }
+                (Some(Intent::Kpi), Some(c.clone()))
+            }
+            None => (None, None),
+        },
     };
 
     let mut unsupported = None;
