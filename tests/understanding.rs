@@ -53,7 +53,7 @@ fn departments_are_found_by_reading_and_with_a_character_or_two_wrong() {
 
 #[test]
 fn a_kpi_figure_names_its_initiative() {
-    answers("103,000人を目指している取組", Intent::Overview, 33);
+    answers("103,000人を目指している取組", Intent::Kpi, 33);
     answers("9割減を掲げている事業の担当は？", Intent::Department, 46);
     answers("1,700時間の削減目標がある取組はいつから？", Intent::Period, 38);
 }
