@@ -27,26 +27,13 @@ const READER: i64 = 3001;
 const STRANGER: i64 = 9999;
 
 fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("state/keikaku.db");
-    let app = App::new(common::engine(), &db);
-    let mut store = app.store().unwrap();
-    let plan = app.engine.plan().clone();
-    for (id, name, role, depts) in [
-        (ADMIN, "管理者", Role::Admin, vec![]),
-        (DIGITAL_LEAD, "山田", Role::Lead, vec!["デジタル推進課"]),
-        (TAX_LEAD, "田中", Role::Lead, vec!["課税課"]),
-        (CITIZEN_LEAD, "高橋", Role::Lead, vec!["市民課"]),
-        (READER, "鈴木", Role::Staff, vec!["デジタル推進課"]),
-    ] {
-        let staff = Staff {
-            telegram_id: id,
-            name: name.into(),
-            role,
-            departments: depts.into_iter().map(String::from).collect(),
-        };
-        store.add_staff(&plan, None, &staff).unwrap();
-    }
+    let (dir, db, app) = common::app_with_roster(&[
+        (ADMIN, "管理者", Role::Admin, &[]),
+        (DIGITAL_LEAD, "山田", Role::Lead, &["デジタル推進課"]),
+        (TAX_LEAD, "田中", Role::Lead, &["課税課"]),
+        (CITIZEN_LEAD, "高橋", Role::Lead, &["市民課"]),
+        (READER, "鈴木", Role::Staff, &["デジタル推進課"]),
+    ]);
     Fixture { _dir: dir, db, app }
 }
 

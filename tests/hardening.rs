@@ -25,22 +25,10 @@ struct Fixture {
 }
 
 fn fixture() -> Fixture {
-    let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("state/keikaku.db");
-    let app = App::new(common::engine(), &db);
-    let mut store = app.store().unwrap();
-    let plan = app.engine.plan().clone();
-    for (id, name, role, depts) in
-        [(ADMIN, "管理者", Role::Admin, vec![]), (1001, "山田", Role::Lead, vec!["デジタル推進課"])]
-    {
-        let staff = Staff {
-            telegram_id: id,
-            name: name.into(),
-            role,
-            departments: depts.into_iter().map(String::from).collect(),
-        };
-        store.add_staff(&plan, None, &staff).unwrap();
-    }
+    let (dir, db, app) = common::app_with_roster(&[
+        (ADMIN, "管理者", Role::Admin, &[]),
+        (1001, "山田", Role::Lead, &["デジタル推進課"]),
+    ]);
     Fixture { _dir: dir, db, app }
 }
 

@@ -15,3 +15,25 @@ pub fn engine() -> keikaku::search::Engine {
     let paths = keikaku::search::Paths { data_dir: "data".into(), index_dir: index_dir() };
     keikaku::search::open(&paths, keikaku::search::Rebuild::IfStale).expect("the engine opens")
 }
+
+/// An app over the shared engine and a fresh database in a temporary folder, with `roster`
+/// registered: (Telegram id, name, role, departments).
+pub fn app_with_roster(
+    roster: &[(i64, &str, keikaku::actuals::Role, &[&str])],
+) -> (tempfile::TempDir, PathBuf, keikaku::app::App) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("state/keikaku.db");
+    let app = keikaku::app::App::new(engine(), &db);
+    let mut store = app.store().unwrap();
+    let plan = app.engine.plan().clone();
+    for (id, name, role, departments) in roster {
+        let staff = keikaku::actuals::Staff {
+            telegram_id: *id,
+            name: (*name).into(),
+            role: *role,
+            departments: departments.iter().map(|d| d.to_string()).collect(),
+        };
+        store.add_staff(&plan, None, &staff).unwrap();
+    }
+    (dir, db, app)
+}
