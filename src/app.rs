@@ -10,12 +10,15 @@ use crate::actuals::{ActualsView, Refusal, ResolvedReport, Store, StoreError, fi
 use crate::answer::{AskJson, Card, Extras, ask_json_with, card_with};
 use crate::search::{Engine, Intent, Outcome};
 
-/// Who an answer is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Who keikaku answers — in the terminal (`--mode`), in a bot (`serve --mode`), in a card.
+/// One idea, one type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 pub enum Audience {
-    /// City staff: actuals with reporters, history.
+    /// City staff: actuals with reporters, history; the staff bot takes registered users
+    /// only, and reports.
     Staff,
-    /// Residents: actuals only.
+    /// Residents: actuals only; the public bot is for everyone, read-only, with no write
+    /// path at all.
     Public,
 }
 
@@ -80,7 +83,11 @@ impl App {
     ) -> Result<(Outcome, Card, AskJson), StoreError> {
         let outcome = self.engine.ask_in_context(question, context);
         let view = self.actuals()?;
-        let extras = Extras { actuals: view.as_ref(), reporters: audience == Audience::Staff };
+        let extras = Extras {
+            actuals: view.as_ref(),
+            reporters: audience == Audience::Staff,
+            today: Some(fiscal_year(now_unix())),
+        };
         let card = card_with(self.engine.plan(), &outcome, extras);
         let json = ask_json_with(self.engine.plan(), &outcome, extras);
         Ok((outcome, card, json))
@@ -90,7 +97,11 @@ impl App {
     pub fn card_for(&self, page: u16, intent: Intent, audience: Audience) -> Result<Card, StoreError> {
         let outcome = Outcome::about(page, intent);
         let view = self.actuals()?;
-        let extras = Extras { actuals: view.as_ref(), reporters: audience == Audience::Staff };
+        let extras = Extras {
+            actuals: view.as_ref(),
+            reporters: audience == Audience::Staff,
+            today: Some(fiscal_year(now_unix())),
+        };
         Ok(card_with(self.engine.plan(), &outcome, extras))
     }
 

@@ -9,7 +9,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::answer::render_text;
-use crate::app::{App, Audience};
+use crate::app::App;
 use crate::search::{self, Engine, Paths, Rebuild};
 
 /// `println!` that returns an error instead of panicking when stdout is closed (a pipe into
@@ -46,14 +46,8 @@ pub struct Global {
     pub db: PathBuf,
 }
 
-/// Who an answer is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Mode {
-    /// City staff.
-    Staff,
-    /// Residents: read-only, no reporters or history.
-    Public,
-}
+/// Who an answer is for (the one [`Audience`] type, as the command line names it).
+pub use crate::app::Audience as Mode;
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -229,18 +223,11 @@ fn app(paths: &Paths, db: &std::path::Path) -> anyhow::Result<App> {
     Ok(App::new(open(paths)?, db))
 }
 
-fn audience(mode: Mode) -> Audience {
-    match mode {
-        Mode::Staff => Audience::Staff,
-        Mode::Public => Audience::Public,
-    }
-}
-
 fn ask(app: &App, mode: Mode, json: bool, batch: bool, question: &str) -> anyhow::Result<ExitCode> {
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let answer = |q: &str, out: &mut dyn Write| -> anyhow::Result<()> {
-        let (_, card, json_answer) = app.answer(q, None, audience(mode))?;
+        let (_, card, json_answer) = app.answer(q, None, mode)?;
         if json {
             writeln!(out, "{}", serde_json::to_string(&json_answer)?)?;
         } else {
@@ -281,7 +268,7 @@ fn explain(app: &App, mode: Mode, json: bool, batch: bool, question: &str) -> an
             writeln!(out, "{}", serde_json::to_string(&x)?)?;
         } else {
             writeln!(out, "{}", crate::answer::render_explanation(&x))?;
-            let (_, card, _) = app.answer(q, None, audience(mode))?;
+            let (_, card, _) = app.answer(q, None, mode)?;
             writeln!(out, "{}", render_text(&card))?;
         }
         out.flush()?;
@@ -319,7 +306,7 @@ fn chat(app: &App, mode: Mode) -> anyhow::Result<ExitCode> {
         if matches!(q, "/quit" | "/exit" | "/q") {
             break;
         }
-        let (outcome, card, _) = app.answer(q, context, audience(mode))?;
+        let (outcome, card, _) = app.answer(q, context, mode)?;
         if !outcome.ambiguous
             && outcome.intent != search::Intent::List
             && let Some(hit) = outcome.hits.first()
@@ -332,10 +319,6 @@ fn chat(app: &App, mode: Mode) -> anyhow::Result<ExitCode> {
 }
 
 fn serve(app: App, mode: Mode) -> anyhow::Result<ExitCode> {
-    let mode = match mode {
-        Mode::Staff => crate::bot::Mode::Staff,
-        Mode::Public => crate::bot::Mode::Public,
-    };
     let config = crate::bot::Config::from_env(mode)?;
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;

@@ -12,6 +12,9 @@ pub struct Extras<'a> {
     pub actuals: Option<&'a ActualsView>,
     /// Show who reported (staff); residents see values only.
     pub reporters: bool,
+    /// The current fiscal year, given by the caller (cards never read the clock): the year a
+    /// progress card shows when the question names none. Without it, the plan's first year.
+    pub today: Option<FiscalYear>,
 }
 
 /// The card for `outcome`, from the plan alone.
@@ -301,7 +304,11 @@ fn list_heading(plan: &Plan, outcome: &Outcome) -> String {
 /// Progress of a department (or the whole plan) in one fiscal year: every KPI's target with
 /// its actual and status, and the counts.
 fn progress(c: &mut Card, plan: &Plan, outcome: &Outcome, x: &Extras<'_>) {
-    let year = outcome.year.unwrap_or_else(|| crate::actuals::fiscal_year(crate::actuals::now_unix()));
+    let year = outcome.year.or(x.today).or_else(|| plan.years.first().copied());
+    let Some(year) = year else {
+        c.blocks.push(Block::Text("計画に年度の表がありません。".into()));
+        return;
+    };
     let year = clamp_year(plan, year);
     let empty = ActualsView::default();
     let view = x.actuals.unwrap_or(&empty);

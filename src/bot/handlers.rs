@@ -41,10 +41,7 @@ async fn blocking<T: Send + 'static>(
 }
 
 fn audience(state: &BotState) -> Audience {
-    match state.mode {
-        Mode::Staff => Audience::Staff,
-        Mode::Public => Audience::Public,
-    }
+    state.mode
 }
 
 /// The registered member of staff with this id (staff mode).

@@ -40,14 +40,8 @@ pub type TgBot = CacheMe<Bot>;
 
 pub use limits::Limits;
 
-/// Which bot.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// City staff: registered users only; reporting.
-    Staff,
-    /// Residents: everyone; read-only, no write path at all.
-    Public,
-}
+/// Which bot: the staff bot or the public one.
+pub use crate::app::Audience as Mode;
 
 /// How to reach Telegram.
 #[derive(Debug, Clone)]
