@@ -6,11 +6,8 @@
 pub mod actuals;
 pub mod answer;
 pub mod app;
-pub mod bench;
 pub mod bot;
 pub mod cli;
-mod cli_actuals;
-pub mod doctor;
 pub mod normalize;
 pub mod numbers;
 pub mod plan;

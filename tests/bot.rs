@@ -442,3 +442,39 @@ async fn export_sends_the_csv_and_staff_admin_manages_the_roster() {
     );
     h.stop().await;
 }
+
+/// A token Telegram refuses (401) ends `serve` with exit code 2 and a message naming the
+/// token, instead of retrying forever.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_token_ends_serve_with_exit_code_2() {
+    let fake = FakeTelegram::start().await.unwrap();
+    fake.fail_next("getMe", Failure::Unauthorized, 1000);
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_keikaku"))
+        .args(["--data-dir", "data", "--index-dir"])
+        .arg(common::index_dir())
+        .args(["--db"])
+        .arg(std::env::temp_dir().join(format!("keikaku-badtoken-{}.db", std::process::id())))
+        .args(["serve", "--mode", "public"])
+        .env("TELOXIDE_TOKEN", "123:not-a-token")
+        .env("TELOXIDE_API_URL", fake.url())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut status = None;
+    for _ in 0..200 {
+        if let Some(s) = child.try_wait().unwrap() {
+            status = Some(s);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let Some(status) = status else {
+        let _ = child.kill();
+        panic!("serve still runs 10 s after Telegram refused the token");
+    };
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert_eq!(status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("TELOXIDE_TOKEN"), "{stderr}");
+}

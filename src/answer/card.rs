@@ -238,8 +238,19 @@ fn candidates(c: &mut Card, plan: &Plan, outcome: &Outcome, intent: Intent, x: &
     }
 }
 
+/// At most this many items are rendered in one list card (the plan has 58 initiatives; a
+/// larger plan's long lists are paged, and `results` still holds them all).
+pub const LIST_LIMIT: usize = 80;
+
 fn list(c: &mut Card, plan: &Plan, outcome: &Outcome) {
-    list_items(c, plan, outcome, 0..outcome.hits.len());
+    let shown = outcome.hits.len().min(LIST_LIMIT);
+    list_items(c, plan, outcome, 0..shown);
+    if shown < outcome.hits.len() {
+        c.blocks.push(Block::Note(format!(
+            "ほかに{}件あります。部署名や基本方針、年度で絞り込んでください。",
+            outcome.hits.len() - shown
+        )));
+    }
 }
 
 /// One page of a list card: `per_page` items from page `n` (0-based), the heading counting

@@ -50,6 +50,8 @@ pub enum Failure {
     BadGateway,
     /// The connection is closed without an answer (the request is not processed).
     Drop,
+    /// 401 Unauthorized: what Telegram answers to a wrong or revoked token.
+    Unauthorized,
 }
 
 #[derive(Default)]
@@ -297,10 +299,14 @@ async fn connection(socket: TcpStream, state: Arc<Mutex<State>>, notify: Arc<Not
                         "parameters": { "retry_after": after } })
                 .to_string(),
             ),
+            Some(Failure::Unauthorized) => {
+                (401, json!({ "ok": false, "error_code": 401, "description": "Unauthorized" }).to_string())
+            }
             None => (200, answer(&method, &params, &state, &notify).await.to_string()),
         };
         let reason = match status {
             200 => "OK",
+            401 => "Unauthorized",
             429 => "Too Many Requests",
             _ => "Bad Gateway",
         };

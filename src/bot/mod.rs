@@ -68,9 +68,9 @@ impl Config {
     /// From `TELOXIDE_TOKEN`, `TELOXIDE_API_URL`, `KEIKAKU_POLL_TIMEOUT` (seconds, default 25)
     /// and `KEIKAKU_RATE_LIMIT` (`telegram`, the default, or messages per second overall).
     pub fn from_env(mode: Mode) -> anyhow::Result<Config> {
-        let token = std::env::var("TELOXIDE_TOKEN").map_err(|_| {
+        let token = std::env::var("TELOXIDE_TOKEN").ok().filter(|t| !t.trim().is_empty()).ok_or_else(|| {
             anyhow::anyhow!(
-                "TELOXIDE_TOKEN is not set: create a bot with @BotFather in Telegram, then `export TELOXIDE_TOKEN=…` (one bot, and one process, per mode)"
+                "TELOXIDE_TOKEN is not set (or empty): create a bot with @BotFather in Telegram, then `export TELOXIDE_TOKEN=…` (one bot, and one process, per mode)"
             )
         })?;
         let api_url = match std::env::var("TELOXIDE_API_URL") {
@@ -122,6 +122,14 @@ pub fn schema() -> UpdateHandler<HandlerError> {
         .branch(Update::filter_inline_query().endpoint(handlers::inline))
 }
 
+/// Telegram refused the token (401/404 at start-up): retrying cannot help.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "Telegram refused the bot token (401 Unauthorized): set TELOXIDE_TOKEN to the token @BotFather gave this bot \
+     (`/mybots` → the bot → API Token), and check it was not revoked"
+)]
+pub struct InvalidToken;
+
 /// Builds the bot client for `config`.
 pub fn client(config: &Config) -> TgBot {
     let mut bot = Bot::new(config.token.clone());
@@ -141,10 +149,14 @@ pub async fn run(config: Config, app: Arc<App>, stop: impl Future<Output = ()> +
     let bot = client(&config);
 
     // Telegram may be unreachable at start-up: wait for it, with backoff, instead of crashing.
+    // A token Telegram refuses is no passing trouble: stop at once and say so.
     let mut delay = Duration::from_millis(500);
     let me = loop {
         match bot.get_me().await {
             Ok(me) => break me,
+            Err(teloxide::RequestError::Api(teloxide::ApiError::InvalidToken)) => {
+                return Err(InvalidToken.into());
+            }
             Err(e) => {
                 tracing::warn!(error = %e, "Telegram is not reachable yet; retrying in {delay:?}");
                 tokio::select! {

@@ -7,13 +7,13 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::cli::say;
+use super::say;
 
+use super::{ExportFormat, StaffCommand};
 use crate::actuals::report::find_initiative;
 use crate::actuals::{Refusal, ResolvedReport, Role, Staff, Store, achievement_label, export_csv, export_json, jst};
 use crate::answer::render_text;
 use crate::app::{App, Audience};
-use crate::cli::{ExportFormat, StaffCommand};
 use crate::plan::FiscalYear;
 
 pub(crate) fn staff(app: &App, cmd: StaffCommand) -> anyhow::Result<ExitCode> {

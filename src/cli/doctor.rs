@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use crate::cli::say;
+use super::say;
 use crate::plan::Plan;
 use crate::search::{self, Paths, dictionary};
 

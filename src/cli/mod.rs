@@ -1,5 +1,12 @@
 //! The command line: clap definitions (plain data) and the dispatch to one function per
 //! subcommand. English messages; the answers themselves are Japanese.
+//!
+//! Its parts are children of this module, so nothing outside `cli` depends on them:
+//! `actuals` (staff, report, history, progress, export), `doctor`, `bench`.
+
+pub mod actuals;
+pub mod bench;
+pub mod doctor;
 
 use std::io::{BufRead, Write};
 use std::path::PathBuf;
@@ -87,9 +94,9 @@ pub enum Command {
     /// Check the document, dictionary, index and database, and say what to do about problems.
     Doctor,
     /// Measure latency, cold start, build time and memory (see BENCHMARKS.md).
-    Bench(crate::bench::BenchArgs),
+    Bench(bench::BenchArgs),
     /// Load-test the bot through a fake Bot API server on 127.0.0.1 (see BENCHMARKS.md).
-    BenchBot(crate::bench::BenchBotArgs),
+    BenchBot(bench::BenchBotArgs),
     /// Manage who may report: add, list, remove.
     #[command(subcommand)]
     Staff(StaffCommand),
@@ -200,18 +207,18 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Chat { mode } => chat(&app(&paths, &db)?, mode),
         Command::Serve { mode } => serve(app(&paths, &db)?, mode),
         Command::Index => index(&paths),
-        Command::Doctor => crate::doctor::run(&paths, &db),
-        Command::Bench(args) => crate::bench::run(&paths, &args),
-        Command::BenchBot(args) => crate::bench::run_bot(&paths, &args),
-        Command::Staff(cmd) => crate::cli_actuals::staff(&app(&paths, &db)?, cmd),
+        Command::Doctor => doctor::run(&paths, &db),
+        Command::Bench(args) => bench::run(&paths, &args),
+        Command::BenchBot(args) => bench::run_bot(&paths, &args),
+        Command::Staff(cmd) => actuals::staff(&app(&paths, &db)?, cmd),
         Command::Report { actor, message, batch, confirm, parts } => {
-            crate::cli_actuals::report(&app(&paths, &db)?, actor, message.as_deref(), batch, confirm, &parts)
+            actuals::report(&app(&paths, &db)?, actor, message.as_deref(), batch, confirm, &parts)
         }
-        Command::History { initiative } => crate::cli_actuals::history(&app(&paths, &db)?, &initiative.join(" ")),
+        Command::History { initiative } => actuals::history(&app(&paths, &db)?, &initiative.join(" ")),
         Command::Progress { department, year } => {
-            crate::cli_actuals::progress(&app(&paths, &db)?, department.as_deref(), year.as_deref())
+            actuals::progress(&app(&paths, &db)?, department.as_deref(), year.as_deref())
         }
-        Command::Actuals(ActualsCommand::Export { format }) => crate::cli_actuals::export(&app(&paths, &db)?, format),
+        Command::Actuals(ActualsCommand::Export { format }) => actuals::export(&app(&paths, &db)?, format),
     }
 }
 
@@ -238,7 +245,7 @@ fn ask(app: &App, mode: Mode, json: bool, batch: bool, question: &str) -> anyhow
     if batch {
         // One answer a line, in order, flushed at once (a program on the other end of a pipe
         // waits for each); a line that is not UTF-8 gets an error line of its own.
-        for (n, line) in crate::cli_actuals::stdin_lines().enumerate() {
+        for (n, line) in actuals::stdin_lines().enumerate() {
             match line? {
                 Ok(text) => answer(text.trim(), &mut out)?,
                 Err(()) => {
@@ -322,8 +329,15 @@ fn serve(app: App, mode: Mode) -> anyhow::Result<ExitCode> {
     let config = crate::bot::Config::from_env(mode)?;
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
-    runtime.block_on(crate::bot::run(config, std::sync::Arc::new(app), crate::bot::shutdown_signal()))?;
-    Ok(ExitCode::SUCCESS)
+    match runtime.block_on(crate::bot::run(config, std::sync::Arc::new(app), crate::bot::shutdown_signal())) {
+        Ok(()) => Ok(ExitCode::SUCCESS),
+        // A configuration error the operator must fix: exit 2, like a usage error.
+        Err(e) if e.is::<crate::bot::InvalidToken>() => {
+            eprintln!("error: {e}");
+            Ok(ExitCode::from(2))
+        }
+        Err(e) => Err(e),
+    }
 }
 
 fn index(paths: &Paths) -> anyhow::Result<ExitCode> {

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
-use crate::cli::say;
+use super::say;
 
 use crate::answer::ask_json;
 use crate::plan::Plan;
