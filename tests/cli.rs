@@ -108,6 +108,21 @@ fn a_missing_document_says_where_it_was_looked_for_and_what_to_do() {
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert!(err.contains("cannot read") && err.contains("KEIKAKU_DATA_DIR"), "{err}");
+    // The cause is said once, not again at the end of the chain.
+    assert_eq!(err.matches("os error 2").count(), 1, "{err}");
+}
+
+#[test]
+fn a_document_that_is_not_utf8_names_the_line_and_the_byte() {
+    let (_dir, data) = data_copy();
+    let plan = data.join("nasushiobara-dx-action-plan-2026-2028.md");
+    let mut bytes = b"# title\nsecond line\n".to_vec();
+    bytes.extend_from_slice(&[0x82, 0xa0, b'\n']);
+    std::fs::write(&plan, bytes).unwrap();
+    let o = keikaku(&data, &common::index_dir(), &["ask", "どこでも窓口のKPI"]);
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("not UTF-8") && err.contains("line 3") && err.contains("byte 20"), "{err}");
 }
 
 #[test]
@@ -124,6 +139,7 @@ fn a_malformed_document_names_the_line_and_leaves_the_index_alone() {
     assert_eq!(o.status.code(), Some(2));
     let err = stderr(&o);
     assert!(err.contains("line ") && err.contains("令和5年度～令和10年度") && err.contains("近いうちに"), "{err}");
+    assert_eq!(err.matches("近いうちに").count(), 1, "the cause is said once: {err}");
     assert_eq!(std::fs::read_to_string(index.path().join("search/CURRENT")).unwrap(), current);
     let o = keikaku(&data, index.path(), &["doctor"]);
     assert_eq!(o.status.code(), Some(1));

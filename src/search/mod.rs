@@ -61,7 +61,17 @@ pub enum Rebuild {
 
 /// Reads a data file, saying which and what to do when it cannot.
 pub fn read_data_file(path: &Path) -> Result<String, SearchError> {
-    std::fs::read_to_string(path).map_err(|source| SearchError::Unreadable { path: path.to_path_buf(), source })
+    let bytes = std::fs::read(path).map_err(|cause| SearchError::Unreadable { path: path.to_path_buf(), cause })?;
+    utf8(path, bytes)
+}
+
+/// The text of a file's bytes, or where the first byte that is not UTF-8 stands.
+fn utf8(path: &Path, bytes: Vec<u8>) -> Result<String, SearchError> {
+    String::from_utf8(bytes).map_err(|e| {
+        let offset = e.utf8_error().valid_up_to();
+        let line = e.as_bytes()[..offset].iter().filter(|b| **b == b'\n').count() + 1;
+        SearchError::NotUtf8 { path: path.to_path_buf(), line, offset }
+    })
 }
 
 /// Opens the engine: reads and parses the plan and the lexicon, compiles the dictionary
@@ -85,7 +95,7 @@ pub fn open_from_text(
     index_dir: &Path,
     rebuild: Rebuild,
 ) -> Result<Engine, SearchError> {
-    let plan = Plan::parse(plan_text).map_err(|source| SearchError::Plan { path: plan_path.to_path_buf(), source })?;
+    let plan = Plan::parse(plan_text).map_err(|error| SearchError::Plan { path: plan_path.to_path_buf(), error })?;
     let dict_dir = dictionary::ensure_compiled(index_dir)?;
     let dict = dictionary::load(&dict_dir)?;
     let user = dictionary::user_dictionary(user_dictionary_text)?;
@@ -112,10 +122,10 @@ pub fn inputs_fingerprint(plan_text: &str, user_dictionary_text: &str) -> String
 
 /// Reads an optional data file: a missing file is empty.
 pub fn read_optional(path: &Path) -> Result<String, SearchError> {
-    match std::fs::read_to_string(path) {
-        Ok(s) => Ok(s),
+    match std::fs::read(path) {
+        Ok(bytes) => utf8(path, bytes),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
-        Err(source) => Err(SearchError::Unreadable { path: path.to_path_buf(), source }),
+        Err(cause) => Err(SearchError::Unreadable { path: path.to_path_buf(), cause }),
     }
 }
 
@@ -131,31 +141,44 @@ pub enum SearchError {
     MissingDictionarySource(PathBuf),
     /// The index directory cannot be written.
     #[error(
-        "cannot write to the index directory {path}: {source}; make it writable, or point --index-dir / KEIKAKU_INDEX_DIR elsewhere"
+        "cannot write to the index directory {path}: {cause}; make it writable, or point --index-dir / KEIKAKU_INDEX_DIR elsewhere"
     )]
     Unwritable {
         /// The folder.
         path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
+        /// The I/O error (said in the message, once: not a `source`, which `{:#}` would
+        /// print again).
+        cause: std::io::Error,
     },
     /// A data file cannot be read.
-    #[error("cannot read {path}: {source}; check the path (--data-dir / KEIKAKU_DATA_DIR) and its permissions")]
+    #[error("cannot read {path}: {cause}; check the path (--data-dir / KEIKAKU_DATA_DIR) and its permissions")]
     Unreadable {
         /// The file.
         path: PathBuf,
         /// The I/O error.
-        source: std::io::Error,
+        cause: std::io::Error,
+    },
+    /// A data file is not UTF-8.
+    #[error(
+        "{path} is not UTF-8 text: the first bad byte is at byte {offset}, line {line}; save it as UTF-8 (the plan is published in UTF-8)"
+    )]
+    NotUtf8 {
+        /// The file.
+        path: PathBuf,
+        /// The line of the first bad byte, from 1.
+        line: usize,
+        /// Its byte offset.
+        offset: usize,
     },
     /// The plan document does not parse.
     #[error(
-        "the plan document {path} is not in the expected form: {source}. Fix the document (or restore the published one); the existing index is left as it was"
+        "the plan document {path} is not in the expected form: {error}. Fix the document (or restore the published one); the existing index is left as it was"
     )]
     Plan {
         /// The document.
         path: PathBuf,
         /// What is wrong, and where.
-        source: PlanError,
+        error: PlanError,
     },
     /// A lexicon file is malformed.
     #[error("the lexicon is not in the expected form: {0}")]
@@ -172,7 +195,7 @@ pub enum SearchError {
 }
 
 impl SearchError {
-    pub(crate) fn unwritable(path: &Path, source: std::io::Error) -> SearchError {
-        SearchError::Unwritable { path: path.to_path_buf(), source }
+    pub(crate) fn unwritable(path: &Path, cause: std::io::Error) -> SearchError {
+        SearchError::Unwritable { path: path.to_path_buf(), cause }
     }
 }
