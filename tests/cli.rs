@@ -219,6 +219,42 @@ fn chat_follows_up_on_the_last_initiative() {
     assert!(out.contains("取組期間") && out.matches("p.35").count() >= 3, "{out}");
 }
 
+fn chat_session(input: &str) -> String {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_keikaku"))
+        .args(["--data-dir", "data", "--index-dir"])
+        .arg(common::index_dir())
+        .arg("chat")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child.stdin.take().unwrap().write_all(input.as_bytes()).unwrap();
+    let o = child.wait_with_output().unwrap();
+    assert!(o.status.success());
+    stdout(&o)
+}
+
+#[test]
+fn chat_picks_a_numbered_candidate_and_leaves_on_exit() {
+    let out = chat_session("コンビニ交付\n2\nexit\nどこでも窓口のKPI\n");
+    let answers: Vec<&str> = out.split("> ").collect();
+    // The banner, the candidates, the second one's card, and nothing after `exit`.
+    assert!(answers[1].contains("番号（1〜2）"), "{out}");
+    assert!(answers[2].starts_with("【証明書の自動交付"), "{out}");
+    assert!(!out.contains("搭載手続数"), "the chat went on after exit: {out}");
+    let out = chat_session("/help\n終了\n");
+    assert!(out.contains("終了は exit"), "{out}");
+}
+
+#[test]
+fn chat_drops_the_context_after_a_question_it_cannot_answer() {
+    let out = chat_session("生成AIの導入\nごみの収集日を知りたい\nスケジュールは\n");
+    let answers: Vec<&str> = out.split("> ").collect();
+    assert!(answers[1].contains("p.35"), "{out}");
+    assert!(answers[3].contains("何についての質問か分かりませんでした"), "{out}");
+}
+
 #[test]
 fn a_report_from_the_cli_shows_in_ask_json_and_in_the_export() {
     let dir = tempfile::tempdir().unwrap();

@@ -6,6 +6,7 @@
 
 pub mod actuals;
 pub mod bench;
+pub mod chat;
 pub mod doctor;
 
 use std::io::{BufRead, Write};
@@ -296,8 +297,12 @@ fn chat(app: &App, mode: Mode) -> anyhow::Result<ExitCode> {
     let stdin = std::io::stdin();
     let mut stdout = std::io::stdout();
     writeln!(stdout, "keikaku — {}（{}件の取組）", engine.plan().title, engine.plan().initiatives.len())?;
-    writeln!(stdout, "質問をどうぞ（例: どこでも窓口のKPI / デジタル推進課の取組）。/quit で終了。")?;
-    let mut context: Option<u16> = None;
+    writeln!(
+        stdout,
+        "質問をどうぞ（例: どこでも窓口のKPI / デジタル推進課の取組）。/help で使い方、{}。",
+        chat::HOW_TO_LEAVE
+    )?;
+    let mut session = chat::Chat::default();
     loop {
         write!(stdout, "> ")?;
         stdout.flush()?;
@@ -306,21 +311,11 @@ fn chat(app: &App, mode: Mode) -> anyhow::Result<ExitCode> {
             writeln!(stdout)?;
             break;
         }
-        let q = line.trim();
-        if q.is_empty() {
-            continue;
+        match session.turn(app, &line, mode)? {
+            chat::Turn::Quit => break,
+            chat::Turn::Nothing => {}
+            chat::Turn::Say(text) => writeln!(stdout, "{text}")?,
         }
-        if matches!(q, "/quit" | "/exit" | "/q") {
-            break;
-        }
-        let (outcome, card, _) = app.answer(q, context, mode)?;
-        if !outcome.ambiguous
-            && outcome.intent != search::Intent::List
-            && let Some(hit) = outcome.hits.first()
-        {
-            context = Some(hit.page);
-        }
-        writeln!(stdout, "{}", render_text(&card))?;
     }
     Ok(ExitCode::SUCCESS)
 }

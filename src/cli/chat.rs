@@ -1,0 +1,86 @@
+//! The terminal chat's core, apart from the terminal: one turn at a time, so that it can be
+//! driven by tests and by a pipe as by a person.
+//!
+//! - `exit`, `quit`, `終了`, `/quit` (and Ctrl-D) leave; `/help`, `help`, `使い方` explain;
+//! - when a question fits several initiatives they are numbered, and a bare number picks one;
+//! - a follow-up (「そのKPIは？」「いつまで？」) is about the last initiative answered, and that
+//!   context ends when a question names another subject, lists, or finds nothing.
+
+use crate::answer::{Action, render_text};
+use crate::app::{App, Audience};
+use crate::search::Intent;
+
+/// What one line of the chat comes to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Turn {
+    /// Leave the chat.
+    Quit,
+    /// Print this.
+    Say(String),
+    /// Nothing to do (a blank line).
+    Nothing,
+}
+
+/// How to leave, said in the banner and the help.
+pub const HOW_TO_LEAVE: &str = "終了は exit（または Ctrl-D）";
+
+/// The chat's memory between turns.
+#[derive(Debug, Default)]
+pub struct Chat {
+    context: Option<u16>,
+    candidates: Vec<(u16, Intent)>,
+}
+
+impl Chat {
+    /// One line in, what to do out.
+    pub fn turn(&mut self, app: &App, line: &str, audience: Audience) -> anyhow::Result<Turn> {
+        let q = line.trim();
+        if q.is_empty() {
+            return Ok(Turn::Nothing);
+        }
+        let word = crate::normalize::normalize(q);
+        if matches!(word.as_str(), "exit" | "quit" | "/quit" | "/exit" | "/q" | "終了" | "おわり" | "bye") {
+            return Ok(Turn::Quit);
+        }
+        if matches!(word.as_str(), "/help" | "help" | "?" | "使い方" | "ヘルプ") {
+            return Ok(Turn::Say(help()));
+        }
+        if let Ok(n) = word.parse::<usize>()
+            && let Some((page, intent)) = n.checked_sub(1).and_then(|i| self.candidates.get(i)).copied()
+        {
+            self.candidates.clear();
+            self.context = Some(page);
+            return Ok(Turn::Say(render_text(&app.card_for(page, intent, audience)?)));
+        }
+        let (outcome, card, _) = app.answer(q, self.context, audience)?;
+        let mut text = render_text(&card);
+        self.candidates.clear();
+        match outcome.single_page() {
+            Some(page) => self.context = Some(page),
+            None => self.context = None,
+        }
+        if outcome.ambiguous {
+            // The card numbers the candidates in this order; a bare number picks one.
+            for action in &card.actions {
+                let Action::Show { page, intent, .. } = action;
+                if outcome.hits.iter().any(|h| h.page == *page) && !self.candidates.iter().any(|(p, _)| p == page) {
+                    self.candidates.push((*page, *intent));
+                }
+            }
+            if !self.candidates.is_empty() {
+                text.push_str("\n番号（1〜");
+                text.push_str(&self.candidates.len().to_string());
+                text.push_str("）を入力すると、その取組を表示します。");
+            }
+        }
+        Ok(Turn::Say(text))
+    }
+}
+
+/// The chat's help.
+pub fn help() -> String {
+    format!(
+        "質問をそのまま入力してください。例:\n  どこでも窓口のKPI\n  デジタル推進課の取組\n  予防接種はいつから？\n\
+         続けて「そのKPIは？」「いつまで？」とも聞けます。候補が番号で出たら、番号で選べます。\n{HOW_TO_LEAVE}。"
+    )
+}
