@@ -110,3 +110,17 @@ fn a_question_longer_than_the_engine_reads_is_cut_and_says_so() {
     let card = keikaku::answer::render_text(&keikaku::answer::card(engine().plan(), &o));
     assert!(card.contains("最初の1000文字だけ"), "{card}");
 }
+
+/// The question keikaku exists for, as a resident writes it: in kanji, in hiragana, and
+/// with an IME slip.
+#[test]
+fn a_resident_asking_about_childrens_vaccinations_gets_the_plans_answer() {
+    for q in [
+        "子どもの予防注射、スマホで手続きできる？",
+        "こどもの よぼうちゅうしゃ、すまほで てつづき できる？",
+        "子どもの予報注射、スマホで手続きできる？",
+        "予防注射の予診票、ネットで出せる？",
+    ] {
+        answers(q, Intent::Overview, 64);
+    }
+}
