@@ -321,7 +321,15 @@ impl Engine {
             progress: false,
             truncated: asked.chars().nth(MAX_QUESTION_CHARS).is_some(),
         };
-        let outcome = self.decide(&mut outcome, &parsed, &subject, &searcher, context);
+        let mut outcome = self.decide(&mut outcome, &parsed, &subject, &searcher, context);
+        // 「予約率を70%にするのはいつ？」: when a target is reached is the KPI table's year.
+        if outcome.intent == Intent::Period
+            && parsed.cue.as_deref().is_some_and(|c| matches!(c, "いつ" | "いつごろ" | "いつ頃" | "何年度"))
+            && let Some(top) = outcome.single_page()
+            && figures.iter().any(|(_, pages)| pages.iter().any(|(p, fit)| *p == top && *fit >= 0.9))
+        {
+            outcome.intent = Intent::Kpi;
+        }
         if let Some(x) = explain {
             x.normalized = parsed.text.clone();
             x.words =
@@ -680,7 +688,9 @@ impl Engine {
                 continue;
             }
             let folded = fold_kana(&t.text);
-            if out.iter().any(|s| s.word == folded) {
+            if let Some(seen) = out.iter_mut().find(|s| s.word == folded) {
+                // Said in the background and again in the question: it is the question's.
+                seen.importance = seen.importance.max(importance(t.span.start));
                 continue;
             }
             // The reading as the whole question has it (a word cut short by blanking reads

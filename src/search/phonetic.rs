@@ -29,6 +29,8 @@ pub struct Phonetic {
     unvoiced: HashMap<String, Vec<String>>,
     /// Every content word of the plan written with kanji: (reading, kana-folded surface).
     kanji_words: Vec<(String, String)>,
+    /// The plan's short latin words (ai, dx, gis …), spelt out when a question is romaji.
+    acronyms: Vec<String>,
 }
 
 impl Phonetic {
@@ -39,6 +41,7 @@ impl Phonetic {
             homophones: HashMap::new(),
             unvoiced: HashMap::new(),
             kanji_words: Vec::new(),
+            acronyms: Vec::new(),
         };
         let mut texts: Vec<String> = plan.initiatives.iter().map(|i| i.full_text()).collect();
         texts.extend(plan.departments().iter().map(|d| d.to_string()));
@@ -72,6 +75,19 @@ impl Phonetic {
                         }
                     }
                 }
+            }
+        }
+        // Short latin words of the plan, by their letters: 「えーあい」, romaji 「ai」.
+        for text in &texts {
+            for word in crate::normalize::normalize(text).split(|c: char| !c.is_ascii_alphabetic()) {
+                if (2..=4).contains(&word.len()) && !p.acronyms.iter().any(|a| a == word) {
+                    p.acronyms.push(word.to_string());
+                }
+            }
+        }
+        for a in p.acronyms.clone() {
+            if let Some(letters) = reading::spell_out(&a) {
+                p.add_word(&letters, &a, 5);
             }
         }
         // The lexicon's phrases, whole and word by word: cues (「なんねんどから」), thesaurus
@@ -121,7 +137,7 @@ impl Phonetic {
         if !reading::is_phonetic(&normalized) || normalized.chars().any(is_kanji) {
             return None;
         }
-        let kana = reading::romaji_question(&normalized).unwrap_or(normalized);
+        let kana = reading::romaji_question_with(&normalized, &self.acronyms).unwrap_or(normalized);
         let sound: Vec<char> = fold(&kana).chars().filter(|c| !c.is_whitespace()).collect();
         if sound.iter().filter(|c| reading::is_kana(**c)).count() < 3 {
             return None;

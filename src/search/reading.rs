@@ -309,9 +309,61 @@ fn syllable_kana(s: &str) -> Option<&'static str> {
     TABLE.iter().find(|(r, _)| *r == s).map(|(_, k)| *k)
 }
 
+/// An acronym read letter by letter, as the dictionary reads 「生成AI」 (セイセイエーアイ):
+/// 「ai」 → エーアイ, 「gis」 → ジーアイエス.
+pub fn spell_out(word: &str) -> Option<String> {
+    const LETTERS: [&str; 26] = [
+        "エー",
+        "ビー",
+        "シー",
+        "ディー",
+        "イー",
+        "エフ",
+        "ジー",
+        "エイチ",
+        "アイ",
+        "ジェー",
+        "ケー",
+        "エル",
+        "エム",
+        "エヌ",
+        "オー",
+        "ピー",
+        "キュー",
+        "アール",
+        "エス",
+        "ティー",
+        "ユー",
+        "ブイ",
+        "ダブリュー",
+        "エックス",
+        "ワイ",
+        "ゼット",
+    ];
+    word.chars()
+        .map(|c| c.is_ascii_alphabetic().then(|| LETTERS[(c.to_ascii_lowercase() as u8 - b'a') as usize]))
+        .collect::<Option<Vec<&str>>>()
+        .map(|v| v.concat())
+}
+
 /// A question written in romaji as katakana, word by word (「saigai jouhou」 →
 /// 「サイガイ ジョウホウ」), when every latin word reads as Japanese and there are at least two
-/// such words; otherwise `None` (「AI」, 「eLTAX」 and 「LINE」 stay latin).
+/// such words; otherwise `None` (「AI」, 「eLTAX」 and 「LINE」 stay latin). Words in
+/// `acronyms` (the plan's own: ai, dx, gis …) are spelt out letter by letter.
+pub fn romaji_question_with(text: &str, acronyms: &[String]) -> Option<String> {
+    let words: Vec<&str> = text.split(|c: char| c.is_whitespace() || c == ',' || c == '.' || c == '?').collect();
+    let latin: Vec<&str> = words.iter().copied().filter(|w| !w.is_empty()).collect();
+    if latin.len() < 2 || !latin.iter().all(|w| w.chars().all(|c| c.is_ascii_alphabetic() || c == '-' || c == '\'')) {
+        return None;
+    }
+    let kana: Option<Vec<String>> = latin
+        .iter()
+        .map(|w| if acronyms.iter().any(|a| a.eq_ignore_ascii_case(w)) { spell_out(w) } else { romaji_to_katakana(w) })
+        .collect();
+    kana.map(|k| k.join(" "))
+}
+
+/// [`romaji_question_with`] and no acronyms.
 pub fn romaji_question(text: &str) -> Option<String> {
     let words: Vec<&str> = text.split(|c: char| c.is_whitespace() || c == ',' || c == '.' || c == '?').collect();
     let latin: Vec<&str> = words.iter().copied().filter(|w| !w.is_empty()).collect();
@@ -351,6 +403,12 @@ mod tests {
         assert_eq!(romaji_to_katakana("matcha").as_deref(), Some("マッチャ"));
         assert_eq!(romaji_to_katakana("nani").as_deref(), Some("ナニ"));
         assert_eq!(romaji_to_katakana("qwerty"), None);
+    }
+
+    #[test]
+    fn acronyms_are_spelt_out() {
+        assert_eq!(spell_out("ai").as_deref(), Some("エーアイ"));
+        assert_eq!(romaji_question_with("seisei ai", &["ai".to_string()]).as_deref(), Some("セイセイ エーアイ"));
     }
 
     #[test]

@@ -248,6 +248,14 @@ pub fn parse(text: &str, terms: &[Term], cx: &Context<'_>) -> Parsed {
                 if overlaps_dept(at, cue.len()) || covered(&blank, at..at + cue.len()) {
                     continue;
                 }
+                // A cue that continues a department's name (「…課は」) needs one: 「効課は」 is a
+                // slip for 効果, not a question about a department.
+                if cue.starts_with('課')
+                    && filters.department.is_none()
+                    && text[..at].chars().next_back().is_some_and(|c| !crate::search::reading::is_kana(c))
+                {
+                    continue;
+                }
                 blank.push(at..at + cue.len());
                 let len = cue.chars().count();
                 if intent.as_ref().is_none_or(|(l, _, _)| len > *l) {
