@@ -204,17 +204,7 @@ fn doctor_is_content_with_a_working_setup() {
 
 #[test]
 fn chat_follows_up_on_the_last_initiative() {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_keikaku"))
-        .args(["--data-dir", "data", "--index-dir"])
-        .arg(common::index_dir())
-        .arg("chat")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child.stdin.take().unwrap().write_all("生成AIの導入\nそのKPIは？\nいつまで？\n/quit\n".as_bytes()).unwrap();
-    let out = stdout(&child.wait_with_output().unwrap());
+    let out = chat_session("生成AIの導入\nそのKPIは？\nいつまで？\n/quit\n");
     assert!(out.contains("7,000時間"), "{out}");
     assert!(out.contains("取組期間") && out.matches("p.35").count() >= 3, "{out}");
 }
