@@ -89,7 +89,7 @@ const PERS: &[&str] = &["週", "月", "年", "日", "回", "件", "人", "施設
 /// Signs that make a number negative.
 const MINUS: &[&str] = &["マイナス", "-", "−", "‐", "‑", "–", "—", "△", "▲", "▼", "ー"];
 /// Words before a number that make it a year.
-const YEAR_BEFORE: &[&str] = &["令和", "平成", "昭和", "r", "fy", "h", "西暦"];
+pub const YEAR_BEFORE: &[&str] = &["令和", "平成", "昭和", "r", "fy", "h", "西暦"];
 /// Words after a number that make it a year.
 const YEAR_AFTER: &[&str] = &["年度", "年"];
 

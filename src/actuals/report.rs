@@ -176,8 +176,7 @@ pub fn parse_message(
     if let Some(t) = tokens.iter().find(|t| t.year_like && !in_year(&t.digits)) {
         // Shown with the letters around it (「FY2027」「R0」「7年度」), as written.
         let before = &text[..t.digits.start];
-        let prefix =
-            ["令和", "平成", "昭和", "fy", "r", "h"].iter().find(|p| before.ends_with(**p)).map_or(0, |p| p.len());
+        let prefix = crate::numbers::YEAR_BEFORE.iter().find(|p| before.ends_with(**p)).map_or(0, |p| p.len());
         let after = &text[t.digits.end..];
         let suffix = ["年度", "年"].iter().find(|s| after.starts_with(**s)).map_or(0, |s| s.len());
         return Err(Refusal::UnreadableYear(text[t.digits.start - prefix..t.digits.end + suffix].to_string()));
@@ -216,18 +215,20 @@ pub fn parse_message(
     Ok(resolved)
 }
 
+/// Words for a fiscal year relative to the current one, with the offset.
+const RELATIVE_YEARS: &[(&str, i32)] =
+    &[("今年度", 0), ("本年度", 0), ("来年度", 1), ("次年度", 1), ("翌年度", 1), ("昨年度", -1), ("前年度", -1)];
+
 /// 「今年度」「来年度」「昨年度」 (and 本年度, 前年度, 次年度) from the current fiscal year.
 fn relative_year(text: &str, this_year: FiscalYear) -> Option<(FiscalYear, Option<String>)> {
-    const WORDS: &[(&str, i32)] =
-        &[("今年度", 0), ("本年度", 0), ("来年度", 1), ("次年度", 1), ("翌年度", 1), ("昨年度", -1), ("前年度", -1)];
-    let (word, offset) = WORDS.iter().find(|(w, _)| text.contains(w))?;
+    let (word, offset) = RELATIVE_YEARS.iter().find(|(w, _)| text.contains(w))?;
     let year = FiscalYear::from_gregorian(u16::try_from(i32::from(this_year.gregorian()) + offset).ok()?);
     Some((year, Some(format!("「{word}」を{}として記録します", year.japanese()))))
 }
 
 fn strip_relative_year(head: &str) -> String {
     let mut h = head.to_string();
-    for w in ["今年度", "本年度", "来年度", "次年度", "翌年度", "昨年度", "前年度"] {
+    for (w, _) in RELATIVE_YEARS {
         h = h.replace(w, "");
     }
     h.trim_end_matches(['、', ',', ' ', 'は', 'が', 'の']).to_string()

@@ -30,7 +30,7 @@ use super::analyzer::{Analyzer, bigrams};
 use super::figures::{self, Figure};
 use super::index::PlanIndex;
 use super::lexicon::Lexicon;
-use super::matcher::{DocText, SubjectTerm, Via, coverage_with, evidence, pack, strip_brackets, within_one_edit};
+use super::matcher::{DocText, Evidence, SubjectTerm, Via, evidence, pack, strip_brackets, within_one_edit};
 use super::outcome::{Hit, NotFoundReason, Outcome};
 use super::phonetic::Phonetic;
 use super::understand::{self, Context, Filters, Intent, Parsed, Superlative, YearRelation};
@@ -295,8 +295,8 @@ impl Engine {
             parsed.subject_text = blank_range(&parsed.subject_text, &parsed.text, f.span.clone());
         }
         let searcher = self.index.reader.searcher();
-        let mut subject = self.subject_terms(&parsed, &terms, &searcher);
         let background = background_spans(&parsed.text);
+        let mut subject = self.subject_terms(&parsed, &terms, background.as_ref(), &searcher);
         for (f, pages) in &figures {
             let mut t = SubjectTerm::new("", "", String::new(), FIGURE_WEIGHT);
             t.word = parsed.text[f.span.clone()].to_string();
@@ -642,10 +642,14 @@ impl Engine {
 
     /// The question's subject words with their forms, weights and importance. Linear in
     /// the question's length: the subject text is analysed once.
-    fn subject_terms(&self, parsed: &Parsed, terms: &[super::analyzer::Term], searcher: &Searcher) -> Vec<SubjectTerm> {
-        let background = background_spans(&parsed.text);
-        let importance =
-            |at: usize| if background.as_ref().is_some_and(|r| r.contains(&at)) { BACKGROUND } else { 1.0 };
+    fn subject_terms(
+        &self,
+        parsed: &Parsed,
+        terms: &[super::analyzer::Term],
+        background: Option<&std::ops::Range<usize>>,
+        searcher: &Searcher,
+    ) -> Vec<SubjectTerm> {
+        let importance = |at: usize| if background.is_some_and(|r| r.contains(&at)) { BACKGROUND } else { 1.0 };
         let text = &parsed.subject_text;
         let words = self.analyzer.terms(text);
         let starts: HashSet<usize> = words.iter().map(|w| w.span.start).collect();
@@ -675,7 +679,8 @@ impl Engine {
             for term in &entry.terms {
                 t.add_form(term, 1.0, Via::Thesaurus);
             }
-            self.add_sound_forms(&mut t);
+            let in_plan = self.in_plan(&t.word);
+            self.add_sound_forms(&mut t, in_plan);
             t.importance = importance(at);
             out.push(t);
         }
@@ -711,23 +716,31 @@ impl Engine {
                 // A verb says less about which initiative is meant than a noun does.
                 term.weight *= 0.5;
             }
-            self.add_sound_forms(&mut term);
-            self.add_vector_forms(&mut term);
+            let in_plan = self.in_plan(&term.word);
+            self.add_sound_forms(&mut term, in_plan);
+            if !in_plan {
+                self.add_vector_forms(&mut term);
+            }
             term.importance = importance(t.span.start);
             out.push(term);
         }
         out
     }
 
-    /// Plan words that sound like the term: an IME slip (投機 → 登記).
-    fn add_sound_forms(&self, term: &mut SubjectTerm) {
+    /// True when some initiative's text holds `word` (kana-folded) as written.
+    fn in_plan(&self, word: &str) -> bool {
+        self.docs.iter().any(|d| d.folded.contains(word))
+    }
+
+    /// Plan words that sound like the term: an IME slip (投機 → 登記). `in_plan`: the word
+    /// is the plan's own too, so a homophone counts for less.
+    fn add_sound_forms(&self, term: &mut SubjectTerm, in_plan: bool) {
         if term.reading.chars().count() < 2
             || term.word.chars().count() < 2
             || term.word.chars().all(super::reading::is_kana)
         {
             return;
         }
-        let in_plan = self.docs.iter().any(|d| d.folded.contains(term.word.as_str()));
         let (exact, loose) = self.phonetic().homophones(&term.reading);
         let own = term.word.clone();
         for w in exact.iter().filter(|w| **w != own) {
@@ -739,12 +752,13 @@ impl Engine {
     }
 
     /// Plan words near in meaning, for a word the plan, its readings and the thesaurus do
-    /// not know: they propose, at a discount, and never decide alone.
+    /// not know (the caller has checked the plan): they propose, at a discount, and never
+    /// decide alone.
     fn add_vector_forms(&self, term: &mut SubjectTerm) {
         let Some(vectors) = &self.vectors else {
             return;
         };
-        if term.forms.len() > 1 || self.docs.iter().any(|d| d.folded.contains(term.word.as_str())) {
+        if term.forms.len() > 1 {
             return;
         }
         let Some(row) = vectors.row_of(&term.term) else {
@@ -849,12 +863,14 @@ impl Engine {
             t.found_elsewhere = docs.iter().any(|(d, _)| matches!(d.holds(t), (s, Some(Via::Word)) if s >= 1.0));
         }
         let subject = subject.as_slice();
-        let best_background = docs.iter().map(|(d, _)| evidence(subject, d).2).fold(0.0, f32::max);
-        let mut hits: Vec<Hit> = docs
+        let held: Vec<(u16, f32, Evidence)> =
+            docs.into_iter().map(|(doc, score)| (doc.page, score, evidence(subject, doc))).collect();
+        let best_background = held.iter().map(|(_, _, e)| e.background).fold(0.0, f32::max);
+        let mut hits: Vec<Hit> = held
             .into_iter()
-            .map(|(doc, score)| {
-                let coverage = coverage_with(subject, doc, best_background);
-                Hit { page: doc.page, score: score.max(0.01) * coverage, coverage }
+            .map(|(page, score, e)| {
+                let coverage = e.coverage(best_background);
+                Hit { page, score: score.max(0.01) * coverage, coverage }
             })
             .collect();
         hits.sort_by(|a, b| {

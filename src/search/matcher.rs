@@ -175,9 +175,30 @@ impl DocText {
 /// What a word the initiative lacks but another holds counts in addition to its weight.
 const CONFLICT: f32 = 0.5;
 
-/// What `doc` holds of `subject`: the weighted share of the question's own words, and
-/// the weight of the background words (of a long message) it holds.
-pub fn evidence(subject: &[SubjectTerm], doc: &DocText) -> (f32, f32, f32) {
+/// What an initiative holds of a question's subject.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Evidence {
+    /// The weight of the question's own words it holds (times their strength).
+    pub held: f32,
+    /// The weight of all the question's own words.
+    pub total: f32,
+    /// The weight of the background words (of a long message) it holds.
+    pub background: f32,
+}
+
+impl Evidence {
+    /// The coverage: the share of the question's words held, with the background counted
+    /// against the best any initiative holds of it (`best_background`): background words
+    /// never count against an initiative that does not mention them, but the one that holds
+    /// most of them fits best.
+    pub fn coverage(&self, best_background: f32) -> f32 {
+        let denominator = self.total + best_background;
+        if denominator <= 0.0 { 0.0 } else { (self.held + self.background) / denominator }
+    }
+}
+
+/// What `doc` holds of `subject`.
+pub fn evidence(subject: &[SubjectTerm], doc: &DocText) -> Evidence {
     let mut total = 0.0;
     let mut held_weight = 0.0;
     let mut background = 0.0;
@@ -207,23 +228,13 @@ pub fn evidence(subject: &[SubjectTerm], doc: &DocText) -> (f32, f32, f32) {
     if scattered {
         held_weight *= 0.5;
     }
-    (held_weight, total, background)
+    Evidence { held: held_weight, total, background }
 }
 
-/// The coverage of `doc`: the share of the question's words it holds, with the background
-/// of a long message counted against the best any initiative holds of it (`best_background`):
-/// background words never count against an initiative that does not mention them, but the
-/// one that holds most of them fits best.
-pub fn coverage_with(subject: &[SubjectTerm], doc: &DocText, best_background: f32) -> f32 {
-    let (held, total, background) = evidence(subject, doc);
-    let denominator = total + best_background;
-    if denominator <= 0.0 { 0.0 } else { (held + background) / denominator }
-}
-
-/// [`coverage_with`] for a question without background, or measured alone.
+/// The coverage of `doc` for a question measured alone (its own background is the best).
 pub fn coverage(subject: &[SubjectTerm], doc: &DocText) -> f32 {
-    let (_, _, background) = evidence(subject, doc);
-    coverage_with(subject, doc, background)
+    let e = evidence(subject, doc);
+    e.coverage(e.background)
 }
 
 /// A bigram (or a single character) as one number: two chars side by side.
@@ -309,7 +320,7 @@ mod tests {
         assert!((coverage(&[focus.clone(), unknown], &d) - 1.0).abs() < 1e-6);
         assert!((coverage(&[focus.clone(), known.clone()], &d) - 1.0).abs() < 1e-6);
         // Against an initiative holding more of the background, this one fits less.
-        assert!(coverage_with(&[focus, known], &d, 2.4) < 1.0);
+        assert!(evidence(&[focus, known], &d).coverage(2.4) < 1.0);
     }
 
     #[test]
