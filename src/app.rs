@@ -81,7 +81,12 @@ impl App {
         context: Option<u16>,
         audience: Audience,
     ) -> Result<(Outcome, Card, AskJson), StoreError> {
-        let outcome = self.engine.ask_in_context(question, context);
+        self.present(self.engine.ask_in_context(question, context), audience)
+    }
+
+    /// The card and the JSON of an outcome (an answer, or what a command asked the engine
+    /// for), with actuals.
+    pub fn present(&self, outcome: Outcome, audience: Audience) -> Result<(Outcome, Card, AskJson), StoreError> {
         let view = self.actuals()?;
         let extras = Extras {
             actuals: view.as_ref(),

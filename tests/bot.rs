@@ -5,13 +5,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+#[path = "support/fake_telegram.rs"]
+mod fake;
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use fake::{BOT_USERNAME, Call, Failure, FakeTelegram};
 use keikaku::actuals::{Role, Staff, Store};
 use keikaku::app::App;
-use keikaku::bot::fake::{BOT_USERNAME, Call, Failure, FakeTelegram};
 use keikaku::bot::{Config, Mode, relaxed_limits};
 use serde_json::Value;
 

@@ -54,3 +54,39 @@ fn html_hostile_questions_are_escaped() {
         }
     }
 }
+
+/// The cards of actuals and of the help, which the bot renders as HTML and the terminal as
+/// text: a report before it is written, an initiative's history, the roster, the help.
+#[test]
+fn golden_actuals_and_help_cards() {
+    use keikaku::actuals::Role;
+    use keikaku::answer::{HelpFor, help_card, history_card, report_card, roster_card};
+    let both = |c: &keikaku::answer::Card| format!("{}\n---- html ----\n{}\n", render_text(c), render_html(c));
+    let (_dir, _db, app) = common::app_with_roster(&[
+        (1001, "山田", Role::Lead, &["デジタル推進課"]),
+        (1, "管理者", Role::Admin, &[]),
+        (2002, "佐藤 <b>", Role::Staff, &[]),
+    ]);
+    let plan = app.engine.plan().clone();
+    let mut store = app.store().unwrap();
+
+    let first = app.resolve_parts("どこでも窓口", "搭載手続数", "R8", "88件").unwrap();
+    insta::assert_snapshot!("report_preview", both(&report_card(&plan, &first, "この内容で記録しますか？")));
+    let slip = app.resolve_message("どこでも窓口の搭載手続数、令和9年度は9200000件でした").unwrap();
+    insta::assert_snapshot!("report_preview_warning", both(&report_card(&plan, &slip, "この内容で記録しますか？")));
+
+    store.report(&plan, 1001, "first", Ok(first), "test").unwrap().unwrap();
+    let second = app.resolve_parts("どこでも窓口", "搭載手続数", "R8", "92件").unwrap();
+    store.report(&plan, 1001, "second", Ok(second), "test").unwrap().unwrap();
+    let mut rows = store.history(18).unwrap();
+    for (n, a) in rows.iter_mut().enumerate() {
+        a.reported_at = 1_780_000_000 + 3600 * n as i64; // the clock, fixed
+    }
+    let i = plan.initiative(18).unwrap();
+    insta::assert_snapshot!("history_p18", both(&history_card(i, &rows, &store.view().unwrap())));
+    insta::assert_snapshot!("roster", both(&roster_card(&store.list_staff().unwrap())));
+
+    insta::assert_snapshot!("help_terminal", both(&help_card(&plan, HelpFor::Terminal)));
+    let commands = "/kpi — 取組のKPI\n/list — 取組の一覧";
+    insta::assert_snapshot!("help_bot_reporter", both(&help_card(&plan, HelpFor::Bot { commands, reporter: true })));
+}

@@ -277,7 +277,7 @@ fn a_report_from_the_cli_shows_in_ask_json_and_in_the_export() {
     assert!(stderr(&o).contains("宇宙開発課") && stderr(&o).contains("デジタル推進課"), "{}", stderr(&o));
     let o = run(&["report", "--as", "1001", "どこでも窓口", "搭載手続数", "R8", "92件"]);
     assert!(o.status.success(), "{}", stderr(&o));
-    assert!(stdout(&o).contains("recorded #1") && stdout(&o).contains("102%・達成"), "{}", stdout(&o));
+    assert!(stdout(&o).contains("記録しました（#1）") && stdout(&o).contains("102%・達成"), "{}", stdout(&o));
     let o = run(&["report", "--as", "1001", "漏水", "発生件数", "R8", "200件"]);
     assert_eq!(o.status.code(), Some(1));
     assert!(stderr(&o).contains("整備課の取組です"), "{}", stderr(&o));

@@ -5,12 +5,14 @@
 //! [`Block`]s that each renderer turns into its own form, plus the [`Action`]s a chat client
 //! may offer as buttons.
 
+mod actuals;
 mod card;
 mod explain;
 mod html;
 mod json;
 mod text;
 
+pub use actuals::{HelpFor, help_card, history_card, report_card, roster_card};
 pub use card::{Extras, card, card_with, list_page};
 pub use explain::render_explanation;
 pub use html::{escape, render_html};

@@ -18,7 +18,7 @@ use super::commands::{PublicCommand, StaffCommand};
 use super::outbox::{Outbox, edit_html, send_html, split, with_retry};
 use super::session::{Flow, Pending};
 use super::{BotState, Mode, keyboard};
-use crate::actuals::{Refusal, ResolvedReport, Role, Staff, achievement_label};
+use crate::actuals::{Refusal, ResolvedReport, Role, Staff};
 use crate::answer::{Card, escape, list_page, render_html};
 use crate::app::{App, Audience};
 use crate::search::{Intent, Outcome};
@@ -115,12 +115,45 @@ pub fn looks_like_report(text: &str) -> bool {
     value && !question && (t.contains("でした") || t.contains("です") || t.contains("実績") || t.contains("は"))
 }
 
+/// What a message or a command asks the engine.
+enum Ask {
+    /// A question in the user's words, perhaps following up on the last answer.
+    Question(String),
+    /// An initiative by name, for an intent (`/kpi 名前`).
+    About(String, Intent),
+    /// A list (or, when `true`, progress) by the facets a command's argument names.
+    List(String, bool),
+}
+
+impl Ask {
+    fn outcome(self, app: &App, context: Option<u16>) -> Outcome {
+        match self {
+            Ask::Question(q) => app.engine.ask_in_context(&q, context),
+            Ask::About(name, intent) => app.engine.about_name(&name, intent),
+            Ask::List(arg, progress) => {
+                let filters = app.engine.facets(&arg);
+                if arg.trim().is_empty() || !filters.is_empty() {
+                    app.engine.list_by(filters, progress)
+                } else {
+                    // No department, policy, means or year: a topic (「/list 子育て」), which
+                    // only the question's understanding knows.
+                    let what = if progress { "の進捗" } else { "の取組一覧" };
+                    app.engine.ask(&format!("{}{what}", arg.trim()))
+                }
+            }
+        }
+    }
+}
+
 async fn answer_question(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, question: &str) -> HandlerResult {
+    answer(bot, state, chat, Ask::Question(question.to_string())).await
+}
+
+async fn answer(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, ask: Ask) -> HandlerResult {
     let started = Instant::now();
     let context = state.sessions.context(chat.0);
-    let q = question.to_string();
     let who = audience(state);
-    let (outcome, card, _) = blocking(state, move |app| app.answer(&q, context, who)).await??;
+    let (outcome, card, _) = blocking(state, move |app| app.present(ask.outcome(app, context), who)).await??;
     send_outcome(bot, state, chat, &outcome, &card).await?;
     if let Some(probe) = &state.probe {
         probe.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(started.elapsed());
@@ -189,18 +222,15 @@ async fn command(
         StaffCommand::Kpi(arg) if arg.trim().is_empty() => {
             usage(bot, chat, "/kpi 取組名（例: /kpi どこでも窓口）").await?
         }
-        StaffCommand::Kpi(arg) => answer_question(bot, state, chat, &format!("{}のKPI", arg.trim())).await?,
+        StaffCommand::Kpi(arg) => answer(bot, state, chat, Ask::About(arg.trim().to_string(), Intent::Kpi)).await?,
         StaffCommand::List(arg) if arg.trim().is_empty() => usage(
             bot,
             chat,
             "/list 部署名、基本方針N、または手段（例: /list デジタル推進課、/list 基本方針1、/list キャッシュレス化）",
         )
         .await?,
-        StaffCommand::List(arg) => answer_question(bot, state, chat, &format!("{}の取組一覧", arg.trim())).await?,
-        StaffCommand::Progress(arg) => {
-            let whose = if arg.trim().is_empty() { "全体".to_string() } else { arg.trim().to_string() };
-            answer_question(bot, state, chat, &format!("{whose}の進捗")).await?
-        }
+        StaffCommand::List(arg) => answer(bot, state, chat, Ask::List(arg, false)).await?,
+        StaffCommand::Progress(arg) => answer(bot, state, chat, Ask::List(arg, true)).await?,
         StaffCommand::Report(arg) => report_command(bot, state, chat, user, staff.as_ref(), arg.trim()).await?,
         StaffCommand::History(arg) => history(bot, state, chat, arg.trim()).await?,
         StaffCommand::Export => export(bot, state, chat).await?,
@@ -239,14 +269,9 @@ fn help_text(state: &BotState, staff: Option<&Staff>) -> String {
             }
         }
     };
-    let mut text = String::from(
-        "<b>質問の例</b>\n・どこでも窓口のKPI\n・電子母子手帳アプリってどんなもの？\n・スマート公民館はいつまで？\n・健康ポイント事業の担当課は？\n・基本方針2の取組一覧\n・コンビニで住民票は取れる？\n\nカードの下のボタンで、概要・KPI・方法・効果・期間を切り替えられます。続けて「そのKPIは？」「いつまで？」とも聞けます。\n\n<b>コマンド</b>\n",
-    );
-    text.push_str(&escape(&commands));
-    if state.mode == Mode::Staff && crate::actuals::authority::can_report(staff) {
-        text.push_str("\n\n<b>実績の報告</b>\n・/report どこでも窓口 搭載手続数 R8 92件\n・/report だけを送ると、取組・指標・年度を順に選べます\n・「どこでも窓口の搭載手続数、令和8年度は92件でした」のような文でも報告できます\nどの方法でも、確認のあと「確定」を押したときだけ記録されます。");
-    }
-    text
+    let reporter = state.mode == Mode::Staff && crate::actuals::authority::can_report(staff);
+    let how = crate::answer::HelpFor::Bot { commands: &commands, reporter };
+    render_html(&crate::answer::help_card(state.app.engine.plan(), how))
 }
 
 async fn report_command(
@@ -322,29 +347,7 @@ async fn preview(
 }
 
 fn describe(state: &BotState, r: &ResolvedReport, heading: &str) -> String {
-    let plan = state.app.engine.plan();
-    let title = plan.initiative(r.page).map_or_else(String::new, |i| i.title.clone());
-    let verdict =
-        r.verdict(plan).map(|v| format!("・{} {}", achievement_label(&v), v.status.japanese())).unwrap_or_default();
-    let mut text = format!(
-        "<b>{}</b>\n取組: {}（p.{}）\n指標: {}\n年度: {}\n値: {}（目標 {}{}）",
-        escape(heading),
-        escape(&title),
-        r.page,
-        escape(&r.kpi),
-        r.year,
-        escape(&r.value.display()),
-        escape(&r.target),
-        verdict
-    );
-    if let Some(note) = &r.year_note {
-        text.push_str(&format!("\n※ {}", escape(note)));
-    }
-    if let Some(warning) = &r.warning {
-        // The 確定 button below is the confirmation the value asks for.
-        text.push_str(&format!("\n⚠ {}。正しければ「確定」を押してください", escape(warning)));
-    }
-    text
+    render_html(&crate::answer::report_card(state.app.engine.plan(), r, heading))
 }
 
 async fn history(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, arg: &str) -> HandlerResult {
@@ -358,23 +361,8 @@ async fn history(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, arg: &str) -
             Ok(i) => i,
             Err(refusal) => return Ok(escape(&refusal.to_string())),
         };
-        let rows = app.with_store(|s| s.history(i.page))?;
-        let mut out =
-            format!("<b>{}</b>（{} ／ p.{}）の報告履歴\n", escape(&i.title), escape(&i.department_label()), i.page);
-        if rows.is_empty() {
-            out.push_str("まだ報告はありません。");
-        }
-        for a in rows {
-            out.push_str(&format!(
-                "・#{} {} {} {} — {} {}\n",
-                a.id,
-                a.fiscal_year.japanese(),
-                escape(&a.kpi),
-                escape(&a.value_raw),
-                escape(&a.reporter),
-                crate::actuals::jst(a.reported_at)
-            ));
-        }
+        let (rows, view) = app.with_store(|s| Ok((s.history(i.page)?, s.view()?)))?;
+        let out = render_html(&crate::answer::history_card(i, &rows, &view));
         Ok(out)
     })
     .await??;
@@ -413,17 +401,7 @@ async fn staff_command(
         let text = match words.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
             [] | ["list"] => {
                 let all = app.with_store(|s| s.list_staff())?;
-                let mut out = String::from("<b>登録職員</b>\n");
-                for s in all {
-                    out.push_str(&format!(
-                        "・{} {}（{}）{}\n",
-                        s.telegram_id,
-                        escape(&s.name),
-                        s.role.as_str(),
-                        escape(&s.departments.join("・"))
-                    ));
-                }
-                out
+                render_html(&crate::answer::roster_card(&all))
             }
             ["add", id, name, role, depts @ ..] => {
                 let (Ok(id), Some(role)) = (id.parse::<i64>(), Role::parse(role)) else {

@@ -7,7 +7,6 @@
 
 pub mod callback;
 pub mod commands;
-pub mod fake;
 pub mod handlers;
 pub mod keyboard;
 pub mod limits;

@@ -11,10 +11,11 @@ use super::say;
 
 use super::{ExportFormat, StaffCommand};
 use crate::actuals::report::find_initiative;
-use crate::actuals::{Refusal, ResolvedReport, Role, Staff, Store, achievement_label, export_csv, export_json, jst};
-use crate::answer::render_text;
+use crate::actuals::{Refusal, ResolvedReport, Role, Staff, Store, achievement_label, export_csv, export_json};
+use crate::answer::{history_card, render_text, report_card, roster_card};
 use crate::app::{App, Audience};
 use crate::plan::FiscalYear;
+use crate::search::{Filters, YearFilter, YearRelation};
 
 pub(crate) fn staff(app: &App, cmd: StaffCommand) -> anyhow::Result<ExitCode> {
     let plan = app.engine.plan();
@@ -29,15 +30,7 @@ pub(crate) fn staff(app: &App, cmd: StaffCommand) -> anyhow::Result<ExitCode> {
             say!("registered {} ({}) as {}{}", staff.name, telegram_id, role.as_str(), departments_note(&staff));
         }
         StaffCommand::List => {
-            let all = store.list_staff()?;
-            if all.is_empty() {
-                say!(
-                    "no staff registered: add some with `keikaku staff add --telegram-id N --name NAME --role lead --department 課`"
-                );
-            }
-            for s in all {
-                say!("{:>12}  {:<6} {}{}", s.telegram_id, s.role.as_str(), s.name, departments_note(&s));
-            }
+            say!("{}", render_text(&roster_card(&store.list_staff()?)));
         }
         StaffCommand::Remove { telegram_id } => {
             store.remove_staff(None, telegram_id)?;
@@ -79,7 +72,7 @@ pub(crate) fn report(
     match store.report(app.engine.plan(), actor, &attempt, resolved, "cli")? {
         Ok(id) => {
             if let Some(r) = resolved_copy {
-                say!("recorded #{id}: {}", describe(app, &r));
+                say!("{}", render_text(&report_card(app.engine.plan(), &r, &format!("記録しました（#{id}）"))));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -175,30 +168,11 @@ pub(crate) fn history(app: &App, initiative: &str) -> anyhow::Result<ExitCode> {
         Ok(i) => i,
         Err(refusal) => anyhow::bail!("{refusal}"),
     };
-    say!("【{}】 {} ／ p.{}", i.title, i.department_label(), i.page);
-    let Some(store) = Store::open_existing(&app.db)? else {
-        say!("nothing reported yet");
-        return Ok(ExitCode::SUCCESS);
+    let (rows, view) = match Store::open_existing(&app.db)? {
+        Some(store) => (store.history(i.page)?, store.view()?),
+        None => (Vec::new(), Default::default()),
     };
-    let rows = store.history(i.page)?;
-    if rows.is_empty() {
-        say!("nothing reported yet");
-    }
-    let view = store.view()?;
-    for a in rows {
-        let current = view.get(a.page, &a.kpi, a.fiscal_year).is_some_and(|c| c.id == a.id);
-        say!(
-            "#{:<5} {} {} {} — {} ({}) {}{}",
-            a.id,
-            a.fiscal_year.japanese(),
-            a.kpi,
-            a.value_raw,
-            a.reporter,
-            a.reported_by,
-            jst(a.reported_at),
-            if current { "  ← 現在値" } else { "" }
-        );
-    }
+    say!("{}", render_text(&history_card(i, &rows, &view)));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -215,8 +189,12 @@ pub(crate) fn progress(app: &App, department: Option<&str>, year: Option<&str>) 
         ),
         None => None,
     };
-    let question = format!("{}{}の進捗", year.map(|y| y.japanese()).unwrap_or_default(), department.unwrap_or("全体"));
-    let (_, card, _) = app.answer(&question, None, Audience::Staff)?;
+    let filters = Filters {
+        department: department.map(String::from),
+        year: year.map(|year| YearFilter { year, relation: YearRelation::Active }),
+        ..Filters::default()
+    };
+    let (_, card, _) = app.present(app.engine.list_by(filters, true), Audience::Staff)?;
     say!("{}", render_text(&card));
     Ok(ExitCode::SUCCESS)
 }

@@ -6,7 +6,7 @@
 //! - a follow-up (「そのKPIは？」「いつまで？」) is about the last initiative answered, and that
 //!   context ends when a question names another subject, lists, or finds nothing.
 
-use crate::answer::{Action, render_text};
+use crate::answer::{Action, HelpFor, help_card, render_text};
 use crate::app::{App, Audience};
 use crate::search::Intent;
 
@@ -43,7 +43,7 @@ impl Chat {
             return Ok(Turn::Quit);
         }
         if matches!(word.as_str(), "/help" | "help" | "?" | "使い方" | "ヘルプ") {
-            return Ok(Turn::Say(help()));
+            return Ok(Turn::Say(render_text(&help_card(app.engine.plan(), HelpFor::Terminal))));
         }
         if let Ok(n) = word.parse::<usize>()
             && let Some((page, intent)) = n.checked_sub(1).and_then(|i| self.candidates.get(i)).copied()
@@ -75,12 +75,4 @@ impl Chat {
         }
         Ok(Turn::Say(text))
     }
-}
-
-/// The chat's help.
-pub fn help() -> String {
-    format!(
-        "質問をそのまま入力してください。例:\n  どこでも窓口のKPI\n  デジタル推進課の取組\n  予防接種はいつから？\n\
-         続けて「そのKPIは？」「いつまで？」とも聞けます。候補が番号で出たら、番号で選べます。\n{HOW_TO_LEAVE}。"
-    )
 }

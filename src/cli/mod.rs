@@ -2,10 +2,9 @@
 //! subcommand. English messages; the answers themselves are Japanese.
 //!
 //! Its parts are children of this module, so nothing outside `cli` depends on them:
-//! `actuals` (staff, report, history, progress, export), `doctor`, `bench`.
+//! `actuals` (staff, report, history, progress, export), `doctor`.
 
 pub mod actuals;
-pub mod bench;
 pub mod chat;
 pub mod doctor;
 
@@ -94,10 +93,6 @@ pub enum Command {
     Index,
     /// Check the document, dictionary, index and database, and say what to do about problems.
     Doctor,
-    /// Measure latency, cold start, build time and memory (see BENCHMARKS.md).
-    Bench(bench::BenchArgs),
-    /// Load-test the bot through a fake Bot API server on 127.0.0.1 (see BENCHMARKS.md).
-    BenchBot(bench::BenchBotArgs),
     /// Manage who may report: add, list, remove.
     #[command(subcommand)]
     Staff(StaffCommand),
@@ -209,8 +204,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Serve { mode } => serve(app(&paths, &db)?, mode),
         Command::Index => index(&paths),
         Command::Doctor => doctor::run(&paths, &db),
-        Command::Bench(args) => bench::run(&paths, &args),
-        Command::BenchBot(args) => bench::run_bot(&paths, &args),
         Command::Staff(cmd) => actuals::staff(&app(&paths, &db)?, cmd),
         Command::Report { actor, message, batch, confirm, parts } => {
             actuals::report(&app(&paths, &db)?, actor, message.as_deref(), batch, confirm, &parts)

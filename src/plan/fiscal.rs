@@ -5,7 +5,7 @@ use std::fmt;
 use crate::normalize::normalize;
 
 /// A fiscal year, kept as the Gregorian year in which it starts (令和8年度 = 2026).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize)]
 #[serde(transparent)]
 pub struct FiscalYear(u16);
 
@@ -131,7 +131,7 @@ impl fmt::Display for FiscalYear {
 }
 
 /// The span of fiscal years an initiative runs (取組期間), both ends included.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Period {
     /// The first fiscal year.
     pub start: FiscalYear,

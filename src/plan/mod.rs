@@ -13,12 +13,12 @@ pub use fiscal::{FiscalYear, Period};
 pub use parse::PlanError;
 pub use target::{Direction, Target, TargetKind, format_number, infer_direction};
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::normalize::normalize;
 
 /// A whole action plan.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Plan {
     /// The document's title, e.g. 「那須塩原市DX推進戦略アクションプラン」.
     pub title: String,
@@ -33,7 +33,7 @@ pub struct Plan {
 }
 
 /// One basic policy (基本方針).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BasicPolicy {
     /// 1, 2 or 3.
     pub number: u8,
@@ -42,7 +42,7 @@ pub struct BasicPolicy {
 }
 
 /// One basic means (取組を進めるに当たっての基本的な手段).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BasicMeans {
     /// 1 to 4, as numbered in the plan (01 オンライン化 …).
     pub number: u8,
@@ -71,7 +71,7 @@ impl BasicMeans {
 }
 
 /// A row of a table with one cell per fiscal year (実施スケジュール).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ScheduleRow {
     /// The row's label (「システム」).
     pub label: String,
@@ -80,7 +80,7 @@ pub struct ScheduleRow {
 }
 
 /// One KPI of an initiative.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Kpi {
     /// The indicator (「搭載手続数」).
     pub name: String,
@@ -89,7 +89,7 @@ pub struct Kpi {
     /// Which way the indicator should move.
     pub direction: Direction,
     /// Why that direction was chosen, in Japanese, for display.
-    pub direction_basis: &'static str,
+    pub direction_basis: std::borrow::Cow<'static, str>,
 }
 
 impl Kpi {
@@ -100,7 +100,7 @@ impl Kpi {
 }
 
 /// One initiative (取組). Its page is its stable key within an edition.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Initiative {
     /// The page of its detail section, as printed in the list tables.
     pub page: u16,

@@ -479,7 +479,7 @@ fn table_line(
                     values.into_iter().map(|(y, c)| (y, Target::parse(&c))).collect();
                 let refs: Vec<&Target> = targets.iter().map(|(_, t)| t).collect();
                 let (direction, direction_basis) = infer_direction(&label, &refs);
-                draft.kpis.push(Kpi { name: label, targets, direction, direction_basis });
+                draft.kpis.push(Kpi { name: label, targets, direction, direction_basis: direction_basis.into() });
             }
         }
         Ok(())

@@ -2,12 +2,12 @@
 //! a baseline and a direction, so that progress can be judged. Where the text is not fully
 //! understood, [`Target::understood`] is false and the raw text is all we claim.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::normalize::normalize;
 
 /// Which way a KPI should move.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Direction {
     /// More is better (利用件数, 登録者数, a reduction achieved).
@@ -27,7 +27,7 @@ impl Direction {
 }
 
 /// What kind of quantity a target states.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TargetKind {
     /// A level to reach or keep (90件, 80%).
@@ -38,7 +38,7 @@ pub enum TargetKind {
 }
 
 /// One yearly target of one KPI.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Target {
     /// The text as the plan prints it, for display.
     pub raw: String,

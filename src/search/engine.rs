@@ -30,9 +30,10 @@ use super::analyzer::{Analyzer, bigrams};
 use super::figures::{self, Figure};
 use super::index::PlanIndex;
 use super::lexicon::Lexicon;
-use super::matcher::{DocText, Evidence, SubjectTerm, Via, evidence, pack, strip_brackets, within_one_edit};
+use super::matcher::{DocText, Evidence, SubjectTerm, Via, evidence, within_one_edit};
 use super::outcome::{Hit, NotFoundReason, Outcome};
 use super::phonetic::Phonetic;
+use super::prepared::Prepared;
 use super::understand::{self, Context, Filters, Intent, Parsed, Superlative, YearRelation};
 use super::vectors::Vectors;
 use crate::normalize::{fold_kana, normalize};
@@ -68,17 +69,24 @@ pub struct Engine {
     analyzer: Analyzer,
     index: PlanIndex,
     lexicon: Lexicon,
-    docs: Vec<DocText>,
+    /// Per initiative (plan order), its match data, made on first need.
+    docs: Vec<OnceLock<DocText>>,
+    /// Per initiative, the words of its name.
+    name_terms: Vec<Vec<String>>,
     by_page: HashMap<u16, usize>,
     /// Words of names and KPIs, for correcting a misspelt question.
     vocabulary: Vec<Vec<char>>,
     /// Each department with its reading.
     department_readings: Vec<(String, String)>,
-    /// The plan's words by sound, built on first need.
-    phonetic: OnceLock<Phonetic>,
-    /// Word vectors, when available, and the plan's words that have one.
+    /// The plan's words by sound.
+    phonetic: Phonetic,
+    /// Word vectors, when available; the plan's content words; and those of them that have
+    /// a vector, with its row (found on first need).
     vectors: Option<Arc<Vectors>>,
+    content_words: Vec<String>,
     plan_words: OnceLock<Vec<(String, usize)>>,
+    /// Every character of the plan, sorted.
+    chars: Vec<char>,
 }
 
 /// A candidate of `--explain`: its page, its coverage, and per subject word how strongly
@@ -113,65 +121,42 @@ pub struct Explanation {
 impl Engine {
     /// An engine over a plan and its open index.
     pub fn new(
-        plan: Arc<Plan>,
+        prepared: Prepared,
         analyzer: Analyzer,
         index: PlanIndex,
         lexicon: Lexicon,
         vectors: Option<Arc<Vectors>>,
     ) -> Engine {
-        let docs: Vec<DocText> = plan
-            .initiatives
-            .iter()
-            .map(|i| {
-                let mut text = i.full_text();
-                text.push_str(&i.department_label());
-                let folded = fold_kana(&text);
-                let mut bigrams: Vec<u64> = bigrams(&folded).iter().map(|g| pack(g)).collect();
-                bigrams.sort_unstable();
-                bigrams.dedup();
-                let name = format!("{} {}", strip_brackets(&i.title), strip_brackets(&i.heading));
-                let mut name_terms: Vec<String> = analyzer
-                    .content_terms(&name)
-                    .into_iter()
-                    .filter(|t| !lexicon.name_noise.contains(t.as_str()))
-                    .map(|t| fold_kana(&t))
-                    .collect();
-                name_terms.sort();
-                name_terms.dedup();
-                let name = fold_kana(&format!("{}\n{}", i.title, i.heading));
-                // Line by line: normalising the whole text would join lines of Japanese.
-                let lines = text.lines().map(fold_kana).collect();
-                let kpi_names = i.kpis.iter().map(|k| fold_kana(&k.name)).collect();
-                DocText { page: i.page, folded, bigrams, name_terms, name, lines, kpi_names }
-            })
-            .collect();
+        let Prepared { plan, name_terms, vocabulary, department_readings, phonetic, content_words, chars } = prepared;
         let by_page = plan.initiatives.iter().enumerate().map(|(n, i)| (i.page, n)).collect();
-        let mut vocabulary: Vec<Vec<char>> = docs
-            .iter()
-            .flat_map(|d: &DocText| d.name_terms.iter().chain(&d.kpi_names))
-            .filter(|w| w.chars().count() >= 4)
-            .map(|w| w.chars().collect())
-            .collect();
-        vocabulary.sort();
-        vocabulary.dedup();
-        let department_readings = plan
-            .departments()
-            .iter()
-            .map(|d| (d.to_string(), analyzer.terms(d).iter().map(|t| t.reading.as_str()).collect()))
-            .collect();
+        let docs = plan.initiatives.iter().map(|_| OnceLock::new()).collect();
         Engine {
-            plan,
+            plan: Arc::new(plan),
             analyzer,
             index,
             lexicon,
             docs,
+            name_terms,
             by_page,
-            vocabulary,
+            vocabulary: vocabulary.iter().map(|w| w.chars().collect()).collect(),
             department_readings,
-            phonetic: OnceLock::new(),
+            phonetic,
             vectors,
+            content_words,
+            chars,
             plan_words: OnceLock::new(),
         }
+    }
+
+    /// The match data of the initiative at `n` (plan order), made on first need: a
+    /// question looks at a few candidates, never at every initiative.
+    fn doc(&self, n: usize) -> &DocText {
+        self.docs[n].get_or_init(|| DocText::of(&self.plan.initiatives[n], &self.name_terms[n]))
+    }
+
+    /// The match data of the initiative on `page`.
+    fn doc_on(&self, page: u16) -> Option<&DocText> {
+        self.by_page.get(&page).map(|n| self.doc(*n))
     }
 
     /// The plan served.
@@ -204,6 +189,45 @@ impl Engine {
     /// taken to be about that initiative.
     pub fn ask_in_context(&self, question: &str, context: Option<u16>) -> Outcome {
         self.run(question, context, None)
+    }
+
+    /// The initiative `name` names, shown for `intent`: what a command asks (`/kpi
+    /// どこでも窓口`). Only the name is understood, as any question's subject; the intent is
+    /// the command's. A name that fits several initiatives, a department's list or nothing
+    /// is answered as such.
+    pub fn about_name(&self, name: &str, intent: Intent) -> Outcome {
+        let mut outcome = self.ask(name);
+        if !matches!(outcome.intent, Intent::List | Intent::NotFound) {
+            outcome.intent = intent;
+        }
+        outcome
+    }
+
+    /// The list facets `text` names (a department by name, reading or slip; a basic policy;
+    /// a basic means; a year), for a command's argument (`/list デジタル推進課`, `/progress
+    /// R8`).
+    pub fn facets(&self, text: &str) -> Filters {
+        let normalized = normalize(&cut_question(text));
+        let terms = self.analyzer.terms(&normalized);
+        let cx = Context { plan: &self.plan, lexicon: &self.lexicon, department_readings: &self.department_readings };
+        understand::parse(&normalized, &terms, &cx).filters
+    }
+
+    /// The initiatives `filters` select, in page order, as a list or (with `progress`) as
+    /// the progress against their targets: what a command asks (`/list`, `/progress`,
+    /// `keikaku progress`), with nothing to understand.
+    pub fn list_by(&self, filters: Filters, progress: bool) -> Outcome {
+        let mut outcome = Outcome::about(0, Intent::List);
+        outcome.hits.clear();
+        outcome.year = filters.year.map(|y| y.year);
+        outcome.progress = progress;
+        let pages = self.filtered(&filters, Intent::List);
+        outcome.filters = filters;
+        if pages.is_empty() {
+            return not_found(outcome, NotFoundReason::EmptyList);
+        }
+        outcome.hits = pages.into_iter().map(|page| Hit { page, score: 1.0, coverage: 1.0 }).collect();
+        outcome
     }
 
     /// What each stage made of `question`.
@@ -272,12 +296,8 @@ impl Engine {
         None
     }
 
-    fn phonetic(&self) -> &Phonetic {
-        self.phonetic.get_or_init(|| Phonetic::new(&self.plan, &self.lexicon, &self.analyzer))
-    }
-
     fn answer(&self, question: &str, asked: &str, context: Option<u16>, explain: Option<&mut Explanation>) -> Outcome {
-        let kanji = self.phonetic().kanjify(question);
+        let kanji = self.phonetic.kanjify(question);
         let text = normalize(kanji.as_deref().unwrap_or(question));
         let terms = self.analyzer.terms(&text);
         let cx = Context { plan: &self.plan, lexicon: &self.lexicon, department_readings: &self.department_readings };
@@ -342,7 +362,7 @@ impl Engine {
                 .ranked(&subject, &searcher, 8)
                 .into_iter()
                 .filter_map(|h| {
-                    let doc = &self.docs[*self.by_page.get(&h.page)?];
+                    let doc = self.doc_on(h.page)?;
                     let evidence = subject
                         .iter()
                         .map(|t| {
@@ -579,7 +599,7 @@ impl Engine {
 
     /// True when the question holds most of the initiative's name.
     fn names(&self, parsed: &Parsed, subject: &[SubjectTerm], page: u16) -> bool {
-        let Some(doc) = self.by_page.get(&page).map(|n| &self.docs[*n]) else {
+        let Some(doc) = self.doc_on(page) else {
             return false;
         };
         let mut haystack = fold_kana(&parsed.text);
@@ -605,7 +625,7 @@ impl Engine {
     /// True when the question names a measure (…数, …率, …時間) that one of the initiative's
     /// KPIs measures: 「書かない窓口の搭載手続数」 asks for the KPI.
     fn mentions_kpi(&self, question: &str, page: u16) -> bool {
-        let Some(doc) = self.by_page.get(&page).map(|n| &self.docs[*n]) else {
+        let Some(doc) = self.doc_on(page) else {
             return false;
         };
         let folded = fold_kana(question);
@@ -627,7 +647,7 @@ impl Engine {
     /// True when the question's subject words are (nearly) all in the initiative's title or
     /// heading: it is referred to by name, if only in part.
     fn refers_by_name(&self, subject: &[SubjectTerm], page: u16) -> bool {
-        let Some(doc) = self.by_page.get(&page).map(|n| &self.docs[*n]) else {
+        let Some(doc) = self.doc_on(page) else {
             return false;
         };
         let focus: Vec<&SubjectTerm> = subject.iter().filter(|t| !t.is_background() && t.pages.is_empty()).collect();
@@ -679,7 +699,7 @@ impl Engine {
             for term in &entry.terms {
                 t.add_form(term, 1.0, Via::Thesaurus);
             }
-            let in_plan = self.in_plan(&t.word);
+            let in_plan = self.in_plan(&t.word, searcher);
             self.add_sound_forms(&mut t, in_plan);
             t.importance = importance(at);
             out.push(t);
@@ -716,7 +736,7 @@ impl Engine {
                 // A verb says less about which initiative is meant than a noun does.
                 term.weight *= 0.5;
             }
-            let in_plan = self.in_plan(&term.word);
+            let in_plan = self.in_plan(&term.word, searcher);
             self.add_sound_forms(&mut term, in_plan);
             if !in_plan {
                 self.add_vector_forms(&mut term);
@@ -728,8 +748,36 @@ impl Engine {
     }
 
     /// True when some initiative's text holds `word` (kana-folded) as written.
-    fn in_plan(&self, word: &str) -> bool {
-        self.docs.iter().any(|d| d.folded.contains(word))
+    /// The index narrows the initiatives to those holding the word's rarest bigram; only
+    /// their texts are read.
+    fn in_plan(&self, word: &str, searcher: &Searcher) -> bool {
+        let chars: Vec<char> = word.chars().collect();
+        if let [c] = chars.as_slice() {
+            return self.chars.binary_search(c).is_ok();
+        }
+        // Only bigrams (a run of one letter is indexed only where it stands alone).
+        let field = self.index.fields.body_bigram;
+        let rarest = bigrams(word)
+            .into_iter()
+            .filter(|g| g.chars().count() == 2)
+            .map(|g| {
+                let term = Term::from_field_text(field, &g);
+                (searcher.doc_freq(&term).unwrap_or(0), term)
+            })
+            .min_by_key(|(df, _)| *df);
+        let Some((df, term)) = rarest else {
+            return (0..self.docs.len()).any(|n| self.doc(n).folded.contains(word));
+        };
+        if df == 0 {
+            return false;
+        }
+        let holders = searcher
+            .search(&TermQuery::new(term, IndexRecordOption::Basic), &tantivy::collector::DocSetCollector)
+            .unwrap_or_default();
+        holders
+            .into_iter()
+            .filter_map(|addr| self.page_of(searcher, addr))
+            .any(|page| self.doc_on(page).is_some_and(|d| d.folded.contains(word)))
     }
 
     /// Plan words that sound like the term: an IME slip (投機 → 登記). `in_plan`: the word
@@ -741,7 +789,7 @@ impl Engine {
         {
             return;
         }
-        let (exact, loose) = self.phonetic().homophones(&term.reading);
+        let (exact, loose) = self.phonetic.homophones(&term.reading);
         let own = term.word.clone();
         for w in exact.iter().filter(|w| **w != own) {
             term.add_form(w, if in_plan { 0.6 } else { 0.8 }, Via::Reading);
@@ -765,21 +813,11 @@ impl Engine {
             return;
         };
         let words = self.plan_words.get_or_init(|| {
-            let mut seen: HashSet<String> = HashSet::new();
-            let mut out = Vec::new();
-            for i in self.plan.initiatives.iter() {
-                for w in self.analyzer.content_terms(&i.full_text()) {
-                    if w.chars().count() >= 2
-                        && !self.lexicon.stopwords.contains(w.as_str())
-                        && seen.insert(w.clone())
-                        && let Some(r) = vectors.row_of(&w)
-                        && !out.iter().any(|(_, row)| *row == r)
-                    {
-                        out.push((fold_kana(&w), r));
-                    }
-                }
-            }
-            out
+            let mut rows: HashSet<usize> = HashSet::new();
+            self.content_words
+                .iter()
+                .filter_map(|w| vectors.row_of(w).filter(|r| rows.insert(*r)).map(|r| (fold_kana(w), r)))
+                .collect()
         });
         let mut near: Vec<(f32, &str)> =
             words.iter().map(|(w, r)| (vectors.cosine(row, *r), w.as_str())).filter(|(c, _)| *c >= 0.6).collect();
@@ -857,7 +895,7 @@ impl Engine {
             }
         }
         let docs: Vec<(&DocText, f32)> =
-            pages.iter().filter_map(|(p, score)| Some((&self.docs[*self.by_page.get(p)?], *score))).collect();
+            pages.iter().filter_map(|(p, score)| Some((self.doc_on(*p)?, *score))).collect();
         let mut subject = subject.to_vec();
         for t in subject.iter_mut().filter(|t| !t.is_background() && t.pages.is_empty()) {
             t.found_elsewhere = docs.iter().any(|(d, _)| matches!(d.holds(t), (s, Some(Via::Word)) if s >= 1.0));

@@ -118,7 +118,7 @@ pub fn open_or_build(
     open(&dir, analyzer)
 }
 
-fn open(dir: &Path, analyzer: &Analyzer) -> Result<PlanIndex, SearchError> {
+pub fn open(dir: &Path, analyzer: &Analyzer) -> Result<PlanIndex, SearchError> {
     let index = Index::open_in_dir(dir)?;
     register(&index, analyzer);
     let (_, fields) = schema();

@@ -97,6 +97,8 @@ pub struct Lexicon {
     pub stopwords: HashSet<String>,
     /// Words too common in initiative names to identify one.
     pub name_noise: HashSet<String>,
+    /// A hash of the four files' texts: data prepared with this lexicon is kept under it.
+    pub fingerprint: String,
 }
 
 impl Lexicon {
@@ -120,6 +122,12 @@ impl Lexicon {
     /// Parses the four files' texts.
     pub fn parse(cues: &str, thesaurus: &str, stopwords: &str, name_noise: &str) -> Result<Lexicon, LexiconError> {
         let mut lex = Lexicon {
+            fingerprint: super::index::fingerprint(&[
+                cues.as_bytes(),
+                thesaurus.as_bytes(),
+                stopwords.as_bytes(),
+                name_noise.as_bytes(),
+            ]),
             intents: [
                 Intent::Department,
                 Intent::Period,

@@ -136,6 +136,21 @@ pub struct DocText {
 }
 
 impl DocText {
+    /// The match data of one initiative, given the words of its name.
+    pub fn of(i: &crate::plan::Initiative, name_terms: &[String]) -> DocText {
+        let mut text = i.full_text();
+        text.push_str(&i.department_label());
+        let folded = fold_kana(&text);
+        let mut bigrams: Vec<u64> = super::analyzer::bigrams(&folded).iter().map(|g| pack(g)).collect();
+        bigrams.sort_unstable();
+        bigrams.dedup();
+        let name = fold_kana(&format!("{}\n{}", i.title, i.heading));
+        // Line by line: normalising the whole text would join lines of Japanese.
+        let lines = text.lines().map(fold_kana).collect();
+        let kpi_names = i.kpis.iter().map(|k| fold_kana(&k.name)).collect();
+        DocText { page: i.page, folded, bigrams, name_terms: name_terms.to_vec(), name, lines, kpi_names }
+    }
+
     /// How strongly the text holds `term` (0 when not at all), and by what.
     pub fn holds(&self, term: &SubjectTerm) -> (f32, Option<Via>) {
         let mut best = (0.0, None);

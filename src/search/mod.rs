@@ -9,6 +9,7 @@ pub mod lexicon;
 pub mod matcher;
 pub mod outcome;
 pub mod phonetic;
+pub mod prepared;
 pub mod reading;
 pub mod understand;
 pub mod vectors;
@@ -21,6 +22,8 @@ pub use understand::{Filters, Intent, Superlative, YearFilter, YearRelation};
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+
+use prepared::Prepared;
 
 use crate::plan::{Plan, PlanError};
 
@@ -95,16 +98,29 @@ pub fn open_from_text(
     index_dir: &Path,
     rebuild: Rebuild,
 ) -> Result<Engine, SearchError> {
-    let plan = Plan::parse(plan_text).map_err(|error| SearchError::Plan { path: plan_path.to_path_buf(), error })?;
     let dict_dir = dictionary::ensure_compiled(index_dir)?;
     let dict = dictionary::load(&dict_dir)?;
     let user = dictionary::user_dictionary(user_dictionary_text)?;
     let analyzer = Analyzer::new(dict, Some(user));
     let fingerprint = inputs_fingerprint(plan_text, user_dictionary_text);
     let search_dir = index_dir.join("search");
-    let index = index::open_or_build(&search_dir, &fingerprint, &plan, &analyzer, rebuild == Rebuild::Always)?;
     let vectors = vectors::Vectors::open(index_dir)?.map(Arc::new);
-    Ok(Engine::new(Arc::new(plan), analyzer, index, lexicon, vectors))
+    // An index built from these very inputs, with the data prepared from them: nothing to
+    // parse or analyse.
+    if rebuild == Rebuild::IfStale
+        && let Some(dir) = index::current(&search_dir, &fingerprint)
+        && let Some(prepared) = Prepared::load(&dir, &lexicon)
+    {
+        match index::open(&dir, &analyzer) {
+            Ok(index) => return Ok(Engine::new(prepared, analyzer, index, lexicon, vectors)),
+            Err(e) => tracing::warn!(error = %e, "the current index cannot be opened; rebuilding it"),
+        }
+    }
+    let plan = Plan::parse(plan_text).map_err(|error| SearchError::Plan { path: plan_path.to_path_buf(), error })?;
+    let index = index::open_or_build(&search_dir, &fingerprint, &plan, &analyzer, rebuild == Rebuild::Always)?;
+    let prepared = Prepared::compute(plan, &analyzer, &lexicon);
+    prepared.save(&index.dir, &lexicon);
+    Ok(Engine::new(prepared, analyzer, index, lexicon, vectors))
 }
 
 /// A name part no other build uses: process id, a counter within the process, and the time.

@@ -20,6 +20,7 @@ use crate::plan::Plan;
 const MAX_WORD: usize = 14;
 
 /// Readings of the plan's vocabulary.
+#[derive(serde::Serialize, serde::Deserialize)]
 pub struct Phonetic {
     /// Reading → the surface to write for it (the most frequent in the plan).
     words: HashMap<String, (String, u32)>,
@@ -43,6 +44,7 @@ impl Phonetic {
             kanji_words: Vec::new(),
             acronyms: Vec::new(),
         };
+        let mut kanji_seen: std::collections::HashSet<String> = std::collections::HashSet::new();
         let mut texts: Vec<String> = plan.initiatives.iter().map(|i| i.full_text()).collect();
         texts.extend(plan.departments().iter().map(|d| d.to_string()));
         for text in &texts {
@@ -54,7 +56,7 @@ impl Phonetic {
                         let folded = fold_kana(&t.surface);
                         push_unique(p.homophones.entry(t.reading.clone()).or_default(), &folded);
                         push_unique(p.unvoiced.entry(unvoice(&t.reading)).or_default(), &folded);
-                        if !p.kanji_words.iter().any(|(_, w)| *w == folded) {
+                        if kanji_seen.insert(folded.clone()) {
                             p.kanji_words.push((t.reading.clone(), folded));
                         }
                     }

@@ -5,6 +5,11 @@
 //!
 //! It listens on loopback only, on a port the OS picks, and stops when dropped or, at the
 //! latest, after its lifetime (default ten minutes).
+//!
+//! A test double: it is compiled into the tests (`tests/bot.rs`) and the bot benchmark
+//! (`benches/bot.rs`), never into keikaku.
+
+#![allow(dead_code)]
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};

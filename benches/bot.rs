@@ -1,0 +1,145 @@
+//! `cargo bench --bench bot`: the load benchmark of BENCHMARKS.md — simulated chats ask
+//! questions through the fake Bot API server on 127.0.0.1; the real bot answers.
+//!
+//! Options after `--`: `cargo bench --bench bot -- --chats 200`.
+
+#![allow(clippy::unwrap_used)]
+
+#[path = "../tests/support/fake_telegram.rs"]
+mod fake;
+mod support;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+
+use fake::FakeTelegram;
+use keikaku::bot;
+use keikaku::search::{self, Paths, Rebuild};
+use support::{Stats, cpu_model, fmt, read_questions, tempfile_dir};
+
+/// Options of the bot benchmark.
+#[derive(Debug, Parser)]
+struct Args {
+    /// The plan document, user dictionary and lexicon.
+    #[arg(long, default_value = "data")]
+    data_dir: PathBuf,
+    /// The compiled dictionary and the search index.
+    #[arg(long, default_value = "index")]
+    index_dir: PathBuf,
+    /// Questions: a .jsonl file with a "q" field per line, or plain text, one per line.
+    #[arg(long, default_value = "tests/eval_public.jsonl")]
+    questions: PathBuf,
+    /// Simulated chats.
+    #[arg(long, default_value_t = 1000)]
+    chats: usize,
+    /// Questions each chat asks, in order.
+    #[arg(long, default_value_t = 5)]
+    per_chat: usize,
+    /// Chats for the second run, under Telegram's own rate limits (30 messages/s).
+    #[arg(long, default_value_t = 100)]
+    limited_chats: usize,
+    /// Passed by `cargo bench`; ignored.
+    #[arg(long, hide = true)]
+    bench: bool,
+}
+
+fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let paths = Paths { data_dir: args.data_dir.clone(), index_dir: args.index_dir.clone() };
+    run(&paths, &args)
+}
+
+/// The load benchmark: simulated chats ask questions through the fake Bot API server; the
+/// real bot answers. Reports throughput, latency inside the bot (handler start to reply sent)
+/// and end to end (update queued to reply received), and checks every question got exactly
+/// one reply. Run twice: rate limits relaxed (the bot's capacity), then Telegram's.
+fn run(paths: &Paths, args: &Args) -> anyhow::Result<()> {
+    let questions = read_questions(&args.questions)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
+    say!("# keikaku bench-bot\n");
+    say!("- machine: {} cores, {}", std::thread::available_parallelism().map_or(0, |n| n.get()), cpu_model());
+    say!(
+        "- questions: {} from {}, public bot, fake Bot API server on 127.0.0.1\n",
+        questions.len(),
+        args.questions.display()
+    );
+    say!(
+        "| run | replies | wall | throughput | in bot p50 · p99 | end to end p50 · p99 | exactly once |\n|---|---|---|---|---|---|---|"
+    );
+    let runs = [
+        ("limits relaxed (capacity)", args.chats, bot::Limits::relaxed(1_000_000)),
+        ("Telegram's limits", args.limited_chats, bot::Limits::default()),
+    ];
+    for (name, chats, limits) in runs {
+        let engine = search::open(paths, Rebuild::IfStale)?;
+        let work = tempfile_dir("keikaku-bench-bot")?;
+        let app = std::sync::Arc::new(keikaku::app::App::new(engine, &work.join("keikaku.db")));
+        let row = runtime.block_on(async {
+            let fake = FakeTelegram::start().await?;
+            let probe: bot::Probe = std::sync::Arc::default();
+            let config = bot::Config {
+                mode: bot::Mode::Public,
+                token: "1:BENCH".into(),
+                api_url: Some(fake.url().parse()?),
+                poll_timeout: Duration::from_secs(1),
+                limits,
+                probe: Some(probe.clone()),
+            };
+            let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+            let task = tokio::spawn(bot::run(config, app, async move {
+                let _ = stop_rx.await;
+            }));
+            fake.wait_for(Duration::from_secs(30), |c| c.iter().any(|c| c.method == "setMyCommands")).await;
+            let total = chats * args.per_chat;
+            let started = Instant::now();
+            let mut asked: std::collections::HashMap<i64, Vec<Instant>> = std::collections::HashMap::new();
+            for round in 0..args.per_chat {
+                for chat in 0..chats {
+                    let id = 100_000 + chat as i64;
+                    asked.entry(id).or_default().push(Instant::now());
+                    fake.message(id, &questions[(chat + round) % questions.len()]);
+                }
+            }
+            let calls = fake
+                .wait_for(Duration::from_secs(900), |c| c.iter().filter(|c| c.method == "sendMessage").count() >= total)
+                .await;
+            let wall = started.elapsed();
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let calls = if calls.len() < fake.calls().len() { fake.calls() } else { calls };
+            let _ = stop_tx.send(());
+            let _ = tokio::time::timeout(Duration::from_secs(30), task).await;
+            let mut replies: std::collections::HashMap<i64, Vec<Instant>> = std::collections::HashMap::new();
+            for c in calls.iter().filter(|c| c.method == "sendMessage") {
+                if let Some(chat) = c.chat_id() {
+                    replies.entry(chat).or_default().push(c.at);
+                }
+            }
+            let exactly_once = asked.iter().all(|(chat, a)| replies.get(chat).is_some_and(|r| r.len() == a.len()));
+            let mut e2e = Vec::new();
+            for (chat, times) in &asked {
+                if let Some(r) = replies.get(chat) {
+                    e2e.extend(times.iter().zip(r).map(|(a, b)| b.saturating_duration_since(*a)));
+                }
+            }
+            let inside = Stats::new(probe.lock().map(|v| v.clone()).unwrap_or_default());
+            let e2e = Stats::new(e2e);
+            let count: usize = replies.values().map(Vec::len).sum();
+            anyhow::Ok(format!(
+                "| {name}: {chats} chats × {} | {count}/{total} | {:.2} s | {:.0} replies/s | {} · {} | {} · {} | {} |",
+                args.per_chat,
+                wall.as_secs_f64(),
+                count as f64 / wall.as_secs_f64(),
+                fmt(inside.pct(50.0)),
+                fmt(inside.pct(99.0)),
+                fmt(e2e.pct(50.0)),
+                fmt(e2e.pct(99.0)),
+                if exactly_once { "yes" } else { "NO" }
+            ))
+        })?;
+        say!("{row}");
+        let _ = std::fs::remove_dir_all(&work);
+    }
+    Ok(())
+}
