@@ -146,6 +146,50 @@ fn a_malformed_document_names_the_line_and_leaves_the_index_alone() {
     assert!(stdout(&o).contains("PROBLEM  plan document"), "{}", stdout(&o));
 }
 
+/// Each kind of malformed document is refused by `index` and by `doctor` (exit 1), with its
+/// line: a KPI row with a cell missing, a target that is no number, a stray line in a
+/// section, bytes that are not UTF-8.
+#[test]
+fn every_kind_of_malformed_document_is_refused_with_its_line() {
+    let published = std::fs::read_to_string("data/nasushiobara-dx-action-plan-2026-2028.md").unwrap();
+    let line_of = |needle: &str| published.lines().position(|l| l.contains(needle)).unwrap() + 1;
+    let row = "搭載手続数\t90件\t95件\t100件";
+    let cases: Vec<(&str, Vec<u8>, usize, &str)> = vec![
+        (
+            "missing cell",
+            published.replacen(row, "搭載手続数\t90件\t95件", 1).into_bytes(),
+            line_of(row),
+            "each of the 3 years",
+        ),
+        (
+            "target no number",
+            published.replacen(row, "搭載手続数\t九十件\t95件\t100件", 1).into_bytes(),
+            line_of(row),
+            "九十件",
+        ),
+        (
+            "stray line",
+            published.replacen("\n## ■ 具体的方法", "\n迷い込んだ一行\n\n## ■ 具体的方法", 1).into_bytes(),
+            line_of("## ■ 具体的方法"),
+            "迷い込んだ一行",
+        ),
+        ("not UTF-8", [b"# t\n".as_slice(), &[0x82, 0xa0]].concat(), 2, "not UTF-8"),
+    ];
+    for (kind, bytes, line, says) in cases {
+        let (_dir, data) = data_copy();
+        std::fs::write(data.join("nasushiobara-dx-action-plan-2026-2028.md"), bytes).unwrap();
+        let index = tempfile::tempdir().unwrap();
+        let o = keikaku(&data, index.path(), &["index"]);
+        assert_eq!(o.status.code(), Some(2), "{kind}");
+        let err = stderr(&o);
+        assert!(err.contains(&format!("line {line}")) && err.contains(says), "{kind}: {err}");
+        let o = keikaku(&data, index.path(), &["doctor"]);
+        assert_eq!(o.status.code(), Some(1), "{kind}");
+        let out = stdout(&o);
+        assert!(out.contains("PROBLEM  plan document") && out.contains(&format!("line {line}")), "{kind}: {out}");
+    }
+}
+
 #[test]
 fn a_changed_document_is_reindexed_on_next_start() {
     let (_dir, data) = data_copy();

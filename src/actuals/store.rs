@@ -123,7 +123,7 @@ fn load_staff(conn: &Connection, telegram_id: i64) -> rusqlite::Result<Option<St
 }
 
 /// Creates `dir` (and its parents) readable by its owner only.
-fn private_dir(dir: &Path) -> std::io::Result<()> {
+pub fn private_dir(dir: &Path) -> std::io::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]

@@ -22,7 +22,7 @@ pub enum Turn {
 }
 
 /// How to leave, said in the banner and the help.
-pub const HOW_TO_LEAVE: &str = "終了は exit（または Ctrl-D）";
+pub const HOW_TO_LEAVE: &str = "終了は exit か Ctrl-D";
 
 /// The chat's memory between turns.
 #[derive(Debug, Default)]

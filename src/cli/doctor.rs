@@ -31,15 +31,15 @@ impl Report {
 pub fn run(paths: &Paths, db: &Path) -> anyhow::Result<ExitCode> {
     let mut r = Report { problems: 0, lines: Vec::new() };
     let plan_path = paths.plan_file();
-    let plan_text = match std::fs::read_to_string(&plan_path) {
+    let plan_text = match search::read_data_file(&plan_path) {
         Ok(text) => Some(text),
         Err(e) => {
             r.problem(
                 "plan document",
-                format!("cannot read {}: {e}", plan_path.display()),
+                e.to_string(),
                 format!(
-                    "copy the plan into {} or point --data-dir / KEIKAKU_DATA_DIR at the folder that holds {}",
-                    paths.data_dir.display(),
+                    "put the published plan (UTF-8) at {}, or point --data-dir / KEIKAKU_DATA_DIR at the folder that holds {}",
+                    plan_path.display(),
                     search::PLAN_FILE
                 ),
             );

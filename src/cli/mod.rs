@@ -9,7 +9,7 @@ pub mod chat;
 pub mod doctor;
 
 use std::io::{BufRead, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -200,7 +200,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Ask { mode, json, batch, explain: false, question } => {
             ask(&app(&paths, &db)?, mode, json, batch, &question.join(" "))
         }
-        Command::Chat { mode } => chat(&app(&paths, &db)?, mode),
+        Command::Chat { mode } => chat(&app(&paths, &db)?, mode, &history_file(&db)),
         Command::Serve { mode } => serve(app(&paths, &db)?, mode),
         Command::Index => index(&paths),
         Command::Doctor => doctor::run(&paths, &db),
@@ -285,17 +285,23 @@ fn explain(app: &App, mode: Mode, json: bool, batch: bool, question: &str) -> an
     Ok(ExitCode::SUCCESS)
 }
 
-fn chat(app: &App, mode: Mode) -> anyhow::Result<ExitCode> {
-    let engine = &app.engine;
+/// The terminal chat: a line editor with history when a person types, plain lines when a
+/// program pipes questions in.
+fn chat(app: &App, mode: Mode, history: &Path) -> anyhow::Result<ExitCode> {
+    use std::io::IsTerminal;
+    let plan = app.engine.plan();
+    say!(
+        "keikaku — {}（{}件の取組）。質問をどうぞ。/help で使い方、{}",
+        plan.title,
+        plan.initiatives.len(),
+        chat::HOW_TO_LEAVE
+    );
+    let mut session = chat::Chat::default();
+    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        return chat_terminal(app, mode, &mut session, history);
+    }
     let stdin = std::io::stdin();
     let mut stdout = std::io::stdout();
-    writeln!(stdout, "keikaku — {}（{}件の取組）", engine.plan().title, engine.plan().initiatives.len())?;
-    writeln!(
-        stdout,
-        "質問をどうぞ（例: どこでも窓口のKPI / デジタル推進課の取組）。/help で使い方、{}。",
-        chat::HOW_TO_LEAVE
-    )?;
-    let mut session = chat::Chat::default();
     loop {
         write!(stdout, "> ")?;
         stdout.flush()?;
@@ -311,6 +317,50 @@ fn chat(app: &App, mode: Mode) -> anyhow::Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Line editing (arrows, Home/End, Ctrl-R search), history kept between sessions in
+/// `history` (private: it holds what was asked); Ctrl-C clears the line, Ctrl-D leaves.
+fn chat_terminal(app: &App, mode: Mode, session: &mut chat::Chat, history: &Path) -> anyhow::Result<ExitCode> {
+    use rustyline::error::ReadlineError;
+    let config = rustyline::Config::builder().max_history_size(1000)?.auto_add_history(false).build();
+    let mut editor = rustyline::DefaultEditor::with_config(config).context("starting the line editor")?;
+    // No history yet, or one that cannot be read: the chat works without it.
+    let _ = editor.load_history(history);
+    loop {
+        match editor.readline("> ") {
+            Ok(line) => {
+                if !line.trim().is_empty() {
+                    let _ = editor.add_history_entry(line.as_str());
+                }
+                match session.turn(app, &line, mode)? {
+                    chat::Turn::Quit => break,
+                    chat::Turn::Nothing => {}
+                    chat::Turn::Say(text) => say!("{text}"),
+                }
+            }
+            Err(ReadlineError::Interrupted) => say!("（入力を取り消しました。終了は exit か Ctrl-D）"),
+            Err(ReadlineError::Eof) => break,
+            Err(e) => return Err(e).context("reading from the terminal"),
+        }
+    }
+    if let Err(e) = save_history(&mut editor, history) {
+        tracing::warn!(error = %e, path = %history.display(), "the chat history was not saved");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn save_history(editor: &mut rustyline::DefaultEditor, path: &Path) -> anyhow::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        crate::actuals::private_dir(dir)?;
+    }
+    editor.save_history(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(())
 }
 
 fn serve(app: App, mode: Mode) -> anyhow::Result<ExitCode> {
@@ -338,4 +388,9 @@ fn index(paths: &Paths) -> anyhow::Result<ExitCode> {
         started.elapsed()
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The terminal chat's history: beside the database, in the state folder.
+fn history_file(db: &Path) -> PathBuf {
+    db.parent().unwrap_or(Path::new(".")).join("chat_history")
 }

@@ -90,6 +90,8 @@ pub struct Kpi {
     pub direction: Direction,
     /// Why that direction was chosen, in Japanese, for display.
     pub direction_basis: std::borrow::Cow<'static, str>,
+    /// The line of its row in the document, from 1.
+    pub line: usize,
 }
 
 impl Kpi {

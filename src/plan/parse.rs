@@ -78,13 +78,14 @@ struct Draft {
     heading: String,
     line: usize,
     sections: Vec<(Section, usize)>,
-    contents: Vec<String>,
-    methods: Vec<String>,
-    effects: Vec<String>,
+    contents: Vec<(usize, String)>,
+    methods: Vec<(usize, String)>,
+    effects: Vec<(usize, String)>,
     period: Vec<(usize, String)>,
     schedule: Vec<ScheduleRow>,
     kpis: Vec<Kpi>,
-    table_years: Option<Vec<FiscalYear>>,
+    /// The open table's fiscal years, and its width in cells (the label's included).
+    table_years: Option<(Vec<FiscalYear>, usize)>,
 }
 
 #[derive(Default)]
@@ -101,6 +102,9 @@ struct Parser {
     done: Vec<Initiative>,
     years: Vec<FiscalYear>,
     finished: bool,
+    /// True right after an item line of a text section: a line with no bullet directly
+    /// under it continues that item (the PDF's line breaks, 「…工場等  」 / 「を新設…」).
+    continues: bool,
 }
 
 pub(super) fn parse(source: &str) -> Result<Plan, PlanError> {
@@ -112,7 +116,7 @@ pub(super) fn parse(source: &str) -> Result<Plan, PlanError> {
         if p.finished {
             break;
         }
-        p.line(i + 1, raw)?;
+        p.line(i + 1, raw.strip_suffix('\r').unwrap_or(raw))?;
     }
     p.finish(last)
 }
@@ -149,8 +153,10 @@ impl Parser {
         let line = raw.trim_end();
         if line.trim().is_empty() {
             self.in_list_table = false;
+            self.continues = false;
             return Ok(());
         }
+        let continues = std::mem::take(&mut self.continues);
         if let Some(heading) = line.strip_prefix('#') {
             let level = 1 + heading.chars().take_while(|c| *c == '#').count();
             let text = heading.trim_start_matches('#').trim();
@@ -170,7 +176,7 @@ impl Parser {
             return Ok(());
         }
         if self.draft.is_some() {
-            return self.section_line(n, line);
+            return self.section_line(n, raw, continues);
         }
         Ok(())
     }
@@ -312,7 +318,8 @@ impl Parser {
         Ok(())
     }
 
-    fn section_line(&mut self, n: usize, line: &str) -> Result<(), PlanError> {
+    fn section_line(&mut self, n: usize, raw: &str, continues: bool) -> Result<(), PlanError> {
+        let line = raw.trim_end();
         let Some(draft) = self.draft.as_mut() else {
             return Ok(());
         };
@@ -324,19 +331,38 @@ impl Parser {
                 if line.contains('\t') {
                     return Err(unexpected(n, format!("text in ■ {}, not a table", section.name()), line));
                 }
-                let item = tidy(line.trim_start().trim_start_matches(['-', '*', '・']));
-                if item.is_empty() {
-                    return Ok(());
+                let items = match section {
+                    Section::Contents => &mut draft.contents,
+                    Section::Methods => &mut draft.methods,
+                    Section::Effects => &mut draft.effects,
+                    _ => &mut draft.period,
+                };
+                let trimmed = line.trim_start();
+                let bullet = trimmed.strip_prefix(['-', '*', '・']);
+                match (bullet, items.last_mut()) {
+                    (Some(text), _) => {
+                        let item = tidy(text);
+                        if !item.is_empty() {
+                            items.push((n, item));
+                        }
+                    }
+                    // A line broken in the middle of an item (the PDF's layout).
+                    (None, Some((_, last))) if continues => *last = tidy(&format!("{last} {trimmed}")),
+                    (None, _) => {
+                        return Err(unexpected(
+                            n,
+                            format!(
+                                "an item 「- …」 in ■ {} (or the rest of the item right above it); a line on its own is not part of the plan's structure",
+                                section.name()
+                            ),
+                            line,
+                        ));
+                    }
                 }
-                match section {
-                    Section::Contents => draft.contents.push(item),
-                    Section::Methods => draft.methods.push(item),
-                    Section::Effects => draft.effects.push(item),
-                    _ => draft.period.push((n, item)),
-                }
+                self.continues = true;
                 Ok(())
             }
-            Section::Schedule | Section::Kpi => table_line(draft, section, n, line, &mut self.years),
+            Section::Schedule | Section::Kpi => table_line(draft, section, n, raw, &mut self.years),
         }
     }
 
@@ -388,9 +414,9 @@ impl Parser {
             departments: d.entry.departments,
             title: d.entry.title,
             heading: d.heading,
-            contents: d.contents,
-            methods: d.methods,
-            effects: d.effects,
+            contents: d.contents.into_iter().map(|(_, t)| t).collect(),
+            methods: d.methods.into_iter().map(|(_, t)| t).collect(),
+            effects: d.effects.into_iter().map(|(_, t)| t).collect(),
             period,
             period_raw,
             schedule: d.schedule,
@@ -437,33 +463,50 @@ fn table_line(
     draft: &mut Draft,
     section: Section,
     n: usize,
-    line: &str,
+    raw: &str,
     plan_years: &mut Vec<FiscalYear>,
 ) -> Result<(), PlanError> {
-    let cells: Vec<&str> = line.split('\t').collect();
-    if line.starts_with('\t') {
+    // Cells are counted on the raw line: an empty last cell is a tab at the end.
+    let cells: Vec<&str> = raw.split('\t').collect();
+    let line = raw.trim_end();
+    if raw.starts_with('\t') {
         let years: Option<Vec<FiscalYear>> =
             cells[1..].iter().filter(|c| !c.trim().is_empty()).map(|c| FiscalYear::parse(c)).collect();
         match years {
             Some(years) if !years.is_empty() => {
                 plan_years.extend(&years);
-                draft.table_years = Some(years);
+                let width = years.len() + 1;
+                draft.table_years = Some((years, width));
                 Ok(())
             }
             _ => Err(unexpected(n, "a table header of fiscal years 「<TAB>令和8年度<TAB>令和9年度…」", line)),
         }
     } else {
-        let Some(years) = draft.table_years.as_ref() else {
+        let Some((years, width)) = draft.table_years.as_ref() else {
             return Err(unexpected(n, format!("a table header of fiscal years in ■ {}", section.name()), line));
         };
-        if cells.len() < 2 || cells.len() - 1 > years.len() {
-            return Err(unexpected(
-                n,
-                format!("a row 「名前<TAB>値…」 with at most {} values in ■ {}", years.len(), section.name()),
-                line,
-            ));
+        // Trailing empty cells beyond the header's width are only blanks.
+        let mut cells = cells;
+        while cells.len() > *width && cells.last().is_some_and(|c| c.trim().is_empty()) {
+            cells.pop();
+        }
+        if cells.len() != *width {
+            let expected = if cells.len() < *width {
+                format!(
+                    "a row 「名前<TAB>値…」 with a cell for each of the {} years in ■ {}, found {} (an empty cell is still a tab)",
+                    years.len(),
+                    section.name(),
+                    cells.len().saturating_sub(1)
+                )
+            } else {
+                format!("a row 「名前<TAB>値…」 with at most {} values in ■ {}", years.len(), section.name())
+            };
+            return Err(unexpected(n, expected, line));
         }
         let label = tidy(cells[0]);
+        if label.is_empty() {
+            return Err(unexpected(n, format!("a row name in the first cell of ■ {}", section.name()), line));
+        }
         let values: Vec<(FiscalYear, String)> = years
             .iter()
             .zip(&cells[1..])
@@ -477,9 +520,27 @@ fn table_line(
             _ => {
                 let targets: Vec<(FiscalYear, Target)> =
                     values.into_iter().map(|(y, c)| (y, Target::parse(&c))).collect();
+                // A target is a figure progress is judged against: one that cannot be read
+                // as a number would be shown but never judged.
+                if let Some((year, t)) = targets.iter().find(|(_, t)| !t.understood) {
+                    return Err(unexpected(
+                        n,
+                        format!(
+                            "a target with a number in ■ KPI for {} (「90件」「10%削減」「令和5年度比 20%減」; digits, not 九十)",
+                            year.japanese()
+                        ),
+                        &t.raw,
+                    ));
+                }
                 let refs: Vec<&Target> = targets.iter().map(|(_, t)| t).collect();
                 let (direction, direction_basis) = infer_direction(&label, &refs);
-                draft.kpis.push(Kpi { name: label, targets, direction, direction_basis: direction_basis.into() });
+                draft.kpis.push(Kpi {
+                    name: label,
+                    targets,
+                    direction,
+                    direction_basis: direction_basis.into(),
+                    line: n,
+                });
             }
         }
         Ok(())
@@ -548,6 +609,37 @@ mod tests {
         let bad = MINI.replace("100件\n", "100件\t105件\n");
         let err = parse(&bad).unwrap_err().to_string();
         assert!(err.starts_with("line 34:"), "{err}");
+    }
+
+    #[test]
+    fn a_kpi_row_with_a_cell_missing_names_its_line() {
+        let bad = MINI.replace("搭載手続数\t90件\t95件\t100件", "搭載手続数\t90件\t95件");
+        let err = parse(&bad).unwrap_err().to_string();
+        assert!(err.starts_with("line 34:") && err.contains("each of the 3 years"), "{err}");
+        // An empty cell is still there, between tabs.
+        let empty = MINI.replace("搭載手続数\t90件\t95件\t100件", "搭載手続数\t90件\t\t100件");
+        assert_eq!(parse(&empty).unwrap().initiatives[0].kpis[0].targets.len(), 2);
+    }
+
+    #[test]
+    fn a_target_that_is_no_number_names_its_line() {
+        let bad = MINI.replace("90件\t95件", "九十件\t95件");
+        let err = parse(&bad).unwrap_err().to_string();
+        assert!(err.starts_with("line 34:") && err.contains("九十件") && err.contains("令和8年度"), "{err}");
+    }
+
+    #[test]
+    fn a_stray_line_in_a_section_names_its_line() {
+        let bad = MINI.replace("- 手続のオンライン化\n", "- 手続のオンライン化\n\nここに迷い込んだ行\n");
+        let err = parse(&bad).unwrap_err().to_string();
+        assert!(err.starts_with("line 14:") && err.contains("■ 内容"), "{err}");
+    }
+
+    #[test]
+    fn a_line_broken_inside_an_item_continues_it() {
+        let broken = MINI.replace("- 手続のオンライン化\n", "- 手続の  \nオンライン化\n");
+        let plan = parse(&broken).unwrap();
+        assert_eq!(plan.initiatives[0].contents, vec!["手続のオンライン化".to_string()]);
     }
 
     #[test]
