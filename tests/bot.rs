@@ -159,6 +159,23 @@ async fn a_question_gets_a_card_with_section_buttons_that_edit_in_place() {
     h.stop().await;
 }
 
+/// What Telegram receives for a card, text and buttons, pinned: the README shows it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_telegram_card_is_pinned_as_sent() {
+    let h = start(Mode::Public).await;
+    h.fake.message(STRANGER, "どこでも窓口のKPI");
+    let reply = h.reply(STRANGER, 1).await;
+    let mut rows = Vec::new();
+    for row in reply.params.pointer("/reply_markup/inline_keyboard").and_then(Value::as_array).unwrap() {
+        let labels: Vec<String> =
+            row.as_array().unwrap().iter().map(|b| format!("[ {} ]", b["text"].as_str().unwrap())).collect();
+        rows.push(labels.join(" "));
+    }
+    let sent = format!("parse_mode: {}\n\n{}\n\n{}\n", reply.params["parse_mode"], reply.text(), rows.join("\n"));
+    insta::assert_snapshot!("telegram_card_kpi_p18", sent);
+    h.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn an_ambiguous_question_offers_candidates_and_a_press_shows_the_card() {
     let h = start(Mode::Public).await;

@@ -87,11 +87,15 @@ pub fn ensure_compiled(index_dir: &Path) -> Result<PathBuf, SearchError> {
     std::fs::create_dir_all(index_dir).map_err(|e| SearchError::unwritable(index_dir, e))?;
     let tmp = index_dir.join(format!("{COMPILED_DIR}.tmp-{}", super::unique_suffix()));
     let _ = std::fs::remove_dir_all(&tmp);
+    // The folder first: an index folder we cannot write to is said as such, not as a
+    // failure of the dictionary build.
+    std::fs::create_dir(&tmp).map_err(|e| SearchError::unwritable(index_dir, e))?;
     tracing::info!(source = %source.display(), "compiling IPADIC (first use)");
     DictionaryBuilder::new(ipadic_metadata())
         .build_dictionary(&source, &tmp)
         .map_err(|e| SearchError::Dictionary(format!("building IPADIC from {}: {e}", source.display())))?;
     std::fs::write(tmp.join(STAMP), LINDERA_FORMAT).map_err(|e| SearchError::unwritable(&tmp, e))?;
+    super::readable_by_all(&tmp);
     if target.exists() {
         // A stale or partial dictionary from an older build; another process may also have
         // finished one just now, in which case ours is simply dropped.

@@ -129,6 +129,7 @@ pub fn open(dir: &Path, analyzer: &Analyzer) -> Result<PlanIndex, SearchError> {
 /// Builds a fresh index for `plan` and makes it current; returns its folder.
 pub fn build(search_dir: &Path, fingerprint: &str, plan: &Plan, analyzer: &Analyzer) -> Result<PathBuf, SearchError> {
     std::fs::create_dir_all(search_dir).map_err(|e| SearchError::unwritable(search_dir, e))?;
+    super::readable_by_all_shallow(search_dir);
     let nonce = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
     let name = format!("{fingerprint}-{nonce:x}-{}", std::process::id());
     let building = search_dir.join(format!("{BUILDING}{name}"));
@@ -137,10 +138,13 @@ pub fn build(search_dir: &Path, fingerprint: &str, plan: &Plan, analyzer: &Analy
         let _ = std::fs::remove_dir_all(&building);
         return Err(e);
     }
+    // tantivy writes meta.json owner-only; the bots may be another user.
+    super::readable_by_all(&building);
     let dir = search_dir.join(&name);
     std::fs::rename(&building, &dir).map_err(|e| SearchError::unwritable(search_dir, e))?;
     let tmp = search_dir.join(format!("{CURRENT}.tmp-{}", super::unique_suffix()));
     std::fs::write(&tmp, &name).map_err(|e| SearchError::unwritable(search_dir, e))?;
+    super::readable_by_all(&tmp);
     std::fs::rename(&tmp, search_dir.join(CURRENT)).map_err(|e| SearchError::unwritable(search_dir, e))?;
     remove_others(search_dir, &name);
     Ok(dir)

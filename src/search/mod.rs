@@ -123,6 +123,36 @@ pub fn open_from_text(
     Ok(Engine::new(prepared, analyzer, index, lexicon, vectors))
 }
 
+/// Makes what keikaku built under the index folder readable by every user — files 0644,
+/// folders 0755 — whatever the builder's umask: the index holds only the published plan, and
+/// the bots may run as another user than the one who built it (README: who builds the index,
+/// who serves). Failures are left to the reader's own error.
+pub(crate) fn readable_by_all(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let Ok(meta) = std::fs::symlink_metadata(path) else { return };
+        if meta.is_dir() {
+            let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755));
+            for entry in std::fs::read_dir(path).into_iter().flatten().flatten() {
+                readable_by_all(&entry.path());
+            }
+        } else if meta.is_file() {
+            let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644));
+        }
+    }
+}
+
+/// [`readable_by_all`] for one folder keikaku made (`index/search`, `index/vectors`), not
+/// what is inside.
+pub(crate) fn readable_by_all_shallow(dir: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755));
+    }
+}
+
 /// A name part no other build uses: process id, a counter within the process, and the time.
 pub(crate) fn unique_suffix() -> String {
     static COUNTER: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);

@@ -152,6 +152,7 @@ impl Prepared {
             bytes.extend(postcard::to_stdvec(self)?);
             let tmp = dir.join(format!(".{FILE}.{}", super::unique_suffix()));
             std::fs::write(&tmp, &bytes)?;
+            super::readable_by_all(&tmp);
             std::fs::rename(&tmp, dir.join(FILE)).inspect_err(|_| {
                 let _ = std::fs::remove_file(&tmp);
             })?;

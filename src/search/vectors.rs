@@ -71,6 +71,8 @@ impl Vectors {
         std::fs::create_dir_all(dir).map_err(|e| SearchError::unwritable(dir, e))?;
         let tmp = dir.join(format!(".kvec-{}", super::unique_suffix()));
         std::fs::write(&tmp, vectors.to_compact()).map_err(|e| SearchError::unwritable(dir, e))?;
+        super::readable_by_all(&tmp);
+        super::readable_by_all_shallow(dir);
         std::fs::rename(&tmp, &compiled).map_err(|e| SearchError::unwritable(dir, e))?;
         Ok(Some(vectors))
     }

@@ -32,6 +32,8 @@ pub struct Call {
     pub params: Value,
     /// Monotonic time the call arrived.
     pub at: std::time::Instant,
+    /// The message a `sendMessage` made or an `editMessageText` changed.
+    pub message_id: Option<i64>,
 }
 
 impl Call {
@@ -367,7 +369,12 @@ async fn answer(method: &str, params: &Value, state: &Arc<Mutex<State>>, notify:
         }
     }
     let mut s = state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-    s.calls.push(Call { method: method.to_string(), params: params.clone(), at: std::time::Instant::now() });
+    s.calls.push(Call {
+        method: method.to_string(),
+        params: params.clone(),
+        at: std::time::Instant::now(),
+        message_id: None,
+    });
     let result = match method {
         "getMe" => json!({ "id": 1, "is_bot": true, "first_name": "keikaku", "username": BOT_USERNAME,
                            "can_join_groups": true, "can_read_all_group_messages": false, "supports_inline_queries": true,
@@ -385,6 +392,9 @@ async fn answer(method: &str, params: &Value, state: &Arc<Mutex<State>>, notify:
                         id
                     }
                 };
+                if let Some(call) = s.calls.last_mut() {
+                    call.message_id = Some(id);
+                }
                 let chat = params.get("chat_id").and_then(Value::as_i64).unwrap_or(0);
                 let mut m = json!({
                     "message_id": id,
