@@ -28,3 +28,34 @@ fn parallel_first_runs_into_one_empty_folder_all_succeed() {
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
 }
+
+/// The index holds only the published plan and the bots may run as another user than the one
+/// who built it: everything under it is readable by all, whatever tantivy's or the umask's
+/// choice (tantivy writes `meta.json` owner-only). The prepared data is kept with it, and a
+/// second start reads it instead of analysing the plan again.
+#[cfg(unix)]
+#[test]
+fn the_index_is_readable_by_every_user_and_keeps_its_prepared_data() {
+    use std::os::unix::fs::PermissionsExt;
+    let index = tempfile::tempdir().unwrap();
+    let paths = Paths { data_dir: "data".into(), index_dir: index.path().to_path_buf() };
+    let first = search::open(&paths, Rebuild::IfStale).unwrap();
+    let mut checked = 0;
+    let mut stack = vec![index.path().join("search"), index.path().join("ipadic")];
+    while let Some(path) = stack.pop() {
+        let meta = std::fs::metadata(&path).unwrap();
+        let mode = meta.permissions().mode() & 0o777;
+        if meta.is_dir() {
+            assert_eq!(mode & 0o555, 0o555, "{} is {mode:o}", path.display());
+            stack.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+        } else {
+            assert_eq!(mode & 0o444, 0o444, "{} is {mode:o}", path.display());
+            checked += 1;
+        }
+    }
+    let prepared = first.index_dir().join(search::prepared::FILE);
+    assert!(checked > 10 && prepared.is_file(), "{checked} files; {}", prepared.display());
+    let again = search::open(&paths, Rebuild::IfStale).unwrap();
+    assert_eq!(again.ask("どこでも窓口のKPI").hits[0].page, 18);
+    assert_eq!(again.plan().initiatives.len(), first.plan().initiatives.len());
+}

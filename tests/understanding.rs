@@ -124,3 +124,38 @@ fn a_resident_asking_about_childrens_vaccinations_gets_the_plans_answer() {
         answers(q, Intent::Overview, 64);
     }
 }
+
+/// What a command asks (`/kpi 名前`, `/list 部署`, `/progress R8`) reaches the engine as a
+/// typed call, not as a question made up and understood again.
+#[test]
+fn commands_are_typed_calls_to_the_engine() {
+    let e = engine();
+    let o = e.about_name("どこでも窓口", Intent::Kpi);
+    assert_eq!((o.intent, pages(&o).first().copied()), (Intent::Kpi, Some(18)), "{o:?}");
+    // A name written by sound is understood as in any question.
+    let o = e.about_name("どこでもまどぐち", Intent::Schedule);
+    assert_eq!((o.intent, pages(&o).first().copied()), (Intent::Schedule, Some(18)), "{o:?}");
+
+    let f = e.facets("デジタル推進課");
+    assert_eq!(f.department.as_deref(), Some("デジタル推進課"));
+    let list = e.list_by(f, false);
+    let expected: Vec<u16> = e
+        .plan()
+        .initiatives
+        .iter()
+        .filter(|i| i.departments.iter().any(|d| d == "デジタル推進課"))
+        .map(|i| i.page)
+        .collect();
+    assert_eq!((list.intent, pages(&list)), (Intent::List, expected));
+
+    let f = e.facets("基本方針2");
+    assert_eq!(f.policy, Some(2));
+    let progress = e.list_by(f, true);
+    assert!(progress.progress && progress.hits.len() > 5, "{progress:?}");
+    let f = e.facets("R9");
+    assert_eq!(f.year.map(|y| y.year.gregorian()), Some(2027));
+
+    // Nothing to select: everything, in page order.
+    let all = e.list_by(Default::default(), true);
+    assert_eq!(all.hits.len(), e.plan().initiatives.len());
+}

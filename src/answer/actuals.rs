@@ -23,7 +23,7 @@ pub fn report_card(plan: &Plan, r: &ResolvedReport, heading: &str) -> Card {
         blocks.push(Block::Text(format!("※ {note}")));
     }
     if let Some(warning) = &r.warning {
-        blocks.push(Block::Text(format!("⚠ {warning}。正しければ確定してください")));
+        blocks.push(Block::Text(format!("⚠ {warning}")));
     }
     Card { blocks, actions: Vec::new() }
 }

@@ -338,7 +338,7 @@ async fn preview(
             send_html(bot, chat, &format!("報告できません: {}", escape(&refusal.to_string())), None).await?;
         }
         Ok((_, report)) => {
-            let text = describe(state, &report, "この内容で記録しますか？");
+            let text = describe(state, &report, "この内容で記録しますか？", true);
             let id = state.sessions.store_pending(Pending { actor: user, report, attempt });
             send_html(bot, chat, &text, Some(keyboard::confirm(id))).await?;
         }
@@ -346,8 +346,13 @@ async fn preview(
     Ok(())
 }
 
-fn describe(state: &BotState, r: &ResolvedReport, heading: &str) -> String {
-    render_html(&crate::answer::report_card(state.app.engine.plan(), r, heading))
+/// The report card; before writing (`asking`), a value's warning asks for 確定.
+fn describe(state: &BotState, r: &ResolvedReport, heading: &str, asking: bool) -> String {
+    let mut card = crate::answer::report_card(state.app.engine.plan(), r, heading);
+    if asking && r.warning.is_some() {
+        card.blocks.push(crate::answer::Block::Text("正しければ「確定」を押してください。".into()));
+    }
+    render_html(&card)
 }
 
 async fn history(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, arg: &str) -> HandlerResult {
@@ -540,7 +545,7 @@ where
         Ok(Ok(actual_id)) => {
             tracing::info!(chat_id = chat.0, actual_id, "report recorded");
             say("記録しました").await?;
-            let text = describe(state, &pending.report, &format!("✅ 記録しました（#{actual_id}）"));
+            let text = describe(state, &pending.report, &format!("✅ 記録しました（#{actual_id}）"), false);
             edit_html(bot, chat, message_id, &text, None).await?;
         }
         Ok(Err(refusal)) => {

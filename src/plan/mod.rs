@@ -175,7 +175,8 @@ impl Plan {
 
     /// The initiative on `page`.
     pub fn initiative(&self, page: u16) -> Option<&Initiative> {
-        self.initiatives.iter().find(|i| i.page == page)
+        // In page order: the parser refuses a list whose pages do not increase.
+        self.initiatives.binary_search_by_key(&page, |i| i.page).ok().map(|n| &self.initiatives[n])
     }
 
     /// The basic policy numbered `n`.

@@ -24,7 +24,7 @@ use serde::Serialize;
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
-use tantivy::{DocAddress, Searcher, Term};
+use tantivy::{DocAddress, DocSet, Searcher, Term};
 
 use super::analyzer::{Analyzer, bigrams};
 use super::figures::{self, Figure};
@@ -771,13 +771,21 @@ impl Engine {
         if df == 0 {
             return false;
         }
-        let holders = searcher
-            .search(&TermQuery::new(term, IndexRecordOption::Basic), &tantivy::collector::DocSetCollector)
-            .unwrap_or_default();
-        holders
-            .into_iter()
-            .filter_map(|addr| self.page_of(searcher, addr))
-            .any(|page| self.doc_on(page).is_some_and(|d| d.folded.contains(word)))
+        // The bigram's postings, read directly (no query, no scoring).
+        for segment in searcher.segment_readers() {
+            let Ok(inverted) = segment.inverted_index(field) else { continue };
+            let Ok(Some(mut postings)) = inverted.read_postings(&term, IndexRecordOption::Basic) else { continue };
+            let Ok(pages) = segment.fast_fields().u64("page") else { continue };
+            let mut doc = postings.doc();
+            while doc != tantivy::TERMINATED {
+                let page = pages.first(doc).and_then(|p| u16::try_from(p).ok());
+                if page.and_then(|p| self.doc_on(p)).is_some_and(|d| d.folded.contains(word)) {
+                    return true;
+                }
+                doc = postings.advance();
+            }
+        }
+        false
     }
 
     /// Plan words that sound like the term: an IME slip (投機 → 登記). `in_plan`: the word
