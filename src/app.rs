@@ -8,6 +8,7 @@ use std::sync::Mutex;
 use crate::actuals::report::{Found, InitiativeFinder, parse_message, resolve};
 use crate::actuals::{ActualsView, Refusal, ResolvedReport, Store, StoreError, fiscal_year, now_unix};
 use crate::answer::{AskJson, Card, Extras, ask_json_with, card_with};
+use crate::plan::FiscalYear;
 use crate::search::{Engine, Intent, Outcome};
 
 /// Who keikaku answers — in the terminal (`--mode`), in a bot (`serve --mode`), in a card.
@@ -42,12 +43,26 @@ pub struct App {
     pub db: PathBuf,
     /// One connection, opened on first use and shared (SQLite connections are not `Sync`).
     shared: Mutex<Option<Store>>,
+    /// The fiscal year taken as today, when fixed (tests, demos); the clock's otherwise.
+    today: Option<FiscalYear>,
 }
 
 impl App {
     /// An app over an open engine and a database path (opened when needed).
     pub fn new(engine: Engine, db: &Path) -> App {
-        App { engine, db: db.to_path_buf(), shared: Mutex::new(None) }
+        App { engine, db: db.to_path_buf(), shared: Mutex::new(None), today: None }
+    }
+
+    /// The same app with today's fiscal year fixed: what cards and relative years
+    /// (「来年度」) are read against, so that a test says the same next April.
+    pub fn with_today(mut self, today: FiscalYear) -> App {
+        self.today = Some(today);
+        self
+    }
+
+    /// Today's fiscal year.
+    pub fn today(&self) -> FiscalYear {
+        self.today.unwrap_or_else(|| fiscal_year(now_unix()))
     }
 
     /// A new connection to the store, creating the database if needed.
@@ -88,11 +103,8 @@ impl App {
     /// for), with actuals.
     pub fn present(&self, outcome: Outcome, audience: Audience) -> Result<(Outcome, Card, AskJson), StoreError> {
         let view = self.actuals()?;
-        let extras = Extras {
-            actuals: view.as_ref(),
-            reporters: audience == Audience::Staff,
-            today: Some(fiscal_year(now_unix())),
-        };
+        let extras =
+            Extras { actuals: view.as_ref(), reporters: audience == Audience::Staff, today: Some(self.today()) };
         let card = card_with(self.engine.plan(), &outcome, extras);
         let json = ask_json_with(self.engine.plan(), &outcome, extras);
         Ok((outcome, card, json))
@@ -102,11 +114,8 @@ impl App {
     pub fn card_for(&self, page: u16, intent: Intent, audience: Audience) -> Result<Card, StoreError> {
         let outcome = Outcome::about(page, intent);
         let view = self.actuals()?;
-        let extras = Extras {
-            actuals: view.as_ref(),
-            reporters: audience == Audience::Staff,
-            today: Some(fiscal_year(now_unix())),
-        };
+        let extras =
+            Extras { actuals: view.as_ref(), reporters: audience == Audience::Staff, today: Some(self.today()) };
         Ok(card_with(self.engine.plan(), &outcome, extras))
     }
 
@@ -123,6 +132,6 @@ impl App {
 
     /// Resolves a report written as a sentence; the year defaults to the current one.
     pub fn resolve_message(&self, message: &str) -> Result<ResolvedReport, Refusal> {
-        parse_message(self.engine.plan(), &self.engine, message, fiscal_year(now_unix()))
+        parse_message(self.engine.plan(), &self.engine, message, self.today())
     }
 }

@@ -162,7 +162,8 @@ fn answers_show_the_actual_and_the_export_row_matches() {
     let (_, _, json) = f.app.answer("どこでも窓口のKPI", None, Audience::Staff).unwrap();
     assert!(json.text.contains("令和8年度 (2026): 90件 ／ 実績 92件（102%・達成）"), "{}", json.text);
     assert!(json.text.contains("山田"), "staff see who reported:\n{}", json.text);
-    assert!(json.text.contains("令和9年度 (2027): 95件 ／ 実績 未報告"), "{}", json.text);
+    // Today is 令和8年度 (the fixture's): a year still ahead has nothing to report yet.
+    assert!(json.text.contains("令和9年度 (2027): 95件\n"), "{}", json.text);
     let (_, _, public) = f.app.answer("どこでも窓口のKPI", None, Audience::Public).unwrap();
     assert!(public.text.contains("実績 92件") && !public.text.contains("山田"), "{}", public.text);
     let (_, _, leak) = f.app.answer("漏水のKPI", None, Audience::Staff).unwrap();

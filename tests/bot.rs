@@ -42,7 +42,7 @@ async fn start_with(mode: Mode, fake: FakeTelegram) -> Harness {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("keikaku.db");
     let engine = tokio::task::spawn_blocking(common::engine).await.unwrap();
-    let app = Arc::new(App::new(engine, &db));
+    let app = Arc::new(App::new(engine, &db).with_today(keikaku::plan::FiscalYear::reiwa(8)));
     {
         let mut store = Store::open(&db).unwrap();
         let plan = app.engine.plan().clone();

@@ -147,7 +147,7 @@ fn kpi(c: &mut Card, page: u16, k: &Kpi, year: Option<FiscalYear>, x: &Extras<'_
             line.push_str("（数値として解釈できない記載）");
         }
         if let Some(view) = x.actuals {
-            line.push_str(&actual_part(view, page, k, *y, x.reporters));
+            line.push_str(&actual_part(view, page, k, *y, x));
         }
         if year == Some(*y) {
             line.push_str(" ◀");
@@ -162,9 +162,11 @@ fn kpi(c: &mut Card, page: u16, k: &Kpi, year: Option<FiscalYear>, x: &Extras<'_
 }
 
 /// 「 ／ 実績 92件（102%・達成）」 beside a target, or 「 ／ 実績 未報告」.
-fn actual_part(view: &ActualsView, page: u16, k: &Kpi, year: FiscalYear, reporters: bool) -> String {
+fn actual_part(view: &ActualsView, page: u16, k: &Kpi, year: FiscalYear, x: &Extras<'_>) -> String {
     let Some(target) = k.target(year) else { return String::new() };
     match view.get(page, &k.name, year) {
+        // A year still ahead has nothing to report yet.
+        None if x.today.is_some_and(|today| year > today) => String::new(),
         None => " ／ 実績 未報告".into(),
         Some(a) => {
             let v = judge(k, target, Some(a.value));
@@ -173,7 +175,7 @@ fn actual_part(view: &ActualsView, page: u16, k: &Kpi, year: FiscalYear, reporte
                 Status::NoVerdict => "判定なし".to_string(),
                 s => format!("{}・{}", achievement_label(&v), s.japanese()),
             };
-            let by = if reporters { format!("　{} {}", a.reporter, jst(a.reported_at)) } else { String::new() };
+            let by = if x.reporters { format!("　{} {}", a.reporter, jst(a.reported_at)) } else { String::new() };
             format!(" ／ 実績 {shown}（{verdict}）{by}")
         }
     }
@@ -336,12 +338,7 @@ fn progress(c: &mut Card, plan: &Plan, outcome: &Outcome, x: &Extras<'_>) {
                 let a = view.get(i.page, &k.name, year);
                 let v = judge(k, t, a.map(|a| a.value));
                 counts[v.status as usize] += 1;
-                Some(Block::Detail(format!(
-                    "{}: 目標 {}{}",
-                    k.name,
-                    t.raw,
-                    actual_part(view, i.page, k, year, x.reporters)
-                )))
+                Some(Block::Detail(format!("{}: 目標 {}{}", k.name, t.raw, actual_part(view, i.page, k, year, x))))
             })
             .collect();
         if !lines.is_empty() {
@@ -398,10 +395,19 @@ fn not_found(c: &mut Card, plan: &Plan, outcome: &Outcome) {
     } else if matches!(outcome.not_found, Some(NotFoundReason::NoMatch)) {
         // Nothing near: say what the plan does cover and how to browse it.
         let policies: Vec<String> = plan.policies.iter().map(|p| format!("基本方針{} {}", p.number, p.title)).collect();
+        // Examples in words every channel understands (a question, not a bot command).
+        let mut examples: Vec<String> = Vec::new();
+        if let Some(p) = plan.policies.first() {
+            examples.push(format!("「基本方針{}の取組一覧」", p.number));
+        }
+        if let Some(d) = plan.departments().first() {
+            examples.push(format!("「{d}の取組」"));
+        }
         c.blocks.push(Block::Note(format!(
-            "この計画は{}件の取組（{}）を扱っています。一覧は「/list 基本方針1」「/list デジタル推進課」のように、部署名や基本方針で見られます。",
+            "この計画は{}件の取組（{}）を扱っています。一覧は{}のように、基本方針や部署名で聞くと見られます。",
             plan.initiatives.len(),
-            policies.join("・")
+            policies.join("・"),
+            examples.join("")
         )));
     }
 }

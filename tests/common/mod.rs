@@ -23,7 +23,8 @@ pub fn app_with_roster(
 ) -> (tempfile::TempDir, PathBuf, keikaku::app::App) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("state/keikaku.db");
-    let app = keikaku::app::App::new(engine(), &db);
+    // Today fixed: cards and 「来年度」 read the same whatever the date.
+    let app = keikaku::app::App::new(engine(), &db).with_today(keikaku::plan::FiscalYear::reiwa(8));
     let mut store = app.store().unwrap();
     let plan = app.engine.plan().clone();
     for (id, name, role, departments) in roster {
