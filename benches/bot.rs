@@ -9,7 +9,6 @@
 mod fake;
 mod support;
 
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use clap::Parser;
@@ -22,15 +21,8 @@ use support::{Stats, cpu_model, fmt, read_questions, tempfile_dir};
 /// Options of the bot benchmark.
 #[derive(Debug, Parser)]
 struct Args {
-    /// The plan document, user dictionary and lexicon.
-    #[arg(long, default_value = "data")]
-    data_dir: PathBuf,
-    /// The compiled dictionary and the search index.
-    #[arg(long, default_value = "index")]
-    index_dir: PathBuf,
-    /// Questions: a .jsonl file with a "q" field per line, or plain text, one per line.
-    #[arg(long, default_value = "tests/eval_public.jsonl")]
-    questions: PathBuf,
+    #[command(flatten)]
+    common: support::Common,
     /// Simulated chats.
     #[arg(long, default_value_t = 1000)]
     chats: usize,
@@ -40,15 +32,11 @@ struct Args {
     /// Chats for the second run, under Telegram's own rate limits (30 messages/s).
     #[arg(long, default_value_t = 100)]
     limited_chats: usize,
-    /// Passed by `cargo bench`; ignored.
-    #[arg(long, hide = true)]
-    bench: bool,
 }
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let paths = Paths { data_dir: args.data_dir.clone(), index_dir: args.index_dir.clone() };
-    run(&paths, &args)
+    run(&args.common.paths(), &args)
 }
 
 /// The load benchmark: simulated chats ask questions through the fake Bot API server; the
@@ -56,14 +44,14 @@ fn main() -> anyhow::Result<()> {
 /// and end to end (update queued to reply received), and checks every question got exactly
 /// one reply. Run twice: rate limits relaxed (the bot's capacity), then Telegram's.
 fn run(paths: &Paths, args: &Args) -> anyhow::Result<()> {
-    let questions = read_questions(&args.questions)?;
+    let questions = read_questions(&args.common.questions)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     say!("# keikaku bench-bot\n");
     say!("- machine: {} cores, {}", std::thread::available_parallelism().map_or(0, |n| n.get()), cpu_model());
     say!(
         "- questions: {} from {}, public bot, fake Bot API server on 127.0.0.1\n",
         questions.len(),
-        args.questions.display()
+        args.common.questions.display()
     );
     say!(
         "| run | replies | wall | throughput | in bot p50 · p99 | end to end p50 · p99 | exactly once |\n|---|---|---|---|---|---|---|"

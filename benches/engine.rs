@@ -33,15 +33,8 @@ use support::{Stats, cpu_model, read_questions, tempfile_dir};
 /// Options of the engine benchmark.
 #[derive(Debug, Parser)]
 struct Args {
-    /// The plan document, user dictionary and lexicon.
-    #[arg(long, default_value = "data")]
-    data_dir: PathBuf,
-    /// The compiled dictionary and the search index.
-    #[arg(long, default_value = "index")]
-    index_dir: PathBuf,
-    /// Questions: a .jsonl file with a "q" field per line, or plain text, one per line.
-    #[arg(long, default_value = "tests/eval_public.jsonl")]
-    questions: PathBuf,
+    #[command(flatten)]
+    common: support::Common,
     /// Rounds over all questions for in-process latency.
     #[arg(long, default_value_t = 200)]
     rounds: usize,
@@ -54,27 +47,23 @@ struct Args {
     /// Plan sizes to measure, as multiples of the real plan (1 = the real plan).
     #[arg(long, value_delimiter = ',', default_value = "1,100")]
     scales: Vec<usize>,
-    /// Passed by `cargo bench`; ignored.
-    #[arg(long, hide = true)]
-    bench: bool,
 }
 
 fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let paths = Paths { data_dir: args.data_dir.clone(), index_dir: args.index_dir.clone() };
-    run(&paths, &args)
+    run(&args.common.paths(), &args)
 }
 
 /// Runs the benchmark and prints a Markdown report.
 fn run(paths: &Paths, args: &Args) -> anyhow::Result<()> {
-    let questions = read_questions(&args.questions)?;
+    let questions = read_questions(&args.common.questions)?;
     let plan_text = search::read_data_file(&paths.plan_file())?;
     let user = search::read_optional(&paths.data_dir.join(search::USER_DICTIONARY_FILE))?;
     let lexicon = search::Lexicon::load(&paths.data_dir)?;
     let exe = PathBuf::from(env!("CARGO_BIN_EXE_keikaku"));
     say!("# keikaku bench\n");
     say!("- machine: {} cores, {}", std::thread::available_parallelism().map_or(0, |n| n.get()), cpu_model());
-    say!("- questions: {} from {}\n", questions.len(), args.questions.display());
+    say!("- questions: {} from {}\n", questions.len(), args.common.questions.display());
 
     for &scale in &args.scales {
         let work = tempfile_dir(&format!("keikaku-bench-x{scale}"))?;

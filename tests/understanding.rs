@@ -154,6 +154,8 @@ fn commands_are_typed_calls_to_the_engine() {
     assert!(progress.progress && progress.hits.len() > 5, "{progress:?}");
     let f = e.facets("R9");
     assert_eq!(f.year.map(|y| y.year.gregorian()), Some(2027));
+    let f = e.facets("デジタル推進課 令和8年度");
+    assert_eq!((f.department.as_deref(), f.year.map(|y| y.year.gregorian())), (Some("デジタル推進課"), Some(2026)));
 
     // Nothing to select: everything, in page order.
     let all = e.list_by(Default::default(), true);

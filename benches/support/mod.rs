@@ -11,6 +11,30 @@ use anyhow::Context;
 #[allow(unused_imports)]
 pub use stats::{Stats, fmt};
 
+/// The options both benchmarks take.
+#[derive(Debug, clap::Args)]
+pub struct Common {
+    /// The plan document, user dictionary and lexicon.
+    #[arg(long, default_value = "data")]
+    pub data_dir: PathBuf,
+    /// The compiled dictionary and the search index.
+    #[arg(long, default_value = "index")]
+    pub index_dir: PathBuf,
+    /// Questions: a .jsonl file with a "q" field per line, or plain text, one per line.
+    #[arg(long, default_value = "tests/eval_public.jsonl")]
+    pub questions: PathBuf,
+    /// Passed by `cargo bench`; ignored.
+    #[arg(long, hide = true)]
+    pub bench: bool,
+}
+
+impl Common {
+    /// Where the engine reads and writes.
+    pub fn paths(&self) -> keikaku::search::Paths {
+        keikaku::search::Paths { data_dir: self.data_dir.clone(), index_dir: self.index_dir.clone() }
+    }
+}
+
 /// Prints a line of the report and flushes it, so progress shows while a long run goes on.
 #[macro_export]
 macro_rules! say {

@@ -21,6 +21,25 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// The text of Telegram HTML without its tags (entities left as they are).
+///
+/// ```
+/// assert_eq!(keikaku::answer::strip_tags("<b>A &amp; B</b>"), "A &amp; B");
+/// ```
+pub fn strip_tags(html: &str) -> String {
+    let mut plain = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            _ if !in_tag => plain.push(c),
+            _ => {}
+        }
+    }
+    plain
+}
+
 /// The card as Telegram HTML.
 pub fn render_html(card: &Card) -> String {
     let mut out = String::new();

@@ -15,7 +15,7 @@ mod text;
 pub use actuals::{HelpFor, help_card, history_card, report_card, roster_card};
 pub use card::{Extras, card, card_with, list_page};
 pub use explain::render_explanation;
-pub use html::{escape, render_html};
+pub use html::{escape, render_html, strip_tags};
 pub use json::{AskJson, ResultJson, ask_json, ask_json_with};
 pub use text::render_text;
 

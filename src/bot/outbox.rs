@@ -129,16 +129,7 @@ pub fn split(html: &str, limit: usize) -> Vec<String> {
 /// Cuts one long line into pieces of at most `limit` characters, tags and entities intact.
 /// Our lines wrap whole lines in a tag, so a cut line loses its tags rather than break them.
 fn cut_line(line: &str, limit: usize) -> Vec<String> {
-    let mut plain = String::new();
-    let mut in_tag = false;
-    for c in line.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => in_tag = false,
-            _ if !in_tag => plain.push(c),
-            _ => {}
-        }
-    }
+    let plain = crate::answer::strip_tags(line);
     let mut pieces = Vec::new();
     let mut piece = String::new();
     let mut len = 0;
