@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
 use crate::actuals::report::{Found, InitiativeFinder, parse_message, resolve};
-use crate::actuals::{ActualsView, Refusal, ResolvedReport, Store, StoreError, fiscal_year, now_unix};
+use crate::actuals::{
+    ActualsView, QuestionRecord, QuestionResult, Refusal, ResolvedReport, Store, StoreError, fiscal_year, now_unix,
+};
 use crate::answer::{AskJson, Card, Extras, ask_json_with, card_with};
 use crate::plan::FiscalYear;
 use crate::search::{Engine, Intent, Outcome};
@@ -35,6 +37,9 @@ impl InitiativeFinder for Engine {
     }
 }
 
+/// The longest question the log keeps, in characters (the engine reads no more).
+const MAX_LOGGED_CHARS: usize = crate::search::engine::MAX_QUESTION_CHARS;
+
 /// The engine and the store.
 pub struct App {
     /// The question-answering engine.
@@ -45,12 +50,42 @@ pub struct App {
     shared: Mutex<Option<Store>>,
     /// The fiscal year taken as today, when fixed (tests, demos); the clock's otherwise.
     today: Option<FiscalYear>,
+    /// The question log's own connection (see [`Store::for_question_log`]), apart from the
+    /// one answers read actuals through.
+    log: Mutex<Option<Store>>,
+    /// When the question log was last trimmed to its retention period (Unix seconds).
+    trimmed_at: std::sync::atomic::AtomicI64,
+}
+
+/// How long questions are kept (`KEIKAKU_LOG_RETENTION_DAYS`, default 365).
+pub fn retention_days() -> i64 {
+    std::env::var("KEIKAKU_LOG_RETENTION_DAYS")
+        .ok()
+        .and_then(|d| d.trim().parse::<i64>().ok())
+        .filter(|d| *d > 0)
+        .unwrap_or(365)
+}
+
+/// Who asked, as the question log is told.
+#[derive(Debug, Clone, Copy)]
+pub enum Asker {
+    /// A Telegram chat (a pseudonym is kept for the public bot, the id for staff).
+    Chat(i64),
+    /// The terminal.
+    Terminal,
 }
 
 impl App {
     /// An app over an open engine and a database path (opened when needed).
     pub fn new(engine: Engine, db: &Path) -> App {
-        App { engine, db: db.to_path_buf(), shared: Mutex::new(None), today: None }
+        App {
+            engine,
+            db: db.to_path_buf(),
+            shared: Mutex::new(None),
+            today: None,
+            log: Mutex::new(None),
+            trimmed_at: std::sync::atomic::AtomicI64::new(0),
+        }
     }
 
     /// The same app with today's fiscal year fixed: what cards and relative years
@@ -117,6 +152,62 @@ impl App {
         let extras =
             Extras { actuals: view.as_ref(), reporters: audience == Audience::Staff, today: Some(self.today()) };
         Ok(card_with(self.engine.plan(), &outcome, extras))
+    }
+
+    /// Logs a question and what came of it, for review; returns the row's id. Never fails
+    /// the answer: a log that cannot be written is a warning. Rows older than the retention
+    /// period are deleted, at most once an hour.
+    pub fn record_question(
+        &self,
+        channel: &str,
+        audience: Audience,
+        asker: Asker,
+        question: &str,
+        outcome: &Outcome,
+    ) -> Option<i64> {
+        let result = match outcome.intent {
+            Intent::NotFound => QuestionResult::NotFound,
+            _ if outcome.ambiguous => QuestionResult::Candidates,
+            _ => QuestionResult::Answered,
+        };
+        let pages: Vec<u16> = outcome.hits.iter().map(|h| h.page).take(20).collect();
+        let now = now_unix();
+        let written = (|| -> Result<i64, StoreError> {
+            let mut guard = self.log.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let store = match &mut *guard {
+                Some(store) => store,
+                slot @ None => slot.insert(Store::open(&self.db)?.for_question_log()?),
+            };
+            let who = match (asker, audience) {
+                (Asker::Chat(chat), Audience::Public) => store.pseudonym(chat)?,
+                (Asker::Chat(chat), Audience::Staff) => chat.to_string(),
+                (Asker::Terminal, _) => "terminal".to_string(),
+            };
+            let question: String = question.chars().take(MAX_LOGGED_CHARS).collect();
+            let id = store.log_question(&QuestionRecord {
+                at: now,
+                channel,
+                public: audience == Audience::Public,
+                asker: &who,
+                question: &question,
+                intent: outcome.intent.as_str(),
+                pages: &pages,
+                result,
+            })?;
+            let last = self.trimmed_at.load(std::sync::atomic::Ordering::Relaxed);
+            if now - last >= 3600 {
+                self.trimmed_at.store(now, std::sync::atomic::Ordering::Relaxed);
+                store.forget_questions_before(now - retention_days() * 86_400)?;
+            }
+            Ok(id)
+        })();
+        match written {
+            Ok(id) => Some(id),
+            Err(e) => {
+                tracing::warn!(error = %e, "the question was answered but not logged");
+                None
+            }
+        }
     }
 
     /// Resolves the four parts of a report.

@@ -11,5 +11,6 @@ pub mod cli;
 pub mod normalize;
 pub mod numbers;
 pub mod plan;
+pub mod review;
 pub mod search;
 pub mod telemetry;

@@ -159,6 +159,26 @@ async fn a_question_gets_a_card_with_section_buttons_that_edit_in_place() {
     h.stop().await;
 }
 
+/// Every question the public bot answers is logged for review — under a pseudonym, never the
+/// resident's Telegram id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_public_bot_logs_questions_without_telegram_ids() {
+    let h = start(Mode::Public).await;
+    h.fake.message(STRANGER, "ごみの収集日を知りたい");
+    h.reply(STRANGER, 1).await;
+    h.fake.message(STRANGER, "/kpi どこでも窓口");
+    h.reply(STRANGER, 2).await;
+    let rows = Store::open(&h.db).unwrap().questions_since(0).unwrap();
+    assert_eq!(rows.len(), 2, "{rows:?}");
+    assert!(rows.iter().all(|r| r.public && r.channel == "telegram" && !r.asker.contains(&STRANGER.to_string())));
+    assert_eq!(rows[0].intent, "not_found");
+    assert_eq!(
+        (rows[1].question.as_str(), rows[1].intent.as_str(), rows[1].pages.first()),
+        ("/kpi どこでも窓口", "kpi", Some(&18))
+    );
+    h.stop().await;
+}
+
 /// What Telegram receives for a card, text and buttons, pinned: the README shows it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_telegram_card_is_pinned_as_sent() {

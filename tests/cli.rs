@@ -254,9 +254,12 @@ fn chat_follows_up_on_the_last_initiative() {
 }
 
 fn chat_session(input: &str) -> String {
+    let state = tempfile::tempdir().unwrap();
     let mut child = Command::new(env!("CARGO_BIN_EXE_keikaku"))
         .args(["--data-dir", "data", "--index-dir"])
         .arg(common::index_dir())
+        .arg("--db")
+        .arg(state.path().join("keikaku.db"))
         .arg("chat")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())

@@ -18,7 +18,10 @@ pub use clock::{fiscal_year, jst, now_unix, rfc3339};
 pub use export::{export_csv, export_json};
 pub use progress::{Status, Verdict, achievement_label, judge};
 pub use resolved::{Refusal, ResolvedReport};
-pub use store::{Actual, ActualsView, AuditEntry, Store, StoreError, private_dir};
+pub use store::{
+    Actual, ActualsView, AuditEntry, LoggedQuestion, QuestionRecord, QuestionResult, ReviewStatus, Store, StoreError,
+    private_dir,
+};
 pub use value::{ReportedValue, ValueError};
 
 use serde::Serialize;

@@ -16,6 +16,9 @@ use super::resolved::{Refusal, ResolvedReport};
 use super::{Role, Staff, clock};
 use crate::plan::{FiscalYear, Plan};
 
+mod question_log;
+pub use question_log::{LoggedQuestion, QuestionRecord, QuestionResult, ReviewStatus};
+
 /// Why the store failed (not a refusal: those are [`Refusal`]s).
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -105,6 +108,29 @@ CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
 -- The reporter's name as it was when the report was made (history and export show it;
 -- a later rename of the staff member does not rewrite the record).
 ALTER TABLE actual ADD COLUMN reporter_name TEXT;
+"#,
+    r#"
+-- What people asked and what they got: reviewed by administrators (keikaku review). In public
+-- mode `asker` is a pseudonym (a keyed hash of the chat, see `secret`), never a Telegram id.
+CREATE TABLE question_log (
+    id       INTEGER PRIMARY KEY AUTOINCREMENT,
+    asked_at INTEGER NOT NULL,
+    channel  TEXT NOT NULL,
+    mode     TEXT NOT NULL CHECK (mode IN ('staff', 'public')),
+    asker    TEXT NOT NULL,
+    question TEXT NOT NULL,
+    intent   TEXT NOT NULL,
+    pages    TEXT NOT NULL,
+    result   TEXT NOT NULL CHECK (result IN ('answered', 'candidates', 'not_found')),
+    vote     INTEGER CHECK (vote IN (-1, 1)),
+    wanted   TEXT,
+    status   TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'resolved', 'ignored'))
+);
+CREATE INDEX question_log_by_time ON question_log (asked_at);
+CREATE TABLE secret (
+    name  TEXT PRIMARY KEY,
+    value BLOB NOT NULL
+);
 "#,
 ];
 

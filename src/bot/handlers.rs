@@ -20,7 +20,7 @@ use super::session::{Flow, Pending};
 use super::{BotState, Mode, keyboard};
 use crate::actuals::{Refusal, ResolvedReport, Role, Staff};
 use crate::answer::{Card, escape, list_page, render_html};
-use crate::app::{App, Audience};
+use crate::app::{App, Asker, Audience};
 use crate::search::{Intent, Outcome};
 
 /// The error type of endpoints.
@@ -126,6 +126,15 @@ enum Ask {
 }
 
 impl Ask {
+    /// How the question log keeps it.
+    fn logged(&self) -> String {
+        match self {
+            Ask::Question(q) => q.clone(),
+            Ask::About(name, intent) => format!("/{} {name}", intent.as_str()),
+            Ask::List(arg, progress) => format!("/{} {arg}", if *progress { "progress" } else { "list" }),
+        }
+    }
+
     fn outcome(self, app: &App, context: Option<u16>) -> Outcome {
         match self {
             Ask::Question(q) => app.engine.ask_in_context(&q, context),
@@ -153,7 +162,13 @@ async fn answer(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, ask: Ask) -> 
     let started = Instant::now();
     let context = state.sessions.context(chat.0);
     let who = audience(state);
-    let (outcome, card, _) = blocking(state, move |app| app.present(ask.outcome(app, context), who)).await??;
+    let (outcome, card, _) = blocking(state, move |app| {
+        let logged = ask.logged();
+        let outcome = ask.outcome(app, context);
+        app.record_question("telegram", who, Asker::Chat(chat.0), &logged, &outcome);
+        app.present(outcome, who)
+    })
+    .await??;
     send_outcome(bot, state, chat, &outcome, &card).await?;
     if let Some(probe) = &state.probe {
         probe.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(started.elapsed());

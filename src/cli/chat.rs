@@ -7,7 +7,7 @@
 //!   context ends when a question names another subject, lists, or finds nothing.
 
 use crate::answer::{Action, HelpFor, help_card, render_text};
-use crate::app::{App, Audience};
+use crate::app::{App, Asker, Audience};
 use crate::search::Intent;
 
 /// What one line of the chat comes to.
@@ -53,6 +53,7 @@ impl Chat {
             return Ok(Turn::Say(render_text(&app.card_for(page, intent, audience)?)));
         }
         let (outcome, card, _) = app.answer(q, self.context, audience)?;
+        app.record_question("terminal", audience, Asker::Terminal, q, &outcome);
         let mut text = render_text(&card);
         self.candidates.clear();
         match outcome.single_page() {

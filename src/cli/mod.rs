@@ -132,6 +132,22 @@ pub enum Command {
     /// The current actual of every reported KPI.
     #[command(subcommand)]
     Actuals(ActualsCommand),
+    /// What people asked that the plan did not answer (or voted 👎), the same questions
+    /// grouped, most asked first; mark an item resolved or ignored by its #number.
+    Review {
+        /// How far back: 24h, 7d, 30d …, or all.
+        #[arg(long, default_value = "30d")]
+        since: String,
+        /// Which items: pending, resolved, ignored, or all.
+        #[arg(long, default_value = "pending")]
+        status: String,
+        /// Mark the item #ID as resolved (repeat for several).
+        #[arg(long, value_name = "ID")]
+        resolve: Vec<i64>,
+        /// Mark the item #ID as ignored (repeat for several).
+        #[arg(long, value_name = "ID")]
+        ignore: Vec<i64>,
+    },
 }
 
 /// `keikaku staff …`.
@@ -213,6 +229,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             actuals::progress(&app(&paths, &db)?, department.as_deref(), year.as_deref())
         }
         Command::Actuals(ActualsCommand::Export { format }) => actuals::export(&app(&paths, &db)?, format),
+        Command::Review { since, status, resolve, ignore } => {
+            review(&app(&paths, &db)?, &since, &status, &resolve, &ignore)
+        }
     }
 }
 
@@ -393,4 +412,65 @@ fn index(paths: &Paths) -> anyhow::Result<ExitCode> {
 /// The terminal chat's history: beside the database, in the state folder.
 fn history_file(db: &Path) -> PathBuf {
     db.parent().unwrap_or(Path::new(".")).join("chat_history")
+}
+
+/// `keikaku review`: the items, after marking those asked.
+fn review(app: &App, since: &str, status: &str, resolve: &[i64], ignore: &[i64]) -> anyhow::Result<ExitCode> {
+    use crate::actuals::ReviewStatus;
+    let period = since;
+    let since = parse_since(since)?;
+    let wanted = match status {
+        "all" => None,
+        s => Some(
+            ReviewStatus::parse(s)
+                .with_context(|| format!("unknown status 「{s}」: use pending, resolved, ignored or all"))?,
+        ),
+    };
+    let Some(mut store) = crate::actuals::Store::open_existing(&app.db)? else {
+        say!("nothing asked yet: {} does not exist", app.db.display());
+        return Ok(ExitCode::SUCCESS);
+    };
+    let from = since.map_or(0, |s| crate::actuals::now_unix() - s);
+    let rows = store.questions_since(from)?;
+    let key = |q: &str| app.engine.question_key(q);
+    let marks = resolve
+        .iter()
+        .map(|id| (*id, ReviewStatus::Resolved))
+        .chain(ignore.iter().map(|id| (*id, ReviewStatus::Ignored)));
+    let mut changed = false;
+    for (id, to) in marks {
+        let all = crate::review::review(&rows, key, None);
+        let Some(item) = all.iter().find(|i| i.ids.contains(&id)) else {
+            anyhow::bail!(
+                "no item #{id} to review in this period: run `keikaku review --status all --since all` to see them all"
+            );
+        };
+        let n = store.set_review_status(&item.ids, to)?;
+        say!("#{id}: {n} question(s) marked {}", to.as_str());
+        changed = true;
+    }
+    let rows = if changed { store.questions_since(from)? } else { rows };
+    let items = crate::review::review(&rows, key, wanted);
+    let what = format!("見直す質問 {status}・{}", if since.is_some() { period } else { "全期間" });
+    say!("{}", render_text(&crate::answer::review_card(&items, &what)));
+    Ok(ExitCode::SUCCESS)
+}
+
+/// 「24h」「7d」 as seconds; `all` as none.
+fn parse_since(text: &str) -> anyhow::Result<Option<i64>> {
+    let t = text.trim();
+    if t == "all" {
+        return Ok(None);
+    }
+    let (number, unit) = t.split_at(t.len().saturating_sub(1));
+    let n: i64 = number
+        .parse()
+        .ok()
+        .filter(|n| *n > 0)
+        .with_context(|| format!("cannot read 「{text}」: use 24h, 7d, 30d or all"))?;
+    match unit {
+        "h" => Ok(Some(n * 3600)),
+        "d" => Ok(Some(n * 86_400)),
+        _ => anyhow::bail!("cannot read 「{text}」: use 24h, 7d, 30d or all"),
+    }
 }

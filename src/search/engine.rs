@@ -230,6 +230,26 @@ impl Engine {
         outcome
     }
 
+    /// What makes two questions the same for review: their content words by reading, in
+    /// order of reading (「ごみの日」「ゴミの日は？」 and 「ごみ の ひ」 meet), or, when they have
+    /// none, the kana-folded text without blanks or punctuation.
+    pub fn question_key(&self, question: &str) -> String {
+        let text = normalize(&cut_question(question));
+        let mut readings: Vec<String> = self
+            .analyzer
+            .terms(&text)
+            .into_iter()
+            .filter(|t| t.content && !self.lexicon.stopwords.contains(t.text.as_str()))
+            .map(|t| t.reading)
+            .collect();
+        readings.sort();
+        readings.dedup();
+        if readings.is_empty() {
+            return fold_kana(&text).chars().filter(|c| c.is_alphanumeric()).collect();
+        }
+        readings.join(" ")
+    }
+
     /// What each stage made of `question`.
     pub fn explain(&self, question: &str) -> Explanation {
         let mut x = Explanation {

@@ -1,0 +1,247 @@
+//! The question log: what people asked, what they got, and what administrators made of it.
+//!
+//! Privacy: in public mode the asker is a pseudonym — an HMAC-SHA256 of the chat id under a
+//! secret kept in the database (made on first use, from the system's random source) — so
+//! distinct people can be counted and nobody can be named. Rows older than the retention
+//! period are deleted ([`Store::forget_questions_before`]).
+
+use hmac::{Hmac, Mac};
+use rusqlite::{OptionalExtension, params};
+use sha2::Sha256;
+
+use super::{Store, StoreError};
+
+/// What came of a question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum QuestionResult {
+    /// One initiative, or a list.
+    Answered,
+    /// Several candidates were offered.
+    Candidates,
+    /// Nothing in the plan.
+    NotFound,
+}
+
+impl QuestionResult {
+    fn as_str(self) -> &'static str {
+        match self {
+            QuestionResult::Answered => "answered",
+            QuestionResult::Candidates => "candidates",
+            QuestionResult::NotFound => "not_found",
+        }
+    }
+
+    fn parse(s: &str) -> QuestionResult {
+        match s {
+            "answered" => QuestionResult::Answered,
+            "candidates" => QuestionResult::Candidates,
+            _ => QuestionResult::NotFound,
+        }
+    }
+}
+
+/// Where an administrator has put a question.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReviewStatus {
+    /// Not looked at yet.
+    Pending,
+    /// Taught or otherwise fixed.
+    Resolved,
+    /// Nothing to do (not about the plan, noise).
+    Ignored,
+}
+
+impl ReviewStatus {
+    /// The name stored and typed (`pending`, `resolved`, `ignored`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReviewStatus::Pending => "pending",
+            ReviewStatus::Resolved => "resolved",
+            ReviewStatus::Ignored => "ignored",
+        }
+    }
+
+    /// Reads a status name.
+    pub fn parse(s: &str) -> Option<ReviewStatus> {
+        match s {
+            "pending" => Some(ReviewStatus::Pending),
+            "resolved" => Some(ReviewStatus::Resolved),
+            "ignored" => Some(ReviewStatus::Ignored),
+            _ => None,
+        }
+    }
+}
+
+/// A question to log.
+#[derive(Debug, Clone)]
+pub struct QuestionRecord<'a> {
+    /// When (Unix seconds).
+    pub at: i64,
+    /// `telegram`, `terminal` …
+    pub channel: &'a str,
+    /// Asked of the public bot (the asker is then a pseudonym).
+    pub public: bool,
+    /// Who: a staff member's id, a pseudonym, or `terminal`.
+    pub asker: &'a str,
+    /// The question as written.
+    pub question: &'a str,
+    /// The intent answered (`kpi`, `not_found` …).
+    pub intent: &'a str,
+    /// The initiatives answered or offered.
+    pub pages: &'a [u16],
+    /// What came of it.
+    pub result: QuestionResult,
+}
+
+/// A logged question.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LoggedQuestion {
+    /// Its row id.
+    pub id: i64,
+    /// When (Unix seconds).
+    pub asked_at: i64,
+    /// `telegram`, `terminal` …
+    pub channel: String,
+    /// Asked of the public bot.
+    pub public: bool,
+    /// Who (a staff id, a pseudonym, `terminal`).
+    pub asker: String,
+    /// The question as written.
+    pub question: String,
+    /// The intent answered.
+    pub intent: String,
+    /// The initiatives answered or offered.
+    pub pages: Vec<u16>,
+    /// What came of it.
+    pub result: QuestionResult,
+    /// 👍 (1), 👎 (-1) or no vote.
+    pub vote: Option<i8>,
+    /// What they wanted, said after a 👎.
+    pub wanted: Option<String>,
+    /// Where review has put it.
+    pub status: ReviewStatus,
+}
+
+impl Store {
+    /// This connection made for the question log: its commits are not waited to disk
+    /// (`synchronous=NORMAL`; WAL keeps the database consistent), so logging costs an
+    /// answer tens of microseconds, not an fsync. A crash may lose the last few questions,
+    /// never a report: reports are written through connections that wait.
+    pub fn for_question_log(self) -> Result<Store, StoreError> {
+        self.conn.pragma_update(None, "synchronous", "NORMAL").map_err(self.err())?;
+        Ok(self)
+    }
+
+    /// Logs a question; returns its row id.
+    pub fn log_question(&mut self, r: &QuestionRecord<'_>) -> Result<i64, StoreError> {
+        let pages = r.pages.iter().map(u16::to_string).collect::<Vec<_>>().join(",");
+        self.conn
+            .execute(
+                "INSERT INTO question_log (asked_at, channel, mode, asker, question, intent, pages, result)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    r.at,
+                    r.channel,
+                    if r.public { "public" } else { "staff" },
+                    r.asker,
+                    r.question,
+                    r.intent,
+                    pages,
+                    r.result.as_str()
+                ],
+            )
+            .map_err(self.err())?;
+        Ok(self.conn.last_insert_rowid())
+    }
+
+    /// A stable pseudonym for a chat: 16 hex digits of HMAC-SHA256(secret, chat id).
+    pub fn pseudonym(&mut self, chat: i64) -> Result<String, StoreError> {
+        let secret = self.secret("pseudonym")?;
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&secret)
+            .map_err(|e| StoreError::Invalid(format!("pseudonym key: {e}")))?;
+        mac.update(&chat.to_be_bytes());
+        let digest = mac.finalize().into_bytes();
+        Ok(digest.iter().take(8).map(|b| format!("{b:02x}")).collect())
+    }
+
+    /// The named secret, made (32 random bytes) and kept on first use.
+    fn secret(&mut self, name: &str) -> Result<Vec<u8>, StoreError> {
+        let found: Option<Vec<u8>> = self
+            .conn
+            .query_row("SELECT value FROM secret WHERE name = ?1", [name], |r| r.get(0))
+            .optional()
+            .map_err(self.err())?;
+        if let Some(value) = found {
+            return Ok(value);
+        }
+        let fresh =
+            random_bytes().map_err(|e| StoreError::Invalid(format!("no random source for the pseudonym key: {e}")))?;
+        // Another process may have made one meanwhile: theirs wins, and is read back.
+        self.conn
+            .execute("INSERT OR IGNORE INTO secret (name, value) VALUES (?1, ?2)", params![name, fresh])
+            .map_err(self.err())?;
+        self.conn.query_row("SELECT value FROM secret WHERE name = ?1", [name], |r| r.get(0)).map_err(self.err())
+    }
+
+    /// Deletes the questions asked before `cutoff` (Unix seconds); returns how many.
+    pub fn forget_questions_before(&mut self, cutoff: i64) -> Result<usize, StoreError> {
+        self.conn.execute("DELETE FROM question_log WHERE asked_at < ?1", [cutoff]).map_err(self.err())
+    }
+
+    /// The questions asked since `since` (Unix seconds), oldest first.
+    pub fn questions_since(&self, since: i64) -> Result<Vec<LoggedQuestion>, StoreError> {
+        let mut stmt = self
+            .conn
+            .prepare_cached(
+                "SELECT id, asked_at, channel, mode, asker, question, intent, pages, result, vote, wanted, status
+                 FROM question_log WHERE asked_at >= ?1 ORDER BY id",
+            )
+            .map_err(self.err())?;
+        let rows = stmt
+            .query_map([since], |r| {
+                let pages: String = r.get(7)?;
+                let result: String = r.get(8)?;
+                let status: String = r.get(11)?;
+                let mode: String = r.get(3)?;
+                Ok(LoggedQuestion {
+                    id: r.get(0)?,
+                    asked_at: r.get(1)?,
+                    channel: r.get(2)?,
+                    public: mode == "public",
+                    asker: r.get(4)?,
+                    question: r.get(5)?,
+                    intent: r.get(6)?,
+                    pages: pages.split(',').filter_map(|p| p.parse().ok()).collect(),
+                    result: QuestionResult::parse(&result),
+                    vote: r.get(9)?,
+                    wanted: r.get(10)?,
+                    status: ReviewStatus::parse(&status).unwrap_or(ReviewStatus::Pending),
+                })
+            })
+            .map_err(self.err())?
+            .collect::<rusqlite::Result<Vec<_>>>()
+            .map_err(self.err())?;
+        Ok(rows)
+    }
+
+    /// Puts the questions `ids` under `status`; returns how many there were.
+    pub fn set_review_status(&mut self, ids: &[i64], status: ReviewStatus) -> Result<usize, StoreError> {
+        let tx = self.conn.transaction().map_err(|e| super::sqlite(&self.path, e))?;
+        let mut n = 0;
+        for id in ids {
+            n += tx
+                .execute("UPDATE question_log SET status = ?1 WHERE id = ?2", params![status.as_str(), id])
+                .map_err(|e| super::sqlite(&self.path, e))?;
+        }
+        tx.commit().map_err(|e| super::sqlite(&self.path, e))?;
+        Ok(n)
+    }
+}
+
+/// 32 bytes from the system's random source.
+fn random_bytes() -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let mut bytes = vec![0u8; 32];
+    std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
+    Ok(bytes)
+}
