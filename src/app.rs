@@ -7,7 +7,8 @@ use std::sync::Mutex;
 
 use crate::actuals::report::{Found, InitiativeFinder, parse_message, resolve};
 use crate::actuals::{
-    ActualsView, QuestionRecord, QuestionResult, Refusal, ResolvedReport, Store, StoreError, fiscal_year, now_unix,
+    ActualsView, BatchWriter, QuestionRecord, QuestionResult, Refusal, ResolvedReport, Store, StoreError, fiscal_year,
+    now_unix,
 };
 use crate::answer::{AskJson, Card, Extras, ask_json_with, card_with};
 use crate::plan::FiscalYear;
@@ -50,11 +51,8 @@ pub struct App {
     shared: Mutex<Option<Store>>,
     /// The fiscal year taken as today, when fixed (tests, demos); the clock's otherwise.
     today: Option<FiscalYear>,
-    /// The question log's own connection (see [`Store::for_question_log`]), apart from the
-    /// one answers read actuals through.
-    log: Mutex<Option<Store>>,
-    /// When the question log was last trimmed to its retention period (Unix seconds).
-    trimmed_at: std::sync::atomic::AtomicI64,
+    /// The question log's writer (its own thread and connection), started on first use.
+    log: std::sync::OnceLock<Result<BatchWriter, String>>,
 }
 
 /// How long questions are kept (`KEIKAKU_LOG_RETENTION_DAYS`, default 365).
@@ -78,14 +76,7 @@ pub enum Asker {
 impl App {
     /// An app over an open engine and a database path (opened when needed).
     pub fn new(engine: Engine, db: &Path) -> App {
-        App {
-            engine,
-            db: db.to_path_buf(),
-            shared: Mutex::new(None),
-            today: None,
-            log: Mutex::new(None),
-            trimmed_at: std::sync::atomic::AtomicI64::new(0),
-        }
+        App { engine, db: db.to_path_buf(), shared: Mutex::new(None), today: None, log: std::sync::OnceLock::new() }
     }
 
     /// The same app with today's fiscal year fixed: what cards and relative years
@@ -154,9 +145,10 @@ impl App {
         Ok(card_with(self.engine.plan(), &outcome, extras))
     }
 
-    /// Logs a question and what came of it, for review; returns the row's id. Never fails
-    /// the answer: a log that cannot be written is a warning. Rows older than the retention
-    /// period are deleted, at most once an hour.
+    /// Logs a question and what came of it, for review, without waiting: the question log's
+    /// writer batches it with others (see [`BatchWriter`]); a failure is a warning, never a
+    /// failed answer. `message`: the chat message that carried the answer, which its 👍 / 👎
+    /// name.
     pub fn record_question(
         &self,
         channel: &str,
@@ -164,7 +156,8 @@ impl App {
         asker: Asker,
         question: &str,
         outcome: &Outcome,
-    ) -> Option<i64> {
+        message: Option<i64>,
+    ) {
         let result = match outcome.intent {
             Intent::NotFound => QuestionResult::NotFound,
             _ if outcome.ambiguous => QuestionResult::Candidates,
@@ -172,42 +165,85 @@ impl App {
         };
         let pages: Vec<u16> = outcome.hits.iter().map(|h| h.page).take(20).collect();
         let now = now_unix();
-        let written = (|| -> Result<i64, StoreError> {
-            let mut guard = self.log.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            let store = match &mut *guard {
-                Some(store) => store,
-                slot @ None => slot.insert(Store::open(&self.db)?.for_question_log()?),
-            };
-            let who = match (asker, audience) {
-                (Asker::Chat(chat), Audience::Public) => store.pseudonym(chat)?,
-                (Asker::Chat(chat), Audience::Staff) => chat.to_string(),
-                (Asker::Terminal, _) => "terminal".to_string(),
-            };
-            let question: String = question.chars().take(MAX_LOGGED_CHARS).collect();
-            let id = store.log_question(&QuestionRecord {
-                at: now,
-                channel,
-                public: audience == Audience::Public,
-                asker: &who,
-                question: &question,
-                intent: outcome.intent.as_str(),
-                pages: &pages,
-                result,
-            })?;
-            let last = self.trimmed_at.load(std::sync::atomic::Ordering::Relaxed);
-            if now - last >= 3600 {
-                self.trimmed_at.store(now, std::sync::atomic::Ordering::Relaxed);
-                store.forget_questions_before(now - retention_days() * 86_400)?;
-            }
-            Ok(id)
-        })();
-        match written {
-            Ok(id) => Some(id),
-            Err(e) => {
-                tracing::warn!(error = %e, "the question was answered but not logged");
-                None
-            }
+        let (channel, question) = (channel.to_string(), question.chars().take(MAX_LOGGED_CHARS).collect::<String>());
+        let intent = outcome.intent.as_str();
+        let Some(writer) = self.log_writer() else { return };
+        writer.submit("a question of the log", move |store| {
+            let who = asker_name(store, asker, audience)?;
+            store
+                .log_question(&QuestionRecord {
+                    at: now,
+                    channel: &channel,
+                    public: audience == Audience::Public,
+                    asker: &who,
+                    question: &question,
+                    intent,
+                    pages: &pages,
+                    result,
+                    message,
+                })
+                .map(drop)
+        });
+    }
+
+    /// 👍 or 👎 on the answer in chat message `message`, from the one who asked; a second
+    /// press replaces the first. False when it is not theirs (or not there).
+    pub fn vote(&self, message: i64, audience: Audience, asker: Asker, up: bool) -> Result<bool, StoreError> {
+        self.with_log(move |store| {
+            let who = asker_name(store, asker, audience)?;
+            store.vote(&who, message, up)
+        })
+    }
+
+    /// What they wanted to know, said after a 👎 on the answer in chat message `message`.
+    pub fn wanted(&self, message: i64, audience: Audience, asker: Asker, text: &str) -> Result<bool, StoreError> {
+        let text: String = text.chars().take(MAX_LOGGED_CHARS).collect();
+        self.with_log(move |store| {
+            let who = asker_name(store, asker, audience)?;
+            store.set_wanted(&who, message, &text)
+        })
+    }
+
+    /// Waits until every question logged so far is written (before the process ends, and in
+    /// tests).
+    pub fn flush_log(&self) {
+        if let Some(writer) = self.log.get().and_then(|w| w.as_ref().ok()) {
+            writer.flush();
         }
+    }
+
+    /// Runs `f` in the question log's writer (batched with the writes of other threads) and
+    /// waits until it is committed. The writer deletes rows older than the retention period,
+    /// at most once an hour.
+    fn with_log<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        match self.log_writer() {
+            Some(writer) => writer.write(f),
+            None => Err(StoreError::Invalid("the question log's writer could not be started".into())),
+        }
+    }
+
+    /// The question log's writer, started on first use.
+    fn log_writer(&self) -> Option<&BatchWriter> {
+        let writer = self.log.get_or_init(|| {
+            let mut trimmed_at = 0;
+            BatchWriter::start(self.db.clone(), move |store| {
+                let now = now_unix();
+                if now - trimmed_at >= 3600 {
+                    trimmed_at = now;
+                    if let Err(e) = store.forget_questions_before(now - retention_days() * 86_400) {
+                        tracing::warn!(error = %e, "old questions were not forgotten");
+                    }
+                }
+            })
+            .map_err(|e| {
+                tracing::warn!(error = %e, "the question log's writer could not be started");
+                e.to_string()
+            })
+        });
+        writer.as_ref().ok()
     }
 
     /// Resolves the four parts of a report.
@@ -225,4 +261,13 @@ impl App {
     pub fn resolve_message(&self, message: &str) -> Result<ResolvedReport, Refusal> {
         parse_message(self.engine.plan(), &self.engine, message, self.today())
     }
+}
+
+/// How the log names who asked: a pseudonym for a resident, the id for staff.
+fn asker_name(store: &mut Store, asker: Asker, audience: Audience) -> Result<String, StoreError> {
+    Ok(match (asker, audience) {
+        (Asker::Chat(chat), Audience::Public) => store.pseudonym(chat)?,
+        (Asker::Chat(chat), Audience::Staff) => chat.to_string(),
+        (Asker::Terminal, _) => "terminal".to_string(),
+    })
 }

@@ -83,6 +83,18 @@ impl Harness {
         self.fake.calls_of("editMessageText")
     }
 
+    /// The question log once it holds `n` rows (its writer commits in the background).
+    async fn logged(&self, n: usize) -> Vec<keikaku::actuals::LoggedQuestion> {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let rows = Store::open(&self.db).unwrap().questions_since(0).unwrap();
+            if rows.len() >= n || tokio::time::Instant::now() > deadline {
+                return rows;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
     fn actual_values(&self) -> Vec<(u16, String, u16, f64)> {
         let store = Store::open(&self.db).unwrap();
         store.all_actuals().unwrap().into_iter().map(|a| (a.page, a.kpi, a.fiscal_year.gregorian(), a.value)).collect()
@@ -140,7 +152,7 @@ async fn a_question_gets_a_card_with_section_buttons_that_edit_in_place() {
     assert_valid_html(reply.text());
     let b = buttons(&reply);
     let labels: Vec<&str> = b.iter().map(|(l, _)| l.as_str()).collect();
-    assert_eq!(labels, ["概要", "方法", "効果", "期間・予定"]);
+    assert_eq!(labels, ["概要", "方法", "効果", "期間・予定", "👍 解決した", "👎 解決しない"]);
     assert!(b.iter().all(|(_, d)| d.len() <= 64));
     // 方法 edits the message into the methods card.
     let methods = b.iter().find(|(l, _)| l == "方法").unwrap().1.clone();
@@ -152,6 +164,12 @@ async fn a_question_gets_a_card_with_section_buttons_that_edit_in_place() {
         edits[0].text()
     );
     assert_eq!(edits[0].params["message_id"], 2);
+    // The 👍 / 👎 row stays with the card as its sections change.
+    assert!(
+        buttons(&edits[0]).iter().any(|(l, d)| l == "👎 解決しない" && d.starts_with("v:")),
+        "{:?}",
+        buttons(&edits[0])
+    );
     // A follow-up is about the same initiative.
     h.fake.message(LEAD, "いつまで？");
     let follow = h.reply(LEAD, 2).await;
@@ -168,7 +186,7 @@ async fn the_public_bot_logs_questions_without_telegram_ids() {
     h.reply(STRANGER, 1).await;
     h.fake.message(STRANGER, "/kpi どこでも窓口");
     h.reply(STRANGER, 2).await;
-    let rows = Store::open(&h.db).unwrap().questions_since(0).unwrap();
+    let rows = h.logged(2).await;
     assert_eq!(rows.len(), 2, "{rows:?}");
     assert!(rows.iter().all(|r| r.public && r.channel == "telegram" && !r.asker.contains(&STRANGER.to_string())));
     assert_eq!(rows[0].intent, "not_found");
@@ -176,6 +194,43 @@ async fn the_public_bot_logs_questions_without_telegram_ids() {
         (rows[1].question.as_str(), rows[1].intent.as_str(), rows[1].pages.first()),
         ("/kpi どこでも窓口", "kpi", Some(&18))
     );
+    h.stop().await;
+}
+
+/// 「解決しましたか？」: 👎 asks what they wanted and keeps the reply with the question (which
+/// is still answered); a second press changes the vote; nobody else can vote on it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_thumbs_down_keeps_what_they_wanted_and_a_second_press_changes_the_vote() {
+    let h = start(Mode::Public).await;
+    h.fake.message(STRANGER, "ごみの収集日を知りたい");
+    let reply = h.reply(STRANGER, 1).await;
+    let votes: Vec<_> = buttons(&reply).into_iter().filter(|(_, d)| d.starts_with("v:")).collect();
+    assert_eq!(votes.len(), 2, "{votes:?}");
+    let (up, down) = (votes[0].1.clone(), votes[1].1.clone());
+
+    h.fake.callback(STRANGER, STRANGER, 2, &down);
+    let ask = h.reply(STRANGER, 2).await;
+    assert!(ask.text().contains("何を知りたかった"), "{}", ask.text());
+    h.fake.message(STRANGER, "燃えるごみの曜日");
+    h.reply(STRANGER, 3).await; // answered as any question
+    let rows = h.logged(2).await;
+    assert_eq!((rows[0].vote, rows[0].wanted.as_deref()), (Some(-1), Some("燃えるごみの曜日")));
+    assert_eq!(rows.len(), 2, "the reply is itself a logged question: {rows:?}");
+
+    // Someone else pressing the same button (a forwarded card) changes nothing.
+    h.fake.callback(STRANGER + 1, STRANGER + 1, 2, &up);
+    // The asker changes their mind: one vote, now 👍.
+    h.fake.callback(STRANGER, STRANGER, 2, &up);
+    h.fake.wait_for(WAIT, |c| c.iter().filter(|c| c.method == "answerCallbackQuery").count() >= 3).await;
+    let rows = Store::open(&h.db).unwrap().questions_since(0).unwrap();
+    assert_eq!(rows[0].vote, Some(1));
+    let toasts: Vec<String> = h
+        .fake
+        .calls_of("answerCallbackQuery")
+        .iter()
+        .map(|c| c.params["text"].as_str().unwrap_or("").to_string())
+        .collect();
+    assert!(toasts.contains(&"この操作は使えません".to_string()), "{toasts:?}");
     h.stop().await;
 }
 
@@ -202,7 +257,7 @@ async fn an_ambiguous_question_offers_candidates_and_a_press_shows_the_card() {
     h.fake.message(700, "コンビニ交付");
     let reply = h.reply(700, 1).await;
     assert!(reply.text().contains("2件"), "{}", reply.text());
-    let b = buttons(&reply);
+    let b: Vec<_> = buttons(&reply).into_iter().filter(|(_, d)| d.starts_with("s:")).collect();
     assert_eq!(b.len(), 2, "{b:?}");
     h.fake.callback(700, 700, 2, &b[1].1);
     let edits = h.edits(1).await;

@@ -14,10 +14,11 @@ fn a_question_asked_three_times_by_two_chats_is_one_item_of_three_by_two_people(
     for (chat, question) in [(100, "ごみの収集日を知りたい"), (200, "ゴミの収集日は？"), (100, "ごみ　収集日")]
     {
         let outcome = app.engine.ask(question);
-        assert!(app.record_question("telegram", Audience::Public, Asker::Chat(chat), question, &outcome).is_some());
+        app.record_question("telegram", Audience::Public, Asker::Chat(chat), question, &outcome, Some(chat + 1));
     }
     let answered = app.engine.ask("どこでも窓口のKPI");
-    app.record_question("telegram", Audience::Staff, Asker::Chat(1001), "どこでも窓口のKPI", &answered).unwrap();
+    app.record_question("telegram", Audience::Staff, Asker::Chat(1001), "どこでも窓口のKPI", &answered, None);
+    app.flush_log();
 
     let mut store = app.store().unwrap();
     let rows = store.questions_since(0).unwrap();
@@ -61,6 +62,7 @@ fn retention_forgets_only_what_is_older_than_the_period() {
                 intent: "not_found",
                 pages: &[],
                 result: QuestionResult::NotFound,
+                message: None,
             })
             .unwrap();
     }

@@ -16,7 +16,9 @@ use super::resolved::{Refusal, ResolvedReport};
 use super::{Role, Staff, clock};
 use crate::plan::{FiscalYear, Plan};
 
+mod batch;
 mod question_log;
+pub use batch::BatchWriter;
 pub use question_log::{LoggedQuestion, QuestionRecord, QuestionResult, ReviewStatus};
 
 /// Why the store failed (not a refusal: those are [`Refusal`]s).
@@ -124,9 +126,11 @@ CREATE TABLE question_log (
     result   TEXT NOT NULL CHECK (result IN ('answered', 'candidates', 'not_found')),
     vote     INTEGER CHECK (vote IN (-1, 1)),
     wanted   TEXT,
-    status   TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'resolved', 'ignored'))
+    status   TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'resolved', 'ignored')),
+    message  INTEGER
 );
 CREATE INDEX question_log_by_time ON question_log (asked_at);
+CREATE INDEX question_log_by_message ON question_log (asker, message);
 CREATE TABLE secret (
     name  TEXT PRIMARY KEY,
     value BLOB NOT NULL

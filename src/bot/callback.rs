@@ -41,6 +41,11 @@ pub enum Callback {
         /// The fiscal year (Gregorian start).
         year: u16,
     },
+    /// 👍 (`up`) or 👎 on the answer the button is under.
+    Vote {
+        /// 👍.
+        up: bool,
+    },
     /// A button that does nothing (a page counter).
     Noop,
 }
@@ -78,6 +83,7 @@ impl Callback {
             Callback::FlowInitiative(page) => format!("ri:{page}"),
             Callback::FlowKpi { page, kpi } => format!("rk:{page}:{kpi}"),
             Callback::FlowYear { page, kpi, year } => format!("ry:{page}:{kpi}:{year}"),
+            Callback::Vote { up } => format!("v:{}", if up { 'u' } else { 'd' }),
             Callback::Noop => "noop".into(),
         }
     }
@@ -102,6 +108,13 @@ impl Callback {
                 kpi: u8::try_from(num(2)?).ok()?,
                 year: u16::try_from(num(3)?).ok()?,
             },
+            "v" if parts.len() == 2 => Callback::Vote {
+                up: match parts[1] {
+                    "u" => true,
+                    "d" => false,
+                    _ => return None,
+                },
+            },
             "noop" => Callback::Noop,
             _ => return None,
         })
@@ -122,6 +135,8 @@ mod tests {
             Callback::FlowInitiative(u16::MAX),
             Callback::FlowKpi { page: u16::MAX, kpi: u8::MAX },
             Callback::FlowYear { page: u16::MAX, kpi: u8::MAX, year: u16::MAX },
+            Callback::Vote { up: true },
+            Callback::Vote { up: false },
             Callback::Noop,
         ];
         for c in all {
@@ -133,7 +148,21 @@ mod tests {
 
     #[test]
     fn foreign_or_damaged_data_is_ignored() {
-        for bad in ["", "s:18", "s:x:k", "s:18:z", "l:1", "ok:", "zz:1", "ry:1:2", "s:99999:k"] {
+        for bad in [
+            "",
+            "s:18",
+            "s:x:k",
+            "s:18:z",
+            "l:1",
+            "ok:",
+            "zz:1",
+            "ry:1:2",
+            "s:99999:k",
+            "v:0:u",
+            "v:-1:d",
+            "v:5:x",
+            "v:5",
+        ] {
             assert_eq!(Callback::decode(bad), None, "{bad}");
         }
     }

@@ -83,6 +83,14 @@ pub async fn message(msg: Message, me: Me, state: Arc<BotState>) -> HandlerResul
     if is_command {
         return command(bot, &state, &msg, text, &me, staff, user).await;
     }
+    // After a 👎, the next message says what they wanted to know: kept with the question,
+    // and answered as any question.
+    if let Some(answer) = state.sessions.take_wanted(chat.0) {
+        let (who, asker, text) = (audience(&state), Asker::Chat(chat.0), question.clone());
+        if let Err(e) = blocking(&state, move |app| app.wanted(answer, who, asker, &text)).await? {
+            tracing::warn!(error = %e, "what they wanted was not recorded");
+        }
+    }
     if let Some(Flow::Value { page, kpi, year, user: flow_user }) = state.sessions.flow(chat.0)
         && flow_user == user
     {
@@ -162,14 +170,12 @@ async fn answer(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, ask: Ask) -> 
     let started = Instant::now();
     let context = state.sessions.context(chat.0);
     let who = audience(state);
-    let (outcome, card, _) = blocking(state, move |app| {
-        let logged = ask.logged();
-        let outcome = ask.outcome(app, context);
-        app.record_question("telegram", who, Asker::Chat(chat.0), &logged, &outcome);
-        app.present(outcome, who)
-    })
-    .await??;
-    send_outcome(bot, state, chat, &outcome, &card).await?;
+    let logged = ask.logged();
+    let (outcome, card, _) = blocking(state, move |app| app.present(ask.outcome(app, context), who)).await??;
+    let sent = send_outcome(bot, state, chat, &outcome, &card).await?;
+    // Logged once sent, naming the message its 👍 / 👎 are on; the log's writer takes it from
+    // here (nothing waits for the disk).
+    state.app.record_question("telegram", who, Asker::Chat(chat.0), &logged, &outcome, sent.map(|m| i64::from(m.0)));
     if let Some(probe) = &state.probe {
         probe.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(started.elapsed());
     }
@@ -183,19 +189,26 @@ async fn answer(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, ask: Ask) -> 
     Ok(())
 }
 
-async fn send_outcome(bot: &Outbox, state: &BotState, chat: ChatId, outcome: &Outcome, card: &Card) -> HandlerResult {
+/// Sends the card, with 「解決しましたか？」 👍 / 👎 under it; returns the message that has
+/// them (none for a paged list).
+async fn send_outcome(
+    bot: &Outbox,
+    state: &BotState,
+    chat: ChatId,
+    outcome: &Outcome,
+    card: &Card,
+) -> Result<Option<teloxide::types::MessageId>, HandlerError> {
     if outcome.intent == Intent::List && !outcome.progress && outcome.hits.len() > PER_PAGE {
         let pages = outcome.hits.len().div_ceil(PER_PAGE);
         let id = state.sessions.store_list(outcome.clone());
         let first = list_page(state.app.engine.plan(), outcome, 0, PER_PAGE);
         send_html(bot, chat, &render_html(&first), keyboard::paging(id, 0, pages)).await?;
-        return Ok(());
+        return Ok(None);
     }
     if let Some(page) = outcome.single_page() {
         state.sessions.set_context(chat.0, Some(page));
     }
-    send_html(bot, chat, &render_html(card), keyboard::card(card)).await?;
-    Ok(())
+    Ok(send_html(bot, chat, &render_html(card), keyboard::with_feedback(keyboard::card(card))).await?)
 }
 
 async fn command(
@@ -488,12 +501,35 @@ pub async fn callback(q: CallbackQuery, state: Arc<BotState>) -> HandlerResult {
     tracing::info!(chat_id = chat.0, "button");
     match cb {
         Callback::Noop => say("").await?,
+        Callback::Vote { up } => {
+            let (who, asker, answer) = (audience(&state), Asker::Chat(chat.0), i64::from(message_id.0));
+            let counted = blocking(&state, move |app| app.vote(answer, who, asker, up)).await?;
+            match counted {
+                Ok(true) if up => say("ありがとうございます").await?,
+                Ok(true) => {
+                    state.sessions.await_wanted(chat.0, answer);
+                    say("ありがとうございます").await?;
+                    send_html(bot, chat, "何を知りたかったですか？ 次のメッセージで一言どうぞ（任意）。", None).await?;
+                }
+                Ok(false) => say("この操作は使えません").await?,
+                Err(e) => {
+                    tracing::warn!(error = %e, "a vote was not recorded");
+                    say("記録できませんでした").await?;
+                }
+            }
+        }
         Callback::Show { page, intent } => {
             let who = audience(&state);
             let card = blocking(&state, move |app| app.card_for(page, intent, who)).await??;
             state.sessions.set_context(chat.0, Some(page));
             say("").await?;
-            edit_html(bot, chat, message_id, &render_html(&card), keyboard::card(&card)).await?;
+            // The 👍 / 👎 row stays with the card as its sections change.
+            let markup = if message.reply_markup().is_some_and(keyboard::has_feedback) {
+                keyboard::with_feedback(keyboard::card(&card))
+            } else {
+                keyboard::card(&card)
+            };
+            edit_html(bot, chat, message_id, &render_html(&card), markup).await?;
         }
         Callback::ListPage { list, n } => {
             let Some(outcome) = state.sessions.list(list) else {

@@ -31,6 +31,23 @@ pub fn card(card: &Card) -> Option<InlineKeyboardMarkup> {
     (!rows.is_empty()).then(|| InlineKeyboardMarkup::new(rows))
 }
 
+/// The card's buttons with 「解決しましたか？」 👍 / 👎 under them.
+pub fn with_feedback(markup: Option<InlineKeyboardMarkup>) -> Option<InlineKeyboardMarkup> {
+    let row =
+        vec![button("👍 解決した", Callback::Vote { up: true }), button("👎 解決しない", Callback::Vote { up: false })];
+    let mut rows = markup.map(|m| m.inline_keyboard).unwrap_or_default();
+    rows.push(row);
+    Some(InlineKeyboardMarkup::new(rows))
+}
+
+/// True when the buttons hold 👍 / 👎.
+pub fn has_feedback(markup: &InlineKeyboardMarkup) -> bool {
+    markup.inline_keyboard.iter().flatten().any(|b| {
+        matches!(&b.kind, teloxide::types::InlineKeyboardButtonKind::CallbackData(data)
+            if matches!(Callback::decode(data), Some(Callback::Vote { .. })))
+    })
+}
+
 /// ◀ / n/N / ▶ for page `n` (0-based) of `pages`.
 pub fn paging(list: u32, n: usize, pages: usize) -> Option<InlineKeyboardMarkup> {
     if pages <= 1 {

@@ -44,6 +44,8 @@ pub struct Pending {
 struct Chat {
     context: Option<u16>,
     flow: Option<Flow>,
+    /// A 👎 waiting for 「何を知りたかったですか？」: the message of the answer voted on.
+    wanted: Option<i64>,
     touched: u64,
 }
 
@@ -108,6 +110,17 @@ impl Sessions {
     /// Sets (or clears) the chat's report flow.
     pub fn set_flow(&self, chat: i64, flow: Option<Flow>) {
         self.chat(chat, |c| c.flow = flow);
+    }
+
+    /// After a 👎 on the answer in `message`: the chat's next message says what they
+    /// wanted to know.
+    pub fn await_wanted(&self, chat: i64, message: i64) {
+        self.chat(chat, |c| c.wanted = Some(message));
+    }
+
+    /// The 👎 waiting for what they wanted, taken out.
+    pub fn take_wanted(&self, chat: i64) -> Option<i64> {
+        self.chat(chat, |c| c.wanted.take())
     }
 
     /// Stores a list for paging; returns its id.

@@ -53,7 +53,7 @@ impl Chat {
             return Ok(Turn::Say(render_text(&app.card_for(page, intent, audience)?)));
         }
         let (outcome, card, _) = app.answer(q, self.context, audience)?;
-        app.record_question("terminal", audience, Asker::Terminal, q, &outcome);
+        app.record_question("terminal", audience, Asker::Terminal, q, &outcome, None);
         let mut text = render_text(&card);
         self.candidates.clear();
         match outcome.single_page() {

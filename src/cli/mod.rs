@@ -316,9 +316,18 @@ fn chat(app: &App, mode: Mode, history: &Path) -> anyhow::Result<ExitCode> {
         chat::HOW_TO_LEAVE
     );
     let mut session = chat::Chat::default();
-    if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
-        return chat_terminal(app, mode, &mut session, history);
-    }
+    let left = if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
+        chat_terminal(app, mode, &mut session, history)
+    } else {
+        chat_plain(app, mode, &mut session)
+    };
+    // The questions asked are in the log before the process ends.
+    app.flush_log();
+    left
+}
+
+/// Plain lines from a program or a file.
+fn chat_plain(app: &App, mode: Mode, session: &mut chat::Chat) -> anyhow::Result<ExitCode> {
     let stdin = std::io::stdin();
     let mut stdout = std::io::stdout();
     loop {
@@ -386,7 +395,11 @@ fn serve(app: App, mode: Mode) -> anyhow::Result<ExitCode> {
     let config = crate::bot::Config::from_env(mode)?;
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
-    match runtime.block_on(crate::bot::run(config, std::sync::Arc::new(app), crate::bot::shutdown_signal())) {
+    let app = std::sync::Arc::new(app);
+    let served = runtime.block_on(crate::bot::run(config, app.clone(), crate::bot::shutdown_signal()));
+    // The questions answered are in the log before the process ends.
+    app.flush_log();
+    match served {
         Ok(()) => Ok(ExitCode::SUCCESS),
         // A configuration error the operator must fix: exit 2, like a usage error.
         Err(e) if e.is::<crate::bot::InvalidToken>() => {

@@ -169,21 +169,35 @@ impl FakeTelegram {
         self.push("message", message)
     }
 
-    /// A press of an inline button with `data` on the bot's message `message_id`.
+    /// A press of an inline button with `data` on the bot's message `message_id`. As Telegram
+    /// does, the message carries its buttons as the bot last sent or edited them.
     pub fn callback(&self, user: i64, chat: i64, message_id: i64, data: &str) -> i64 {
-        let n = self.lock().next_update_id;
+        let (n, markup) = {
+            let s = self.lock();
+            let markup = s
+                .calls
+                .iter()
+                .rev()
+                .find(|c| c.message_id == Some(message_id) && c.chat_id() == Some(chat))
+                .and_then(|c| c.params.get("reply_markup").cloned());
+            (s.next_update_id, markup)
+        };
+        let mut message = json!({
+            "message_id": message_id,
+            "date": 1_795_488_000,
+            "chat": { "id": chat, "type": "private", "first_name": format!("user{user}") },
+            "from": { "id": 1, "is_bot": true, "first_name": "keikaku", "username": BOT_USERNAME },
+            "text": "card",
+        });
+        if let Some(markup) = markup {
+            message["reply_markup"] = markup;
+        }
         self.push(
             "callback_query",
             json!({
                 "id": format!("cb{n}"),
                 "from": { "id": user, "is_bot": false, "first_name": format!("user{user}") },
-                "message": {
-                    "message_id": message_id,
-                    "date": 1_795_488_000,
-                    "chat": { "id": chat, "type": "private", "first_name": format!("user{user}") },
-                    "from": { "id": 1, "is_bot": true, "first_name": "keikaku", "username": BOT_USERNAME },
-                    "text": "card",
-                },
+                "message": message,
                 "chat_instance": "ci",
                 "data": data,
             }),

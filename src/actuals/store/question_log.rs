@@ -91,6 +91,8 @@ pub struct QuestionRecord<'a> {
     pub pages: &'a [u16],
     /// What came of it.
     pub result: QuestionResult,
+    /// The chat message that carried the answer (its 👍 / 👎 name it), when there is one.
+    pub message: Option<i64>,
 }
 
 /// A logged question.
@@ -136,10 +138,12 @@ impl Store {
     pub fn log_question(&mut self, r: &QuestionRecord<'_>) -> Result<i64, StoreError> {
         let pages = r.pages.iter().map(u16::to_string).collect::<Vec<_>>().join(",");
         self.conn
-            .execute(
-                "INSERT INTO question_log (asked_at, channel, mode, asker, question, intent, pages, result)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![
+            .prepare_cached(
+                "INSERT INTO question_log (asked_at, channel, mode, asker, question, intent, pages, result, message)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )
+            .and_then(|mut insert| {
+                insert.execute(params![
                     r.at,
                     r.channel,
                     if r.public { "public" } else { "staff" },
@@ -147,9 +151,10 @@ impl Store {
                     r.question,
                     r.intent,
                     pages,
-                    r.result.as_str()
-                ],
-            )
+                    r.result.as_str(),
+                    r.message
+                ])
+            })
             .map_err(self.err())?;
         Ok(self.conn.last_insert_rowid())
     }
@@ -168,7 +173,8 @@ impl Store {
     fn secret(&mut self, name: &str) -> Result<Vec<u8>, StoreError> {
         let found: Option<Vec<u8>> = self
             .conn
-            .query_row("SELECT value FROM secret WHERE name = ?1", [name], |r| r.get(0))
+            .prepare_cached("SELECT value FROM secret WHERE name = ?1")
+            .and_then(|mut select| select.query_row([name], |r| r.get(0)))
             .optional()
             .map_err(self.err())?;
         if let Some(value) = found {
@@ -222,6 +228,32 @@ impl Store {
             .collect::<rusqlite::Result<Vec<_>>>()
             .map_err(self.err())?;
         Ok(rows)
+    }
+
+    /// Records 👍 (`up`) or 👎 on the answer `asker` got in chat message `message` (nobody
+    /// else may vote on it). A second vote replaces the first. False when there is no such
+    /// answer of theirs.
+    pub fn vote(&mut self, asker: &str, message: i64, up: bool) -> Result<bool, StoreError> {
+        let n = self
+            .conn
+            .execute(
+                "UPDATE question_log SET vote = ?1 WHERE asker = ?2 AND message = ?3",
+                params![if up { 1 } else { -1 }, asker, message],
+            )
+            .map_err(self.err())?;
+        Ok(n >= 1)
+    }
+
+    /// Records what `asker` wanted to know, said after a 👎 on the answer in `message`.
+    pub fn set_wanted(&mut self, asker: &str, message: i64, wanted: &str) -> Result<bool, StoreError> {
+        let n = self
+            .conn
+            .execute(
+                "UPDATE question_log SET wanted = ?1 WHERE asker = ?2 AND message = ?3",
+                params![wanted, asker, message],
+            )
+            .map_err(self.err())?;
+        Ok(n >= 1)
     }
 
     /// Puts the questions `ids` under `status`; returns how many there were.

@@ -1,0 +1,113 @@
+//! A writer thread with its own connection that runs the question log's writes in batches:
+//! the writes that arrive while one batch commits go together in the next transaction, so a
+//! burst of questions costs one commit per batch instead of one per question, and answering
+//! threads never queue on a lock for the disk.
+
+use std::path::PathBuf;
+use std::sync::mpsc::{Receiver, Sender, channel};
+
+use super::{Store, StoreError};
+
+/// The most writes one transaction takes.
+const BATCH: usize = 256;
+
+/// What a job does after its batch commits (or fails to): hand its result to its caller.
+type Finish = Box<dyn FnOnce(Result<(), String>) + Send>;
+/// A write, run inside a batch's transaction (or told the store could not be opened).
+type Job = Box<dyn FnOnce(Result<&mut Store, String>) -> Finish + Send>;
+
+/// The handle: jobs in, results back to each caller once its batch is on disk.
+pub struct BatchWriter {
+    jobs: Sender<Job>,
+}
+
+impl BatchWriter {
+    /// Starts the writer thread over the database at `db` (opened on the first job, as a
+    /// log connection: see [`Store::for_question_log`]). `each_batch` runs after every
+    /// batch, in its transaction (retention).
+    pub fn start(db: PathBuf, each_batch: impl FnMut(&mut Store) + Send + 'static) -> std::io::Result<BatchWriter> {
+        let (jobs, queue) = channel::<Job>();
+        std::thread::Builder::new().name("question-log".into()).spawn(move || run(&db, &queue, each_batch))?;
+        Ok(BatchWriter { jobs })
+    }
+
+    /// Runs `f` in the writer's next batch without waiting for it; a failure is logged.
+    pub fn submit(&self, what: &'static str, f: impl FnOnce(&mut Store) -> Result<(), StoreError> + Send + 'static) {
+        let job: Job = Box::new(move |store| {
+            let result = store.map_err(StoreError::Invalid).and_then(f);
+            Box::new(move |committed: Result<(), String>| {
+                if let Err(e) = committed.map_err(StoreError::Invalid).and(result) {
+                    tracing::warn!(error = %e, "{what} was not written");
+                }
+            })
+        });
+        if self.jobs.send(job).is_err() {
+            tracing::warn!("{what} was not written: the question log's writer has stopped");
+        }
+    }
+
+    /// Waits until everything submitted so far is written.
+    pub fn flush(&self) {
+        let _ = self.write(|_| Ok(()));
+    }
+
+    /// Runs `f` in the writer's next batch and returns its result once the batch commits.
+    pub fn write<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
+    ) -> Result<T, StoreError> {
+        let (reply, answer) = channel::<Result<T, StoreError>>();
+        let job: Job = Box::new(move |store| {
+            let result = match store {
+                Ok(store) => f(store),
+                Err(e) => Err(StoreError::Invalid(e)),
+            };
+            Box::new(move |committed: Result<(), String>| {
+                let _ = reply.send(committed.map_err(StoreError::Invalid).and(result));
+            })
+        });
+        let gone = || StoreError::Invalid("the question log's writer has stopped".into());
+        self.jobs.send(job).map_err(|_| gone())?;
+        answer.recv().map_err(|_| gone())?
+    }
+}
+
+fn run(db: &std::path::Path, queue: &Receiver<Job>, mut each_batch: impl FnMut(&mut Store)) {
+    let mut store: Option<Store> = None;
+    while let Ok(first) = queue.recv() {
+        let mut jobs = vec![first];
+        while jobs.len() < BATCH {
+            match queue.try_recv() {
+                Ok(job) => jobs.push(job),
+                Err(_) => break,
+            }
+        }
+        if store.is_none() {
+            match Store::open(db).and_then(Store::for_question_log) {
+                Ok(s) => store = Some(s),
+                Err(e) => {
+                    for job in jobs {
+                        job(Err(e.to_string()))(Err(e.to_string()));
+                    }
+                    continue;
+                }
+            }
+        }
+        let Some(s) = store.as_mut() else { continue };
+        if let Err(e) = s.conn.execute_batch("BEGIN IMMEDIATE") {
+            for job in jobs {
+                job(Err(e.to_string()))(Err(e.to_string()));
+            }
+            continue;
+        }
+        let finishes: Vec<Finish> = jobs.into_iter().map(|job| job(Ok(&mut *s))).collect();
+        each_batch(s);
+        let committed = s.conn.execute_batch("COMMIT").map_err(|e| {
+            let _ = s.conn.execute_batch("ROLLBACK");
+            e.to_string()
+        });
+        for finish in finishes {
+            finish(committed.clone());
+        }
+    }
+}
