@@ -7,11 +7,12 @@ use std::sync::Mutex;
 
 use crate::actuals::report::{Found, InitiativeFinder, parse_message, resolve};
 use crate::actuals::{
-    ActualsView, BatchWriter, QuestionRecord, QuestionResult, Refusal, ResolvedReport, Store, StoreError, fiscal_year,
-    now_unix,
+    ActualsView, BatchWriter, LoggedQuestion, QuestionRecord, QuestionResult, Refusal, ResolvedReport, ReviewStatus,
+    Store, StoreError, fiscal_year, now_unix,
 };
 use crate::answer::{AskJson, Card, Extras, ask_json_with, card_with};
 use crate::plan::FiscalYear;
+use crate::review::{ReviewItem, Stats};
 use crate::search::{Engine, Intent, Outcome};
 
 /// Who keikaku answers — in the terminal (`--mode`), in a bot (`serve --mode`), in a card.
@@ -210,6 +211,38 @@ impl App {
         if let Some(writer) = self.log.get().and_then(|w| w.as_ref().ok()) {
             writer.flush();
         }
+    }
+
+    /// The logged questions asked in the last `since` seconds (all when `None`), oldest
+    /// first; none when nothing was ever asked (no database).
+    pub fn questions(&self, since: Option<i64>) -> Result<Vec<LoggedQuestion>, StoreError> {
+        self.flush_log();
+        let from = since.map_or(0, |s| now_unix() - s);
+        Ok(match Store::open_existing(&self.db)? {
+            Some(store) => store.questions_since(from)?,
+            None => Vec::new(),
+        })
+    }
+
+    /// The review's items of the last `since` seconds in `status` (all when `None`).
+    pub fn review(&self, since: Option<i64>, status: Option<ReviewStatus>) -> Result<Vec<ReviewItem>, StoreError> {
+        let rows = self.questions(since)?;
+        Ok(crate::review::review(&rows, |q| self.engine.question_key(q), status))
+    }
+
+    /// Marks the review item that holds question `id` (of the last `since` seconds) and
+    /// every question in it; the number marked, or `None` when there is no such item.
+    pub fn mark_review(&self, id: i64, since: Option<i64>, to: ReviewStatus) -> Result<Option<usize>, StoreError> {
+        let Some(item) = self.review(since, None)?.into_iter().find(|i| i.ids.contains(&id)) else {
+            return Ok(None);
+        };
+        self.with_log(move |store| store.set_review_status(&item.ids, to)).map(Some)
+    }
+
+    /// What the log says of the last `since` seconds.
+    pub fn stats(&self, since: Option<i64>) -> Result<Stats, StoreError> {
+        let rows = self.questions(since)?;
+        Ok(crate::review::stats(&rows, |q| self.engine.question_key(q)))
     }
 
     /// Runs `f` in the question log's writer (batched with the writes of other threads) and

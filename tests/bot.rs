@@ -234,6 +234,37 @@ async fn a_thumbs_down_keeps_what_they_wanted_and_a_second_press_changes_the_vot
     h.stop().await;
 }
 
+/// A 👎 with what they wanted shows in an administrator's /review; /stats counts it; neither
+/// is for anyone but administrators.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_thumbs_down_with_what_they_wanted_shows_in_review() {
+    let h = start(Mode::Staff).await;
+    h.fake.message(READER, "ごみの収集日を知りたい");
+    let reply = h.reply(READER, 1).await;
+    let down = buttons(&reply).into_iter().find(|(l, _)| l.contains("👎")).unwrap().1;
+    h.fake.callback(READER, READER, reply.message_id.unwrap(), &down);
+    h.reply(READER, 2).await; // 何を知りたかったですか？
+    h.fake.message(READER, "燃えるごみの曜日");
+    h.reply(READER, 3).await;
+    h.logged(2).await;
+
+    h.fake.message(LEAD, "/review");
+    assert!(h.reply(LEAD, 1).await.text().contains("管理者だけ"));
+    h.fake.message(ADMIN, "/review");
+    let review = h.reply(ADMIN, 1).await;
+    assert!(
+        review.text().contains("ごみの収集日を知りたい")
+            && review.text().contains("知りたかったこと: 燃えるごみの曜日"),
+        "{}",
+        review.text()
+    );
+    assert_valid_html(review.text());
+    h.fake.message(ADMIN, "/stats");
+    let stats = h.reply(ADMIN, 2).await;
+    assert!(stats.text().contains("質問 2件") && stats.text().contains("👎 1"), "{}", stats.text());
+    h.stop().await;
+}
+
 /// What Telegram receives for a card, text and buttons, pinned: the README shows it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_telegram_card_is_pinned_as_sent() {

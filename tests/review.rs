@@ -106,6 +106,11 @@ fn keikaku_review_lists_and_marks_items() {
     let (code, _, err) = run(&["review", "--resolve", "99"], "");
     assert_eq!(code, Some(2));
     assert!(err.contains("no item #99"), "{err}");
+    let (code, out, err) = run(&["stats"], "");
+    assert_eq!(code, Some(0), "{err}");
+    assert!(out.contains("質問 3件: 回答 1") && out.contains("見つからず 2") && out.contains("（p.18）: 1回"), "{out}");
+    let (_, csv, _) = run(&["stats", "--csv", "--since", "all"], "");
+    assert!(csv.starts_with("\u{feff}day,mode,questions") && csv.contains("合計,all,3,1,0,2,0,0\r\n"), "{csv}");
     let (code, _, err) = run(&["review", "--since", "2x"], "");
     assert_eq!(code, Some(2));
     assert!(err.contains("24h, 7d, 30d or all"), "{err}");

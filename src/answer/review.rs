@@ -2,7 +2,8 @@
 
 use super::{Block, Card};
 use crate::actuals::jst;
-use crate::review::ReviewItem;
+use crate::plan::Plan;
+use crate::review::{ReviewItem, Stats};
 
 /// The items, most asked first, each numbered by its first question's id (`#12`), which is
 /// what marking it takes.
@@ -34,6 +35,46 @@ pub fn review_card(items: &[ReviewItem], what: &str) -> Card {
         for wanted in &item.wanted {
             blocks.push(Block::Detail(format!("知りたかったこと: {wanted}")));
         }
+    }
+    Card { blocks, actions: Vec::new() }
+}
+
+/// What the log says of a period: per day and mode, the answer rate, the votes, the
+/// initiatives asked about most, the questions that most often found nothing.
+pub fn stats_card(plan: &Plan, stats: &Stats, what: &str) -> Card {
+    let t = &stats.total;
+    let rate = |n: usize| {
+        if t.questions == 0 { "—".to_string() } else { format!("{:.0}%", 100.0 * n as f64 / t.questions as f64) }
+    };
+    let mut blocks = vec![
+        Block::Title(what.to_string()),
+        Block::Text(format!(
+            "質問 {}件: 回答 {}（{}）・候補 {}・見つからず {}（{}） ／ 👍 {} ・ 👎 {}",
+            t.questions,
+            t.answered,
+            rate(t.answered),
+            t.candidates,
+            t.not_found,
+            rate(t.not_found),
+            t.up,
+            t.down
+        )),
+        Block::Section("日ごと".into()),
+    ];
+    for d in &stats.days {
+        blocks.push(Block::Item(format!(
+            "{} {}: {}件（回答 {}・候補 {}・見つからず {}、👍 {}・👎 {}）",
+            d.day, d.mode, d.questions, d.answered, d.candidates, d.not_found, d.up, d.down
+        )));
+    }
+    blocks.push(Block::Section("よく聞かれた取組".into()));
+    for (page, n) in &stats.top_pages {
+        let title = plan.initiative(*page).map_or_else(String::new, |i| i.title.clone());
+        blocks.push(Block::Item(format!("{title}（p.{page}）: {n}回")));
+    }
+    blocks.push(Block::Section("見つからなかった質問".into()));
+    for (q, n) in &stats.top_unanswered {
+        blocks.push(Block::Item(format!("「{q}」: {n}回")));
     }
     Card { blocks, actions: Vec::new() }
 }

@@ -42,7 +42,14 @@ pub enum StaffCommand {
     Export,
     /// 職員の管理（管理者のみ）: /staff、/staff add ID 名前 役割 [課…]、/staff remove ID
     Staff(String),
+    /// 答えられなかった質問と👎の見直し（管理者のみ）: /review、/review resolve 番号、/review ignore 番号
+    Review(String),
+    /// 質問の統計（管理者のみ）
+    Stats,
 }
+
+/// The staff bot's commands only administrators may use.
+pub const ADMIN_ONLY: [&str; 3] = ["staff", "review", "stats"];
 
 /// Commands as setMyCommands takes them: names without the leading slash.
 fn menu(commands: Vec<BotCommand>) -> Vec<BotCommand> {
@@ -56,5 +63,8 @@ pub fn public_menu() -> Vec<BotCommand> {
 
 /// The staff bot's menu; admins also get /staff.
 pub fn staff_menu(admin: bool) -> Vec<BotCommand> {
-    menu(StaffCommand::bot_commands()).into_iter().filter(|c| admin || c.command != "staff").collect()
+    menu(StaffCommand::bot_commands())
+        .into_iter()
+        .filter(|c| admin || !ADMIN_ONLY.contains(&c.command.as_str()))
+        .collect()
 }

@@ -263,6 +263,8 @@ async fn command(
         StaffCommand::History(arg) => history(bot, state, chat, arg.trim()).await?,
         StaffCommand::Export => export(bot, state, chat).await?,
         StaffCommand::Staff(arg) => staff_command(bot, state, chat, user, staff.as_ref(), arg.trim()).await?,
+        StaffCommand::Review(arg) => review_command(bot, state, chat, staff.as_ref(), arg.trim()).await?,
+        StaffCommand::Stats => stats_command(bot, state, chat, staff.as_ref()).await?,
     }
     Ok(())
 }
@@ -293,7 +295,10 @@ fn help_text(state: &BotState, staff: Option<&Staff>) -> String {
             if crate::actuals::authority::is_admin(staff) {
                 all
             } else {
-                all.lines().filter(|l| !l.starts_with("/staff")).collect::<Vec<_>>().join("\n")
+                all.lines()
+                    .filter(|l| !super::commands::ADMIN_ONLY.iter().any(|c| l.starts_with(&format!("/{c} "))))
+                    .collect::<Vec<_>>()
+                    .join("\n")
             }
         }
     };
@@ -461,6 +466,62 @@ async fn staff_command(
             _ => "使い方: /staff、/staff add Telegram-ID 名前 admin|lead|staff [課…]、/staff remove Telegram-ID".into(),
         };
         Ok(text)
+    })
+    .await??;
+    send_html(bot, chat, &reply, None).await?;
+    Ok(())
+}
+
+/// How far back the bot's review and statistics look.
+const REVIEW_PERIOD: i64 = 30 * 86_400;
+
+/// `/review`, `/review resolve N`, `/review ignore N` (administrators): the last 30 days'
+/// unanswered and 👎 questions, pending.
+async fn review_command(
+    bot: &Outbox,
+    state: &Arc<BotState>,
+    chat: ChatId,
+    staff: Option<&Staff>,
+    arg: &str,
+) -> HandlerResult {
+    if !crate::actuals::authority::is_admin(staff) {
+        send_html(bot, chat, "/review は管理者だけが使えます。", None).await?;
+        return Ok(());
+    }
+    let words: Vec<String> = arg.split_whitespace().map(String::from).collect();
+    let reply = blocking(state, move |app| -> Result<String, HandlerError> {
+        use crate::actuals::ReviewStatus;
+        let mut out = String::new();
+        match words.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
+            [] => {}
+            [verb @ ("resolve" | "ignore"), n] => {
+                let to = if *verb == "resolve" { ReviewStatus::Resolved } else { ReviewStatus::Ignored };
+                let id = n.trim_start_matches('#').parse::<i64>().ok();
+                match id.map(|id| app.mark_review(id, Some(REVIEW_PERIOD), to)).transpose()? {
+                    Some(Some(count)) => out.push_str(&format!("#{n} の{count}件を {} にしました。\n\n", to.as_str())),
+                    _ => return Ok(format!("#{} は見直しの一覧にありません。", escape(n))),
+                }
+            }
+            _ => return Ok("使い方: /review、/review resolve 番号、/review ignore 番号".into()),
+        }
+        let items = app.review(Some(REVIEW_PERIOD), Some(ReviewStatus::Pending))?;
+        out.push_str(&render_html(&crate::answer::review_card(&items, "見直す質問（30日・未対応）")));
+        Ok(out)
+    })
+    .await??;
+    send_html(bot, chat, &reply, None).await?;
+    Ok(())
+}
+
+/// `/stats` (administrators): the last 30 days of questions.
+async fn stats_command(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, staff: Option<&Staff>) -> HandlerResult {
+    if !crate::actuals::authority::is_admin(staff) {
+        send_html(bot, chat, "/stats は管理者だけが使えます。", None).await?;
+        return Ok(());
+    }
+    let reply = blocking(state, |app| -> Result<String, HandlerError> {
+        let stats = app.stats(Some(REVIEW_PERIOD))?;
+        Ok(render_html(&crate::answer::stats_card(app.engine.plan(), &stats, "質問の統計（30日）")))
     })
     .await??;
     send_html(bot, chat, &reply, None).await?;

@@ -148,6 +148,16 @@ pub enum Command {
         #[arg(long, value_name = "ID")]
         ignore: Vec<i64>,
     },
+    /// Questions per day and mode, the answer rate, 👍 / 👎, the initiatives asked about most
+    /// and what most often found nothing.
+    Stats {
+        /// How far back: 24h, 7d, 30d …, or all.
+        #[arg(long, default_value = "30d")]
+        since: String,
+        /// The days as CSV (UTF-8 with BOM, for Excel).
+        #[arg(long)]
+        csv: bool,
+    },
 }
 
 /// `keikaku staff …`.
@@ -232,6 +242,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Review { since, status, resolve, ignore } => {
             review(&app(&paths, &db)?, &since, &status, &resolve, &ignore)
         }
+        Command::Stats { since, csv } => stats(&app(&paths, &db)?, &since, csv),
     }
 }
 
@@ -439,38 +450,42 @@ fn review(app: &App, since: &str, status: &str, resolve: &[i64], ignore: &[i64])
                 .with_context(|| format!("unknown status 「{s}」: use pending, resolved, ignored or all"))?,
         ),
     };
-    let Some(mut store) = crate::actuals::Store::open_existing(&app.db)? else {
-        say!("nothing asked yet: {} does not exist", app.db.display());
-        return Ok(ExitCode::SUCCESS);
-    };
-    let from = since.map_or(0, |s| crate::actuals::now_unix() - s);
-    let rows = store.questions_since(from)?;
-    let key = |q: &str| app.engine.question_key(q);
     let marks = resolve
         .iter()
         .map(|id| (*id, ReviewStatus::Resolved))
         .chain(ignore.iter().map(|id| (*id, ReviewStatus::Ignored)));
-    let mut changed = false;
     for (id, to) in marks {
-        let all = crate::review::review(&rows, key, None);
-        let Some(item) = all.iter().find(|i| i.ids.contains(&id)) else {
+        let Some(n) = app.mark_review(id, since, to)? else {
             anyhow::bail!(
                 "no item #{id} to review in this period: run `keikaku review --status all --since all` to see them all"
             );
         };
-        let n = store.set_review_status(&item.ids, to)?;
         say!("#{id}: {n} question(s) marked {}", to.as_str());
-        changed = true;
     }
-    let rows = if changed { store.questions_since(from)? } else { rows };
-    let items = crate::review::review(&rows, key, wanted);
+    let items = app.review(since, wanted)?;
     let what = format!("見直す質問 {status}・{}", if since.is_some() { period } else { "全期間" });
     say!("{}", render_text(&crate::answer::review_card(&items, &what)));
     Ok(ExitCode::SUCCESS)
 }
 
+/// `keikaku stats`: as text, or as CSV for Excel.
+fn stats(app: &App, since: &str, csv: bool) -> anyhow::Result<ExitCode> {
+    let period = since;
+    let since = parse_since(since)?;
+    let stats = app.stats(since)?;
+    if csv {
+        let mut out = std::io::stdout().lock();
+        out.write_all(crate::review::stats_csv(&stats).as_bytes())?;
+        out.flush()?;
+    } else {
+        let what = format!("質問の統計（{}）", if since.is_some() { period } else { "全期間" });
+        say!("{}", render_text(&crate::answer::stats_card(app.engine.plan(), &stats, &what)));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// 「24h」「7d」 as seconds; `all` as none.
-fn parse_since(text: &str) -> anyhow::Result<Option<i64>> {
+pub(crate) fn parse_since(text: &str) -> anyhow::Result<Option<i64>> {
     let t = text.trim();
     if t == "all" {
         return Ok(None);

@@ -256,16 +256,16 @@ impl Store {
         Ok(n >= 1)
     }
 
-    /// Puts the questions `ids` under `status`; returns how many there were.
+    /// Puts the questions `ids` under `status`; returns how many there were. (Through the
+    /// log's writer it is one transaction with the rest of its batch.)
     pub fn set_review_status(&mut self, ids: &[i64], status: ReviewStatus) -> Result<usize, StoreError> {
-        let tx = self.conn.transaction().map_err(|e| super::sqlite(&self.path, e))?;
         let mut n = 0;
         for id in ids {
-            n += tx
+            n += self
+                .conn
                 .execute("UPDATE question_log SET status = ?1 WHERE id = ?2", params![status.as_str(), id])
-                .map_err(|e| super::sqlite(&self.path, e))?;
+                .map_err(self.err())?;
         }
-        tx.commit().map_err(|e| super::sqlite(&self.path, e))?;
         Ok(n)
     }
 }
