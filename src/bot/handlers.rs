@@ -244,6 +244,19 @@ async fn command(
         }
         return Ok(());
     };
+    // The administrators' commands, decided here once.
+    let admin_only = match &cmd {
+        StaffCommand::Staff(_) => Some("/staff"),
+        StaffCommand::Review(_) => Some("/review"),
+        StaffCommand::Stats => Some("/stats"),
+        _ => None,
+    };
+    if let Some(name) = admin_only
+        && !crate::actuals::authority::is_admin(staff.as_ref())
+    {
+        send_html(bot, chat, &format!("{name} は管理者だけが使えます。"), None).await?;
+        return Ok(());
+    }
     match cmd {
         StaffCommand::Start => send_html(bot, chat, &start_text(state), None).await.map(drop)?,
         StaffCommand::Help => send_html(bot, chat, &help_text(state, staff.as_ref()), None).await.map(drop)?,
@@ -262,9 +275,9 @@ async fn command(
         StaffCommand::Report(arg) => report_command(bot, state, chat, user, staff.as_ref(), arg.trim()).await?,
         StaffCommand::History(arg) => history(bot, state, chat, arg.trim()).await?,
         StaffCommand::Export => export(bot, state, chat).await?,
-        StaffCommand::Staff(arg) => staff_command(bot, state, chat, user, staff.as_ref(), arg.trim()).await?,
-        StaffCommand::Review(arg) => review_command(bot, state, chat, staff.as_ref(), arg.trim()).await?,
-        StaffCommand::Stats => stats_command(bot, state, chat, staff.as_ref()).await?,
+        StaffCommand::Staff(arg) => staff_command(bot, state, chat, user, arg.trim()).await?,
+        StaffCommand::Review(arg) => review_command(bot, state, chat, arg.trim()).await?,
+        StaffCommand::Stats => stats_command(bot, state, chat).await?,
     }
     Ok(())
 }
@@ -421,18 +434,8 @@ async fn export(bot: &Outbox, state: &Arc<BotState>, chat: ChatId) -> HandlerRes
     Ok(())
 }
 
-async fn staff_command(
-    bot: &Outbox,
-    state: &Arc<BotState>,
-    chat: ChatId,
-    user: i64,
-    staff: Option<&Staff>,
-    arg: &str,
-) -> HandlerResult {
-    if !crate::actuals::authority::is_admin(staff) {
-        send_html(bot, chat, "/staff は管理者だけが使えます。", None).await?;
-        return Ok(());
-    }
+/// `/staff …` (administrators; checked by the caller).
+async fn staff_command(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, user: i64, arg: &str) -> HandlerResult {
     let words: Vec<String> = arg.split_whitespace().map(String::from).collect();
     let reply = blocking(state, move |app| -> Result<String, HandlerError> {
         let plan = app.engine.plan();
@@ -475,19 +478,9 @@ async fn staff_command(
 /// How far back the bot's review and statistics look.
 const REVIEW_PERIOD: i64 = 30 * 86_400;
 
-/// `/review`, `/review resolve N`, `/review ignore N` (administrators): the last 30 days'
-/// unanswered and 👎 questions, pending.
-async fn review_command(
-    bot: &Outbox,
-    state: &Arc<BotState>,
-    chat: ChatId,
-    staff: Option<&Staff>,
-    arg: &str,
-) -> HandlerResult {
-    if !crate::actuals::authority::is_admin(staff) {
-        send_html(bot, chat, "/review は管理者だけが使えます。", None).await?;
-        return Ok(());
-    }
+/// `/review`, `/review resolve N`, `/review ignore N` (administrators; checked by the caller):
+/// the last 30 days' unanswered and 👎 questions, pending.
+async fn review_command(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, arg: &str) -> HandlerResult {
     let words: Vec<String> = arg.split_whitespace().map(String::from).collect();
     let reply = blocking(state, move |app| -> Result<String, HandlerError> {
         use crate::actuals::ReviewStatus;
@@ -513,12 +506,8 @@ async fn review_command(
     Ok(())
 }
 
-/// `/stats` (administrators): the last 30 days of questions.
-async fn stats_command(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, staff: Option<&Staff>) -> HandlerResult {
-    if !crate::actuals::authority::is_admin(staff) {
-        send_html(bot, chat, "/stats は管理者だけが使えます。", None).await?;
-        return Ok(());
-    }
+/// `/stats` (administrators; checked by the caller): the last 30 days of questions.
+async fn stats_command(bot: &Outbox, state: &Arc<BotState>, chat: ChatId) -> HandlerResult {
     let reply = blocking(state, |app| -> Result<String, HandlerError> {
         let stats = app.stats(Some(REVIEW_PERIOD))?;
         Ok(render_html(&crate::answer::stats_card(app.engine.plan(), &stats, "質問の統計（30日）")))
