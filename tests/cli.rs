@@ -191,6 +191,25 @@ fn every_kind_of_malformed_document_is_refused_with_its_line() {
 }
 
 #[test]
+fn a_database_that_is_no_database_says_so_once() {
+    let state = tempfile::tempdir().unwrap();
+    let db = state.path().join("keikaku.db");
+    std::fs::write(&db, vec![b'x'; 4096]).unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_keikaku"))
+        .args(["--data-dir", "data", "--index-dir"])
+        .arg(common::index_dir())
+        .arg("--db")
+        .arg(&db)
+        .args(["history", "どこでも窓口"])
+        .output()
+        .unwrap();
+    assert_eq!(o.status.code(), Some(2));
+    let err = stderr(&o);
+    assert!(err.contains("keikaku.db") && err.contains("not a database"), "{err}");
+    assert_eq!(err.matches("not a database").count(), 1, "the cause is said once: {err}");
+}
+
+#[test]
 fn a_changed_document_is_reindexed_on_next_start() {
     let (_dir, data) = data_copy();
     let index = tempfile::tempdir().unwrap();

@@ -26,22 +26,23 @@ pub use question_log::{LoggedQuestion, QuestionRecord, QuestionResult, ReviewSta
 #[non_exhaustive]
 pub enum StoreError {
     /// SQLite failed.
-    #[error("database {path}: {source}")]
+    #[error("database {path}: {cause}")]
     Sqlite {
         /// The database file.
         path: PathBuf,
-        /// What SQLite said.
-        source: rusqlite::Error,
+        /// What SQLite said (in the message, once: not a `source`, which `{:#}` would print
+        /// again).
+        cause: rusqlite::Error,
     },
     /// The database folder cannot be created.
     #[error(
-        "cannot create the database folder {path}: {source}; make it writable, or point --db / KEIKAKU_DB elsewhere"
+        "cannot create the database folder {path}: {cause}; make it writable, or point --db / KEIKAKU_DB elsewhere"
     )]
     Folder {
         /// The folder.
         path: PathBuf,
         /// The I/O error.
-        source: std::io::Error,
+        cause: std::io::Error,
     },
     /// The database was written by a newer keikaku.
     #[error("database {path} has schema version {found}, newer than this keikaku knows ({known}); upgrade keikaku")]
@@ -254,10 +255,10 @@ impl Store {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
             && !dir.exists()
         {
-            private_dir(dir).map_err(|source| StoreError::Folder { path: dir.to_path_buf(), source })?;
+            private_dir(dir).map_err(|cause| StoreError::Folder { path: dir.to_path_buf(), cause })?;
         }
         if !path.exists() {
-            private_file(path).map_err(|source| StoreError::Folder { path: path.to_path_buf(), source })?;
+            private_file(path).map_err(|cause| StoreError::Folder { path: path.to_path_buf(), cause })?;
         }
         let conn = Connection::open(path).map_err(|e| sqlite(path, e))?;
         Store::setup(conn, path)
@@ -585,8 +586,8 @@ impl Store {
     }
 }
 
-fn sqlite(path: &Path, source: rusqlite::Error) -> StoreError {
-    StoreError::Sqlite { path: path.to_path_buf(), source }
+fn sqlite(path: &Path, cause: rusqlite::Error) -> StoreError {
+    StoreError::Sqlite { path: path.to_path_buf(), cause }
 }
 
 fn insert_audit(
