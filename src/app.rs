@@ -92,6 +92,11 @@ impl App {
         self.today.unwrap_or_else(|| fiscal_year(now_unix()))
     }
 
+    /// What a card shows besides the plan: the actuals, reporters for staff, today's year.
+    fn extras<'a>(&self, actuals: Option<&'a ActualsView>, audience: Audience) -> Extras<'a> {
+        Extras { actuals, reporters: audience == Audience::Staff, today: Some(self.today()) }
+    }
+
     /// A new connection to the store, creating the database if needed.
     pub fn store(&self) -> Result<Store, StoreError> {
         Store::open(&self.db)
@@ -130,8 +135,7 @@ impl App {
     /// for), with actuals.
     pub fn present(&self, outcome: Outcome, audience: Audience) -> Result<(Outcome, Card, AskJson), StoreError> {
         let view = self.actuals()?;
-        let extras =
-            Extras { actuals: view.as_ref(), reporters: audience == Audience::Staff, today: Some(self.today()) };
+        let extras = self.extras(view.as_ref(), audience);
         let card = card_with(self.engine.plan(), &outcome, extras);
         let json = ask_json_with(self.engine.plan(), &outcome, extras);
         Ok((outcome, card, json))
@@ -141,8 +145,7 @@ impl App {
     pub fn card_for(&self, page: u16, intent: Intent, audience: Audience) -> Result<Card, StoreError> {
         let outcome = Outcome::about(page, intent);
         let view = self.actuals()?;
-        let extras =
-            Extras { actuals: view.as_ref(), reporters: audience == Audience::Staff, today: Some(self.today()) };
+        let extras = self.extras(view.as_ref(), audience);
         Ok(card_with(self.engine.plan(), &outcome, extras))
     }
 

@@ -34,13 +34,20 @@ pub struct ReviewItem {
 /// The items to review among `rows`: questions that found nothing or were voted 👎, in
 /// `status` (all when `None`), grouped by `key`, most asked first, then most recent.
 pub fn review(rows: &[LoggedQuestion], key: impl Fn(&str) -> String, status: Option<ReviewStatus>) -> Vec<ReviewItem> {
+    group(rows, key, |row| {
+        (row.result == QuestionResult::NotFound || row.vote == Some(-1)) && status.is_none_or(|s| s == row.status)
+    })
+}
+
+/// The rows `keep` selects, grouped by `key`, most asked first, then most recent.
+fn group(
+    rows: &[LoggedQuestion],
+    key: impl Fn(&str) -> String,
+    keep: impl Fn(&LoggedQuestion) -> bool,
+) -> Vec<ReviewItem> {
     let mut groups: HashMap<String, Vec<&LoggedQuestion>> = HashMap::new();
     let mut order: Vec<String> = Vec::new();
-    for row in rows {
-        let unanswered = row.result == QuestionResult::NotFound || row.vote == Some(-1);
-        if !unanswered || status.is_some_and(|s| s != row.status) {
-            continue;
-        }
+    for row in rows.iter().filter(|r| keep(r)) {
         let k = key(&row.question);
         let group = groups.entry(k.clone()).or_default();
         if group.is_empty() {

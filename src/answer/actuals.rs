@@ -152,6 +152,6 @@ pub fn help_card(plan: &Plan, how: HelpFor<'_>) -> Card {
 
 /// An initiative's name without its bracketed gloss: 「どこでも窓口(行政手続のオンライン化)」 →
 /// 「どこでも窓口」.
-fn short_name(title: &str) -> &str {
-    title.split(['(', '（']).next().unwrap_or(title).trim()
+fn short_name(title: &str) -> String {
+    crate::search::matcher::strip_brackets(title).trim().to_string()
 }

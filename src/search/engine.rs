@@ -148,6 +148,11 @@ impl Engine {
         }
     }
 
+    /// What understanding a question needs of the plan and the lexicon.
+    fn context(&self) -> Context<'_> {
+        Context { plan: &self.plan, lexicon: &self.lexicon, department_readings: &self.department_readings }
+    }
+
     /// The match data of the initiative at `n` (plan order), made on first need: a
     /// question looks at a few candidates, never at every initiative.
     fn doc(&self, n: usize) -> &DocText {
@@ -209,7 +214,7 @@ impl Engine {
     pub fn facets(&self, text: &str) -> Filters {
         let normalized = normalize(&cut_question(text));
         let terms = self.analyzer.terms(&normalized);
-        let cx = Context { plan: &self.plan, lexicon: &self.lexicon, department_readings: &self.department_readings };
+        let cx = self.context();
         understand::parse(&normalized, &terms, &cx).filters
     }
 
@@ -320,7 +325,7 @@ impl Engine {
         let kanji = self.phonetic.kanjify(question);
         let text = normalize(kanji.as_deref().unwrap_or(question));
         let terms = self.analyzer.terms(&text);
-        let cx = Context { plan: &self.plan, lexicon: &self.lexicon, department_readings: &self.department_readings };
+        let cx = self.context();
         let mut parsed = understand::parse(&text, &terms, &cx);
         let figures: Vec<(Figure, Vec<(u16, f32)>)> = figures::extract(&parsed.text)
             .into_iter()

@@ -128,29 +128,31 @@ pub fn open_from_text(
 /// the bots may run as another user than the one who built it (README: who builds the index,
 /// who serves). Failures are left to the reader's own error.
 pub(crate) fn readable_by_all(path: &Path) {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let Ok(meta) = std::fs::symlink_metadata(path) else { return };
-        if meta.is_dir() {
-            let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o755));
-            for entry in std::fs::read_dir(path).into_iter().flatten().flatten() {
-                readable_by_all(&entry.path());
-            }
-        } else if meta.is_file() {
-            let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644));
+    let Ok(meta) = std::fs::symlink_metadata(path) else { return };
+    if meta.is_dir() {
+        readable_by_all_shallow(path);
+        for entry in std::fs::read_dir(path).into_iter().flatten().flatten() {
+            readable_by_all(&entry.path());
         }
+    } else if meta.is_file() {
+        set_mode(path, 0o644);
     }
 }
 
 /// [`readable_by_all`] for one folder keikaku made (`index/search`, `index/vectors`), not
 /// what is inside.
 pub(crate) fn readable_by_all_shallow(dir: &Path) {
+    set_mode(dir, 0o755);
+}
+
+fn set_mode(path: &Path, mode: u32) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
-        let _ = std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755));
+        let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode));
     }
+    #[cfg(not(unix))]
+    let _ = (path, mode);
 }
 
 /// A name part no other build uses: process id, a counter within the process, and the time.
