@@ -25,7 +25,13 @@ fn a_question_asked_three_times_by_two_chats_is_one_item_of_three_by_two_people(
     assert_eq!(rows.len(), 4);
     // Residents are pseudonyms: never their chat id; one chat, one pseudonym.
     let public: Vec<_> = rows.iter().filter(|r| r.public).collect();
-    assert!(public.iter().all(|r| r.asker.len() == 16 && !r.asker.contains("100") && !r.asker.contains("200")));
+    assert!(
+        public.iter().all(|r| r.asker.len() == 16
+            && r.asker.chars().all(|c| c.is_ascii_hexdigit())
+            && r.asker != "100"
+            && r.asker != "200"),
+        "{public:?}"
+    );
     assert_eq!(public[0].asker, public[2].asker);
     assert_ne!(public[0].asker, public[1].asker);
     // Staff may be named by id.
