@@ -74,6 +74,7 @@ fn run(paths: &Paths, args: &Args) -> anyhow::Result<()> {
                 poll_timeout: Duration::from_secs(1),
                 limits,
                 probe: Some(probe.clone()),
+                reload_every: None,
             };
             let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
             let task = tokio::spawn(bot::run(config, app, async move {

@@ -45,7 +45,7 @@ fn main() -> anyhow::Result<()> {
     let app = App::new(engine, &scratch.join("keikaku.db"));
     if staff {
         let me = Staff { telegram_id: YOU, name: "デモ職員".into(), role: Role::Admin, departments: Vec::new() };
-        app.store()?.add_staff(app.engine.plan(), None, &me)?;
+        app.store()?.add_staff(&app.plan(), None, &me)?;
     }
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     let result = runtime.block_on(talk(Arc::new(app), mode));
@@ -62,6 +62,7 @@ async fn talk(app: Arc<App>, mode: Mode) -> anyhow::Result<()> {
         poll_timeout: Duration::from_secs(1),
         limits: bot::relaxed_limits(1000),
         probe: None,
+        reload_every: None,
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let running = tokio::spawn(bot::run(config, app, async move {

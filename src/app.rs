@@ -3,7 +3,7 @@
 //! search engine, and answers that show actuals.
 
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, RwLock};
 
 use crate::actuals::report::{Found, InitiativeFinder, parse_message, resolve};
 use crate::actuals::{
@@ -13,7 +13,8 @@ use crate::actuals::{
 use crate::answer::{AskJson, Card, Extras, ask_json_with, card_with};
 use crate::plan::FiscalYear;
 use crate::review::{ReviewItem, Stats};
-use crate::search::{Engine, Intent, Outcome};
+use crate::search::{self, Engine, Inputs, Intent, Outcome, Paths, Rebuild, Stamp};
+use crate::teach::{self, Change, Lesson, TeachError};
 
 /// Who keikaku answers — in the terminal (`--mode`), in a bot (`serve --mode`), in a card.
 /// One idea, one type.
@@ -44,8 +45,15 @@ const MAX_LOGGED_CHARS: usize = crate::search::engine::MAX_QUESTION_CHARS;
 
 /// The engine and the store.
 pub struct App {
-    /// The question-answering engine.
-    pub engine: Engine,
+    /// The question-answering engine; replaced whole when the data changes (a question
+    /// being answered keeps the one it started with).
+    engine: RwLock<Arc<Engine>>,
+    /// The data folder the engine was read from, to read again on a change (none: fixed).
+    source: Option<Paths>,
+    /// The input files' stamp when last looked at.
+    stamp: Mutex<Option<Stamp>>,
+    /// Held while the engine is being replaced (a reload, a word taught): one at a time.
+    changing: Mutex<()>,
     /// The state database.
     pub db: PathBuf,
     /// One connection, opened on first use and shared (SQLite connections are not `Sync`).
@@ -77,7 +85,181 @@ pub enum Asker {
 impl App {
     /// An app over an open engine and a database path (opened when needed).
     pub fn new(engine: Engine, db: &Path) -> App {
-        App { engine, db: db.to_path_buf(), shared: Mutex::new(None), today: None, log: std::sync::OnceLock::new() }
+        App {
+            engine: RwLock::new(Arc::new(engine)),
+            source: None,
+            stamp: Mutex::new(None),
+            changing: Mutex::new(()),
+            db: db.to_path_buf(),
+            shared: Mutex::new(None),
+            today: None,
+            log: std::sync::OnceLock::new(),
+        }
+    }
+
+    /// The same app reading its data from `paths` again when the files change
+    /// ([`App::reload_if_changed`]) and writing taught words there ([`App::teach`]).
+    pub fn with_source(mut self, paths: Paths) -> App {
+        self.source = Some(paths);
+        self
+    }
+
+    /// The engine in service now.
+    pub fn engine(&self) -> Arc<Engine> {
+        Arc::clone(&self.engine.read().unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+
+    /// The plan in service now.
+    pub fn plan(&self) -> Arc<crate::plan::Plan> {
+        Arc::clone(self.engine().plan())
+    }
+
+    fn replace_engine(&self, engine: Engine) {
+        *self.engine.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(engine);
+    }
+
+    /// Reads the data folder again when a file in it changed since the last look: the plan
+    /// document, the user dictionary, the lexicon. A cheap look first (sizes and times);
+    /// only when one differs are the files read and their contents compared with what the
+    /// engine in service was made from. A new engine (and index, beside the old one) is
+    /// built while the old one keeps answering, then put in service at once. A file that
+    /// does not load is refused, once per change, and the old engine stays.
+    pub fn reload_if_changed(&self) -> Reload {
+        let Some(paths) = &self.source else { return Reload::Unchanged };
+        let _one = self.changing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let stamp = Stamp::of(paths);
+        {
+            let mut seen = self.stamp.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if seen.as_ref() == Some(&stamp) {
+                return Reload::Unchanged;
+            }
+            *seen = Some(stamp);
+        }
+        let started = std::time::Instant::now();
+        let engine = Inputs::read(paths).and_then(|inputs| {
+            if inputs.fingerprint() == self.engine().inputs() {
+                return Ok(None);
+            }
+            search::open_inputs(&inputs, paths, Rebuild::IfStale).map(Some)
+        });
+        match engine {
+            Ok(None) => Reload::Unchanged,
+            Ok(Some(engine)) => {
+                let initiatives = engine.plan().initiatives.len();
+                self.replace_engine(engine);
+                Reload::Reloaded { initiatives, took: started.elapsed() }
+            }
+            Err(e) => Reload::Refused(format!("{e:#}")),
+        }
+    }
+
+    /// The words taught so far (`taught.tsv`).
+    pub fn taught(&self) -> Result<Vec<Lesson>, TeachError> {
+        let paths = self.source.as_ref().ok_or(TeachError::NoDataFolder)?;
+        let texts = search::lexicon::Texts::read(&paths.data_dir).map_err(|e| TeachError::Data(e.to_string()))?;
+        Ok(teach::lessons(&texts.taught).into_iter().map(|(_, l)| l).collect())
+    }
+
+    /// Teaches a word (or forgets one taught): checks that every term is in the plan, that
+    /// the lexicon still loads, and that no evaluation question shipped with keikaku that is
+    /// answered rightly now would be answered wrongly; then writes `taught.tsv`, audits the
+    /// change (`actor`: the administrator's Telegram id, none for the terminal) and puts the
+    /// new engine in service. A refusal is audited too and changes nothing.
+    pub fn teach(&self, actor: Option<i64>, change: &Change) -> Result<Taught, TeachError> {
+        let paths = self.source.as_ref().ok_or(TeachError::NoDataFolder)?;
+        let _one = self.changing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let result = self.try_teach(paths, change);
+        let refused = result.as_ref().err().map(ToString::to_string);
+        if let Err(e) = self.with_store(|s| s.record(actor, change.action(), refused.as_deref(), &change.detail())) {
+            return match result {
+                // Kept only with its audit: put the file back as it was.
+                Ok(done) => {
+                    let restored = write_atomically(&done.file, &done.before);
+                    if let Ok(engine) = restored.and_then(|()| {
+                        search::open(paths, Rebuild::IfStale).map_err(|e| TeachError::Data(e.to_string()))
+                    }) {
+                        self.replace_engine(engine);
+                    }
+                    Err(TeachError::Audit(e.to_string()))
+                }
+                Err(refusal) => Err(refusal),
+            };
+        }
+        result
+    }
+
+    /// Carries out what `/teach` or `keikaku teach` asked: see [`App::teach`]. A review
+    /// item taught from is marked resolved.
+    pub fn teach_request(&self, actor: Option<i64>, request: teach::Request) -> Result<TeachReply, TeachError> {
+        let (change, item) = match request {
+            teach::Request::List => return self.taught().map(TeachReply::List),
+            teach::Request::Change(change) => (change, None),
+            teach::Request::FromItem { item, page } => (Change::Teach(self.lessons_from_item(item, page)?), Some(item)),
+        };
+        let taught = self.teach(actor, &change)?;
+        if let Some(item) = item
+            && let Err(e) = self.mark_review(item, None, ReviewStatus::Resolved)
+        {
+            tracing::warn!(error = %e, item, "the review item taught from was not marked resolved");
+        }
+        Ok(TeachReply::Done { change, taught })
+    }
+
+    /// The lessons a review item teaches when an administrator says which initiative its
+    /// question meant (「この質問は p.64 のこと」): each word of the question the plan does not
+    /// have, as meaning that initiative's name.
+    pub fn lessons_from_item(&self, id: i64, page: u16) -> Result<Vec<Lesson>, TeachError> {
+        let item = self
+            .review(None, None)
+            .map_err(|e| TeachError::Data(e.to_string()))?
+            .into_iter()
+            .find(|i| i.ids.contains(&id))
+            .ok_or(TeachError::NoSuchItem(id))?;
+        let engine = self.engine();
+        let initiative = engine.plan().initiative(page).ok_or(TeachError::NoSuchPage(page))?;
+        let name = crate::search::matcher::strip_brackets(&initiative.title);
+        let term = if engine.mentions(&name) { name } else { initiative.heading.clone() };
+        let words = engine.unknown_words(&item.question);
+        if words.is_empty() {
+            return Err(TeachError::NothingUnknown(item.question));
+        }
+        Ok(words.into_iter().map(|word| Lesson { word, terms: vec![term.clone()] }).collect())
+    }
+
+    fn try_teach(&self, paths: &Paths, change: &Change) -> Result<Taught, TeachError> {
+        let data = |e: &dyn std::fmt::Display| TeachError::Data(e.to_string());
+        let inputs = Inputs::read(paths).map_err(|e| data(&e))?;
+        // What is in service may be older than the files (a reload not yet made): check
+        // against what the files say now.
+        let current = self.engine();
+        let before = if inputs.fingerprint() == current.inputs() {
+            current
+        } else {
+            Arc::new(search::open_inputs(&inputs, paths, Rebuild::IfStale).map_err(|e| data(&e))?)
+        };
+        if let Change::Teach(lessons) = change {
+            for term in lessons.iter().flat_map(|l| &l.terms) {
+                if !before.mentions(term) {
+                    return Err(TeachError::TermNotInPlan(term.clone()));
+                }
+            }
+        }
+        let mut texts = inputs.lexicon.clone();
+        let old = std::mem::take(&mut texts.taught);
+        texts.taught = teach::apply(&old, change)?;
+        let lexicon = search::Lexicon::from_texts(&texts).map_err(|e| data(&e))?;
+        let after = before.with_lexicon(lexicon);
+        let cases = crate::evaluation::shipped();
+        let broken = crate::evaluation::broken_by(&before, &after, &cases);
+        if !broken.is_empty() {
+            return Err(TeachError::WouldBreak(broken));
+        }
+        let file = paths.data_dir.join(search::lexicon::LEXICON_DIR).join(search::lexicon::TAUGHT_FILE);
+        write_atomically(&file, &texts.taught)?;
+        let lessons = teach::lessons(&texts.taught).len();
+        self.replace_engine(after);
+        *self.stamp.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Stamp::of(paths));
+        Ok(Taught { checked: cases.len(), lessons, file, before: old })
     }
 
     /// The same app with today's fiscal year fixed: what cards and relative years
@@ -128,7 +310,7 @@ impl App {
         context: Option<u16>,
         audience: Audience,
     ) -> Result<(Outcome, Card, AskJson), StoreError> {
-        self.present(self.engine.ask_in_context(question, context), audience)
+        self.present(self.engine().ask_in_context(question, context), audience)
     }
 
     /// The card and the JSON of an outcome (an answer, or what a command asked the engine
@@ -136,8 +318,9 @@ impl App {
     pub fn present(&self, outcome: Outcome, audience: Audience) -> Result<(Outcome, Card, AskJson), StoreError> {
         let view = self.actuals()?;
         let extras = self.extras(view.as_ref(), audience);
-        let card = card_with(self.engine.plan(), &outcome, extras);
-        let json = ask_json_with(self.engine.plan(), &outcome, extras);
+        let engine = self.engine();
+        let card = card_with(engine.plan(), &outcome, extras);
+        let json = ask_json_with(engine.plan(), &outcome, extras);
         Ok((outcome, card, json))
     }
 
@@ -146,7 +329,7 @@ impl App {
         let outcome = Outcome::about(page, intent);
         let view = self.actuals()?;
         let extras = self.extras(view.as_ref(), audience);
-        Ok(card_with(self.engine.plan(), &outcome, extras))
+        Ok(card_with(self.engine().plan(), &outcome, extras))
     }
 
     /// Logs a question and what came of it, for review, without waiting: the question log's
@@ -230,7 +413,8 @@ impl App {
     /// The review's items of the last `since` seconds in `status` (all when `None`).
     pub fn review(&self, since: Option<i64>, status: Option<ReviewStatus>) -> Result<Vec<ReviewItem>, StoreError> {
         let rows = self.questions(since)?;
-        Ok(crate::review::review(&rows, |q| self.engine.question_key(q), status))
+        let engine = self.engine();
+        Ok(crate::review::review(&rows, |q| engine.question_key(q), status))
     }
 
     /// Marks the review item that holds question `id` (of the last `since` seconds) and
@@ -245,7 +429,8 @@ impl App {
     /// What the log says of the last `since` seconds.
     pub fn stats(&self, since: Option<i64>) -> Result<Stats, StoreError> {
         let rows = self.questions(since)?;
-        Ok(crate::review::stats(&rows, |q| self.engine.question_key(q)))
+        let engine = self.engine();
+        Ok(crate::review::stats(&rows, |q| engine.question_key(q)))
     }
 
     /// Runs `f` in the question log's writer (batched with the writes of other threads) and
@@ -290,13 +475,83 @@ impl App {
         year: &str,
         value: &str,
     ) -> Result<ResolvedReport, Refusal> {
-        resolve(self.engine.plan(), &self.engine, initiative, indicator, year, value)
+        let engine = self.engine();
+        resolve(engine.plan(), &*engine, initiative, indicator, year, value)
     }
 
     /// Resolves a report written as a sentence; the year defaults to the current one.
     pub fn resolve_message(&self, message: &str) -> Result<ResolvedReport, Refusal> {
-        parse_message(self.engine.plan(), &self.engine, message, self.today())
+        let engine = self.engine();
+        parse_message(engine.plan(), &*engine, message, self.today())
     }
+}
+
+/// What came of looking at the data folder again.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Reload {
+    /// Nothing changed (or nothing that changes answers).
+    Unchanged,
+    /// A new engine is in service.
+    Reloaded {
+        /// Its initiatives.
+        initiatives: usize,
+        /// How long reading and building took.
+        took: std::time::Duration,
+    },
+    /// A file does not load; the old engine stays. The error names the file and the line.
+    Refused(String),
+}
+
+/// What came of a `teach` request.
+#[derive(Debug)]
+pub enum TeachReply {
+    /// The words taught so far.
+    List(Vec<Lesson>),
+    /// The change is in service.
+    Done {
+        /// What was changed.
+        change: Change,
+        /// How it went.
+        taught: Taught,
+    },
+}
+
+impl TeachReply {
+    /// As a card.
+    pub fn card(&self) -> Card {
+        match self {
+            TeachReply::List(lessons) => crate::answer::taught_card(lessons),
+            TeachReply::Done { change, taught } => {
+                Card { blocks: vec![crate::answer::Block::Text(change.done(taught.checked))], actions: Vec::new() }
+            }
+        }
+    }
+}
+
+/// A word taught (or forgotten) and in service.
+#[derive(Debug)]
+pub struct Taught {
+    /// How many evaluation questions it was checked against.
+    pub checked: usize,
+    /// How many lessons `taught.tsv` holds now.
+    pub lessons: usize,
+    /// `taught.tsv`.
+    pub file: PathBuf,
+    /// Its text before.
+    before: String,
+}
+
+/// Replaces `path`'s contents at once (a temporary file beside it, renamed over it), so a
+/// reader sees the old text or the new one; the file is readable by all, like the data.
+fn write_atomically(path: &Path, text: &str) -> Result<(), TeachError> {
+    let failed = |cause| TeachError::Write { path: path.display().to_string(), cause };
+    let tmp = path.with_extension(format!("tmp-{}", search::unique_suffix()));
+    std::fs::write(&tmp, text).map_err(failed)?;
+    search::set_mode(&tmp, 0o644);
+    std::fs::rename(&tmp, path).map_err(|e| {
+        let _ = std::fs::remove_file(&tmp);
+        failed(e)
+    })
 }
 
 /// How the log names who asked: a pseudonym for a resident, the id for staff.

@@ -42,7 +42,7 @@ impl Fixture {
         let [i, k, y, v] = parts;
         let resolved = self.app.resolve_parts(i, k, y, v);
         let mut store = self.app.store().unwrap();
-        store.report(self.app.engine.plan(), actor, &parts.join(" "), resolved, "test").unwrap()
+        store.report(&self.app.plan(), actor, &parts.join(" "), resolved, "test").unwrap()
     }
 
     fn counts(&self) -> (usize, usize) {
@@ -170,7 +170,7 @@ fn answers_show_the_actual_and_the_export_row_matches() {
     assert!(leak.text.contains("実績 260件（95%・未達）"), "a falling count above its ceiling:\n{}", leak.text);
 
     let view = f.app.actuals().unwrap().unwrap();
-    let csv = keikaku::actuals::export_csv(f.app.engine.plan(), &view);
+    let csv = keikaku::actuals::export_csv(&f.app.plan(), &view);
     assert!(csv.starts_with(
         "\u{feff}page,title,department,kpi,fiscal_year,target,actual,unit,achievement,reported_by,reported_at\r\n"
     ));
@@ -191,8 +191,7 @@ fn answers_show_the_actual_and_the_export_row_matches() {
         ]
     );
     assert_eq!(cells[9], "山田 (1001)");
-    let json: serde_json::Value =
-        serde_json::from_str(&keikaku::actuals::export_json(f.app.engine.plan(), &view)).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&keikaku::actuals::export_json(&f.app.plan(), &view)).unwrap();
     assert_eq!(json.as_array().unwrap().len(), 2);
 }
 
@@ -200,7 +199,7 @@ fn answers_show_the_actual_and_the_export_row_matches() {
 fn unknown_departments_and_roles_are_refused_when_registering() {
     let f = fixture();
     let mut store = f.app.store().unwrap();
-    let plan = f.app.engine.plan().clone();
+    let plan = f.app.plan();
     let bad = Staff { telegram_id: 5, name: "X".into(), role: Role::Lead, departments: vec!["宇宙開発課".into()] };
     let err = store.add_staff(&plan, None, &bad).unwrap_err().to_string();
     assert!(err.contains("宇宙開発課") && err.contains("デジタル推進課"), "{err}");

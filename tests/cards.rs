@@ -67,7 +67,7 @@ fn golden_actuals_and_help_cards() {
         (1, "管理者", Role::Admin, &[]),
         (2002, "佐藤 <b>", Role::Staff, &[]),
     ]);
-    let plan = app.engine.plan().clone();
+    let plan = app.plan();
     let mut store = app.store().unwrap();
 
     let first = app.resolve_parts("どこでも窓口", "搭載手続数", "R8", "88件").unwrap();

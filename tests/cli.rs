@@ -28,18 +28,8 @@ fn stderr(o: &Output) -> String {
 
 /// A copy of `data/` in a temporary folder, to change freely.
 fn data_copy() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().unwrap();
-    let data = dir.path().join("data");
-    std::fs::create_dir_all(&data).unwrap();
-    for f in ["nasushiobara-dx-action-plan-2026-2028.md", "userdict.csv"] {
-        std::fs::copy(Path::new("data").join(f), data.join(f)).unwrap();
-    }
-    std::fs::create_dir_all(data.join("lexicon")).unwrap();
-    for entry in std::fs::read_dir("data/lexicon").unwrap() {
-        let entry = entry.unwrap();
-        std::fs::copy(entry.path(), data.join("lexicon").join(entry.file_name())).unwrap();
-    }
-    (dir, data)
+    let (dir, paths) = common::data_copy();
+    (dir, paths.data_dir)
 }
 
 #[test]

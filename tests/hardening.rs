@@ -109,7 +109,7 @@ fn sentences_that_recorded_values_nobody_wrote_are_refused() {
         let resolved = f.app.resolve_message(&message);
         let refusal = resolved.clone().err().unwrap_or_else(|| panic!("「{message}」 was accepted: {resolved:?}"));
         assert!(expected(&refusal), "「{message}」 was refused for another reason: {refusal}");
-        assert!(store.report(f.app.engine.plan(), ADMIN, &message, resolved, "test").unwrap().is_err());
+        assert!(store.report(&f.app.plan(), ADMIN, &message, resolved, "test").unwrap().is_err());
     }
     // An indicator the initiative does not have, even when it has a single KPI.
     let r = f.app.resolve_message("どこでも窓口の利用者数、R8は92件でした");
@@ -133,8 +133,8 @@ fn the_parts_form_refuses_the_same_values() {
 fn relative_years_are_resolved_and_shown() {
     let f = fixture();
     let r = keikaku::actuals::report::parse_message(
-        f.app.engine.plan(),
-        &f.app.engine,
+        &f.app.plan(),
+        &*f.app.engine(),
         "どこでも窓口の搭載手続数、来年度は92件でした",
         FiscalYear::from_gregorian(2026),
     )
@@ -225,7 +225,7 @@ fn history_keeps_the_name_at_the_time_of_the_report() {
     let f = fixture();
     let o = keikaku(&f.db, &["report", "--as", "1001", "どこでも窓口", "搭載手続数", "R8", "92件"], b"");
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let plan = f.app.engine.plan().clone();
+    let plan = f.app.plan();
     let renamed =
         Staff {
             telegram_id: 1001, name: "佐藤".into(), role: Role::Lead, departments: vec!["デジタル推進課".into()]
@@ -240,7 +240,7 @@ fn history_keeps_the_name_at_the_time_of_the_report() {
 fn the_write_decides_on_the_roster_as_it_is() {
     let f = fixture();
     let resolved = f.app.resolve_parts("どこでも窓口", "搭載手続数", "R8", "92件");
-    let plan = f.app.engine.plan().clone();
+    let plan = f.app.plan();
     let demoted =
         Staff {
             telegram_id: 1001, name: "山田".into(), role: Role::Staff, departments: vec!["デジタル推進課".into()]

@@ -13,10 +13,10 @@ fn a_question_asked_three_times_by_two_chats_is_one_item_of_three_by_two_people(
     let (_dir, _db, app) = common::app_with_roster(&[(1001, "山田", Role::Lead, &["デジタル推進課"])]);
     for (chat, question) in [(100, "ごみの収集日を知りたい"), (200, "ゴミの収集日は？"), (100, "ごみ　収集日")]
     {
-        let outcome = app.engine.ask(question);
+        let outcome = app.engine().ask(question);
         app.record_question("telegram", Audience::Public, Asker::Chat(chat), question, &outcome, Some(chat + 1));
     }
-    let answered = app.engine.ask("どこでも窓口のKPI");
+    let answered = app.engine().ask("どこでも窓口のKPI");
     app.record_question("telegram", Audience::Staff, Asker::Chat(1001), "どこでも窓口のKPI", &answered, None);
     app.flush_log();
 
@@ -38,7 +38,7 @@ fn a_question_asked_three_times_by_two_chats_is_one_item_of_three_by_two_people(
     assert_eq!(rows[3].asker, "1001");
     assert_eq!((rows[3].result, rows[3].pages.first().copied()), (QuestionResult::Answered, Some(18)));
 
-    let key = |q: &str| app.engine.question_key(q);
+    let key = |q: &str| app.engine().question_key(q);
     let items = keikaku::review::review(&rows, key, Some(ReviewStatus::Pending));
     assert_eq!(items.len(), 1, "{items:?}");
     assert_eq!((items[0].count, items[0].people, items[0].not_found), (3, 2, 3));

@@ -501,6 +501,18 @@ impl Store {
         Ok(Ok(id))
     }
 
+    /// Records in the audit log an action that is not a report (a word taught): `actor`
+    /// none for the terminal operator, `refused` the reason when it was refused.
+    pub fn record(
+        &mut self,
+        actor: Option<i64>,
+        action: &str,
+        refused: Option<&str>,
+        detail: &str,
+    ) -> Result<(), StoreError> {
+        self.audit(actor, action, refused, detail, None)
+    }
+
     fn audit(
         &mut self,
         actor: Option<i64>,

@@ -18,7 +18,7 @@ pub use card::{Extras, card, card_with, list_page};
 pub use explain::render_explanation;
 pub use html::{escape, render_html, strip_tags};
 pub use json::{AskJson, ResultJson, ask_json, ask_json_with};
-pub use review::{review_card, stats_card};
+pub use review::{review_card, stats_card, taught_card};
 pub use text::render_text;
 
 use crate::search::Intent;

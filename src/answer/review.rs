@@ -78,3 +78,16 @@ pub fn stats_card(plan: &Plan, stats: &Stats, what: &str) -> Card {
     }
     Card { blocks, actions: Vec::new() }
 }
+
+/// The words taught (`/teach list`, `keikaku teach --list`).
+pub fn taught_card(lessons: &[crate::teach::Lesson]) -> Card {
+    let mut blocks = vec![Block::Title(format!("教えた言葉（{}件）", lessons.len()))];
+    if lessons.is_empty() {
+        blocks.push(Block::Text("教えた言葉はまだありません。".into()));
+    }
+    blocks.extend(lessons.iter().map(|l| Block::Item(format!("{} → {}", l.word, l.terms.join("、")))));
+    blocks.push(Block::Note(
+        "教える: teach 言葉 用語（例: teach 注射 予防接種）／ 見直しから: teach #番号 p.ページ ／ 取り消し: teach undo 言葉".into(),
+    ));
+    Card { blocks, actions: Vec::new() }
+}

@@ -46,10 +46,12 @@ pub enum StaffCommand {
     Review(String),
     /// 質問の統計（管理者のみ）
     Stats,
+    /// 言葉を教える（管理者のみ）: /teach 注射 予防接種、/teach undo 注射、/teach list
+    Teach(String),
 }
 
 /// The staff bot's commands only administrators may use.
-pub const ADMIN_ONLY: [&str; 3] = ["staff", "review", "stats"];
+pub const ADMIN_ONLY: [&str; 4] = ["staff", "review", "stats", "teach"];
 
 /// Commands as setMyCommands takes them: names without the leading slash.
 fn menu(commands: Vec<BotCommand>) -> Vec<BotCommand> {

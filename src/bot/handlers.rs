@@ -144,18 +144,19 @@ impl Ask {
     }
 
     fn outcome(self, app: &App, context: Option<u16>) -> Outcome {
+        let engine = app.engine();
         match self {
-            Ask::Question(q) => app.engine.ask_in_context(&q, context),
-            Ask::About(name, intent) => app.engine.about_name(&name, intent),
+            Ask::Question(q) => engine.ask_in_context(&q, context),
+            Ask::About(name, intent) => engine.about_name(&name, intent),
             Ask::List(arg, progress) => {
-                let filters = app.engine.facets(&arg);
+                let filters = engine.facets(&arg);
                 if arg.trim().is_empty() || !filters.is_empty() {
-                    app.engine.list_by(filters, progress)
+                    engine.list_by(filters, progress)
                 } else {
                     // No department, policy, means or year: a topic (「/list 子育て」), which
                     // only the question's understanding knows.
                     let what = if progress { "の進捗" } else { "の取組一覧" };
-                    app.engine.ask(&format!("{}{what}", arg.trim()))
+                    engine.ask(&format!("{}{what}", arg.trim()))
                 }
             }
         }
@@ -201,7 +202,7 @@ async fn send_outcome(
     if outcome.intent == Intent::List && !outcome.progress && outcome.hits.len() > PER_PAGE {
         let pages = outcome.hits.len().div_ceil(PER_PAGE);
         let id = state.sessions.store_list(outcome.clone());
-        let first = list_page(state.app.engine.plan(), outcome, 0, PER_PAGE);
+        let first = list_page(&state.app.plan(), outcome, 0, PER_PAGE);
         send_html(bot, chat, &render_html(&first), keyboard::paging(id, 0, pages)).await?;
         return Ok(None);
     }
@@ -249,6 +250,7 @@ async fn command(
         StaffCommand::Staff(_) => Some("/staff"),
         StaffCommand::Review(_) => Some("/review"),
         StaffCommand::Stats => Some("/stats"),
+        StaffCommand::Teach(_) => Some("/teach"),
         _ => None,
     };
     if let Some(name) = admin_only
@@ -278,6 +280,7 @@ async fn command(
         StaffCommand::Staff(arg) => staff_command(bot, state, chat, user, arg.trim()).await?,
         StaffCommand::Review(arg) => review_command(bot, state, chat, arg.trim()).await?,
         StaffCommand::Stats => stats_command(bot, state, chat).await?,
+        StaffCommand::Teach(arg) => teach_command(bot, state, chat, user, arg.trim()).await?,
     }
     Ok(())
 }
@@ -288,7 +291,7 @@ async fn usage(bot: &Outbox, chat: ChatId, how: &str) -> HandlerResult {
 }
 
 fn start_text(state: &BotState) -> String {
-    let plan = state.app.engine.plan();
+    let plan = &state.app.plan();
     let who = match state.mode {
         Mode::Staff => "職員向け",
         Mode::Public => "市民向け（閲覧専用）",
@@ -317,7 +320,7 @@ fn help_text(state: &BotState, staff: Option<&Staff>) -> String {
     };
     let reporter = state.mode == Mode::Staff && crate::actuals::authority::can_report(staff);
     let how = crate::answer::HelpFor::Bot { commands: &commands, reporter };
-    render_html(&crate::answer::help_card(state.app.engine.plan(), how))
+    render_html(&crate::answer::help_card(&state.app.plan(), how))
 }
 
 async fn report_command(
@@ -333,7 +336,7 @@ async fn report_command(
         let attempt = format!("/report {arg}");
         // Audited as a refused write; the answer is the refusal itself.
         let _refused =
-            blocking(state, move |app| app.with_store(|s| s.check(app.engine.plan(), user, &attempt, Err(refusal))))
+            blocking(state, move |app| app.with_store(|s| s.check(&app.plan(), user, &attempt, Err(refusal))))
                 .await??;
         send_html(bot, chat, "報告できるのは各課の担当リーダーと管理者です。閲覧のみの権限では報告できません。", None)
             .await?;
@@ -354,7 +357,7 @@ async fn report_command(
 }
 
 async fn start_flow(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, staff: &Staff) -> HandlerResult {
-    let plan = state.app.engine.plan();
+    let plan = &state.app.plan();
     let mine = crate::actuals::authority::reportable(staff, plan);
     if mine.is_empty() {
         send_html(bot, chat, "報告できるKPIのある取組がありません（担当の課を管理者に確認してください）。", None)
@@ -376,8 +379,7 @@ async fn preview(
     resolved: Result<ResolvedReport, Refusal>,
 ) -> HandlerResult {
     let a = attempt.clone();
-    let checked =
-        blocking(state, move |app| app.with_store(|s| s.check(app.engine.plan(), user, &a, resolved))).await??;
+    let checked = blocking(state, move |app| app.with_store(|s| s.check(&app.plan(), user, &a, resolved))).await??;
     match checked {
         Err(refusal) => {
             tracing::info!(chat_id = chat.0, "report refused");
@@ -394,7 +396,7 @@ async fn preview(
 
 /// The report card; before writing (`asking`), a value's warning asks for 確定.
 fn describe(state: &BotState, r: &ResolvedReport, heading: &str, asking: bool) -> String {
-    let mut card = crate::answer::report_card(state.app.engine.plan(), r, heading);
+    let mut card = crate::answer::report_card(&state.app.plan(), r, heading);
     if asking && r.warning.is_some() {
         card.blocks.push(crate::answer::Block::Text("正しければ「確定」を押してください。".into()));
     }
@@ -407,8 +409,9 @@ async fn history(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, arg: &str) -
     }
     let name = arg.to_string();
     let text = blocking(state, move |app| -> Result<String, HandlerError> {
-        let plan = app.engine.plan();
-        let i = match crate::actuals::report::find_initiative(plan, &app.engine, &name) {
+        let engine = app.engine();
+        let plan = engine.plan();
+        let i = match crate::actuals::report::find_initiative(plan, &*engine, &name) {
             Ok(i) => i,
             Err(refusal) => return Ok(escape(&refusal.to_string())),
         };
@@ -424,7 +427,7 @@ async fn history(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, arg: &str) -
 async fn export(bot: &Outbox, state: &Arc<BotState>, chat: ChatId) -> HandlerResult {
     let csv = blocking(state, |app| -> Result<String, HandlerError> {
         let view = app.actuals()?.unwrap_or_default();
-        Ok(crate::actuals::export_csv(app.engine.plan(), &view))
+        Ok(crate::actuals::export_csv(&app.plan(), &view))
     })
     .await??;
     let date = crate::actuals::jst(crate::actuals::now_unix()).chars().take(10).collect::<String>();
@@ -438,7 +441,7 @@ async fn export(bot: &Outbox, state: &Arc<BotState>, chat: ChatId) -> HandlerRes
 async fn staff_command(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, user: i64, arg: &str) -> HandlerResult {
     let words: Vec<String> = arg.split_whitespace().map(String::from).collect();
     let reply = blocking(state, move |app| -> Result<String, HandlerError> {
-        let plan = app.engine.plan();
+        let plan = &app.plan();
         let text = match words.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
             [] | ["list"] => {
                 let all = app.with_store(|s| s.list_staff())?;
@@ -510,11 +513,45 @@ async fn review_command(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, arg: 
 async fn stats_command(bot: &Outbox, state: &Arc<BotState>, chat: ChatId) -> HandlerResult {
     let reply = blocking(state, |app| -> Result<String, HandlerError> {
         let stats = app.stats(Some(REVIEW_PERIOD))?;
-        Ok(render_html(&crate::answer::stats_card(app.engine.plan(), &stats, "質問の統計（30日）")))
+        Ok(render_html(&crate::answer::stats_card(&app.plan(), &stats, "質問の統計（30日）")))
     })
     .await??;
     send_html(bot, chat, &reply, None).await?;
     Ok(())
+}
+
+/// `/teach 言葉 用語`, `/teach undo 言葉`, `/teach list` (administrators; checked by the
+/// caller): see [`App::teach`]. The check against the evaluation questions takes a moment;
+/// a note says so first.
+async fn teach_command(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, user: i64, arg: &str) -> HandlerResult {
+    use crate::teach::Request;
+    let request = Request::parse(arg);
+    if matches!(request, Ok(Request::Change(_) | Request::FromItem { .. })) {
+        send_html(bot, chat, "評価用の質問で確かめています…", None).await?;
+    }
+    let reply = blocking(state, move |app| match request.and_then(|r| app.teach_request(Some(user), r)) {
+        Ok(reply) => render_html(&reply.card()),
+        Err(e) => escape(&e.to_string()),
+    })
+    .await?;
+    send_html(bot, chat, &reply, None).await?;
+    Ok(())
+}
+
+/// Sends `html` to every administrator on the roster; failures (an admin who never opened
+/// the bot) are logged.
+pub(crate) async fn tell_admins(state: &Arc<BotState>, html: &str) {
+    let admins = blocking(state, |app| app.with_store(|s| s.list_staff())).await;
+    let admins: Vec<i64> = match admins {
+        Ok(Ok(all)) => all.into_iter().filter(|s| s.role == Role::Admin).map(|s| s.telegram_id).collect(),
+        Ok(Err(e)) => return tracing::warn!(error = %e, "the roster cannot be read: the admins were not told"),
+        Err(e) => return tracing::warn!(error = %e, "the roster cannot be read: the admins were not told"),
+    };
+    for admin in admins {
+        if let Err(e) = send_html(&state.outbox, ChatId(admin), html, None).await {
+            tracing::warn!(error = %e, admin, "an admin could not be told");
+        }
+    }
 }
 
 /// Button presses.
@@ -587,7 +624,7 @@ pub async fn callback(q: CallbackQuery, state: Arc<BotState>) -> HandlerResult {
             };
             let pages = outcome.hits.len().div_ceil(PER_PAGE);
             let n = usize::from(n).min(pages.saturating_sub(1));
-            let card = list_page(state.app.engine.plan(), &outcome, n, PER_PAGE);
+            let card = list_page(&state.app.plan(), &outcome, n, PER_PAGE);
             say("").await?;
             edit_html(bot, chat, message_id, &render_html(&card), keyboard::paging(list, n, pages)).await?;
         }
@@ -639,7 +676,7 @@ where
     }
     let p = pending.clone();
     let written = blocking(state, move |app| {
-        app.with_store(|s| s.report(app.engine.plan(), p.actor, &p.attempt, Ok(p.report.clone()), "bot"))
+        app.with_store(|s| s.report(&app.plan(), p.actor, &p.attempt, Ok(p.report.clone()), "bot"))
     })
     .await?;
     match written {
@@ -672,7 +709,7 @@ async fn flow_step(
     cb: Callback,
     page: u16,
 ) -> HandlerResult {
-    let plan = state.app.engine.plan();
+    let plan = &state.app.plan();
     let Some(i) = plan.initiative(page) else { return Ok(()) };
     if let Err(refusal) = crate::actuals::authority::may_report(Some(staff), staff.telegram_id, i) {
         edit_html(bot, chat, message_id, &escape(&refusal.to_string()), None).await?;
@@ -726,7 +763,8 @@ pub async fn inline(q: InlineQuery, state: Arc<BotState>) -> HandlerResult {
         // card (actuals without reporters and times), whichever bot made it.
         let who = crate::app::Audience::Public;
         blocking(&state, move |app| -> Result<Vec<InlineQueryResult>, HandlerError> {
-            let outcome = app.engine.ask(&query);
+            let engine = app.engine();
+            let outcome = engine.ask(&query);
             let single = outcome.single_page();
             let pages: Vec<u16> = match single {
                 Some(p) => vec![p],
@@ -736,7 +774,7 @@ pub async fn inline(q: InlineQuery, state: Arc<BotState>) -> HandlerResult {
             for page in pages {
                 let intent = if single.is_some() { outcome.intent } else { Intent::Overview };
                 let card = app.card_for(page, intent, who)?;
-                let Some(i) = app.engine.plan().initiative(page) else { continue };
+                let Some(i) = engine.plan().initiative(page) else { continue };
                 let html =
                     split(&render_html(&card), super::outbox::MESSAGE_LIMIT).into_iter().next().unwrap_or_default();
                 let content = InputMessageContent::Text(InputMessageContentText::new(html).parse_mode(ParseMode::Html));

@@ -18,7 +18,7 @@ use crate::plan::FiscalYear;
 use crate::search::{Filters, YearFilter, YearRelation};
 
 pub(crate) fn staff(app: &App, cmd: StaffCommand) -> anyhow::Result<ExitCode> {
-    let plan = app.engine.plan();
+    let plan = &app.plan();
     let mut store = app.store()?;
     match cmd {
         StaffCommand::Add { telegram_id, name, role, department } => {
@@ -69,10 +69,10 @@ pub(crate) fn report(
         say!("{note}");
     }
     let resolved_copy = resolved.clone().ok();
-    match store.report(app.engine.plan(), actor, &attempt, resolved, "cli")? {
+    match store.report(&app.plan(), actor, &attempt, resolved, "cli")? {
         Ok(id) => {
             if let Some(r) = resolved_copy {
-                say!("{}", render_text(&report_card(app.engine.plan(), &r, &format!("記録しました（#{id}）"))));
+                say!("{}", render_text(&report_card(&app.plan(), &r, &format!("記録しました（#{id}）"))));
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -136,7 +136,7 @@ fn report_batch(app: &App, store: &mut Store, actor: i64, confirm: bool) -> anyh
             [i, k, y, v] => app.resolve_parts(i, k, y, v),
             _ => app.resolve_message(line),
         };
-        match store.report(app.engine.plan(), actor, line, confirmed(resolved, confirm), "cli-batch")? {
+        match store.report(&app.plan(), actor, line, confirmed(resolved, confirm), "cli-batch")? {
             Ok(id) => writeln!(out, "ok {id}")?,
             Err(refusal) => writeln!(out, "refused line {n}: {refusal}")?,
         }
@@ -147,7 +147,7 @@ fn report_batch(app: &App, store: &mut Store, actor: i64, confirm: bool) -> anyh
 
 /// 「どこでも窓口(…) p.18 ／ 搭載手続数 ／ 令和8年度 (2026) = 92件（目標 90件: 102%・達成）」.
 pub fn describe(app: &App, r: &crate::actuals::ResolvedReport) -> String {
-    let plan = app.engine.plan();
+    let plan = &app.plan();
     let Some(i) = plan.initiative(r.page) else { return String::new() };
     let verdict =
         r.verdict(plan).map(|v| format!("{}・{}", achievement_label(&v), v.status.japanese())).unwrap_or_default();
@@ -163,8 +163,9 @@ pub fn describe(app: &App, r: &crate::actuals::ResolvedReport) -> String {
 }
 
 pub(crate) fn history(app: &App, initiative: &str) -> anyhow::Result<ExitCode> {
-    let plan = app.engine.plan();
-    let i = match find_initiative(plan, &app.engine, initiative) {
+    let engine = app.engine();
+    let plan = engine.plan();
+    let i = match find_initiative(plan, &*engine, initiative) {
         Ok(i) => i,
         Err(refusal) => anyhow::bail!("{refusal}"),
     };
@@ -177,7 +178,7 @@ pub(crate) fn history(app: &App, initiative: &str) -> anyhow::Result<ExitCode> {
 }
 
 pub(crate) fn progress(app: &App, department: Option<&str>, year: Option<&str>) -> anyhow::Result<ExitCode> {
-    let plan = app.engine.plan();
+    let plan = &app.plan();
     if let Some(d) = department
         && !plan.departments().contains(&d)
     {
@@ -194,7 +195,7 @@ pub(crate) fn progress(app: &App, department: Option<&str>, year: Option<&str>) 
         year: year.map(|year| YearFilter { year, relation: YearRelation::Active }),
         ..Filters::default()
     };
-    let (_, card, _) = app.present(app.engine.list_by(filters, true), Audience::Staff)?;
+    let (_, card, _) = app.present(app.engine().list_by(filters, true), Audience::Staff)?;
     say!("{}", render_text(&card));
     Ok(ExitCode::SUCCESS)
 }
@@ -202,8 +203,8 @@ pub(crate) fn progress(app: &App, department: Option<&str>, year: Option<&str>) 
 pub(crate) fn export(app: &App, format: ExportFormat) -> anyhow::Result<ExitCode> {
     let view = app.actuals()?.unwrap_or_default();
     let text = match format {
-        ExportFormat::Csv => export_csv(app.engine.plan(), &view),
-        ExportFormat::Json => export_json(app.engine.plan(), &view),
+        ExportFormat::Csv => export_csv(&app.plan(), &view),
+        ExportFormat::Json => export_json(&app.plan(), &view),
     };
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;

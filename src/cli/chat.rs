@@ -43,7 +43,7 @@ impl Chat {
             return Ok(Turn::Quit);
         }
         if matches!(word.as_str(), "/help" | "help" | "?" | "使い方" | "ヘルプ") {
-            return Ok(Turn::Say(render_text(&help_card(app.engine.plan(), HelpFor::Terminal))));
+            return Ok(Turn::Say(render_text(&help_card(&app.plan(), HelpFor::Terminal))));
         }
         if let Ok(n) = word.parse::<usize>()
             && let Some((page, intent)) = n.checked_sub(1).and_then(|i| self.candidates.get(i)).copied()

@@ -148,6 +148,27 @@ pub enum Command {
         #[arg(long, value_name = "ID")]
         ignore: Vec<i64>,
     },
+    /// Teach a word: `teach 注射 予防接種` (checked against the evaluation questions shipped
+    /// with keikaku, refused if a right answer would turn wrong; written to
+    /// data/lexicon/taught.tsv and audited; running bots pick it up by themselves).
+    Teach {
+        /// Forget every taught line of this word.
+        #[arg(long, value_name = "WORD", conflicts_with_all = ["list", "item", "lesson"])]
+        undo: Option<String>,
+        /// List the words taught.
+        #[arg(long, conflicts_with_all = ["item", "lesson"])]
+        list: bool,
+        /// A review item's #ID whose question meant the initiative on --page: its words the
+        /// plan lacks are taught as that initiative's name.
+        #[arg(long, value_name = "ID", requires = "page", conflicts_with = "lesson")]
+        item: Option<i64>,
+        /// The page of the initiative the review item meant.
+        #[arg(long, requires = "item")]
+        page: Option<u16>,
+        /// The word, then the plan's term (or terms, separated by commas).
+        #[arg(value_names = ["WORD", "TERM"])]
+        lesson: Vec<String>,
+    },
     /// Questions per day and mode, the answer rate, 👍 / 👎, the initiatives asked about most
     /// and what most often found nothing.
     Stats {
@@ -243,6 +264,17 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             review(&app(&paths, &db)?, &since, &status, &resolve, &ignore)
         }
         Command::Stats { since, csv } => stats(&app(&paths, &db)?, &since, csv),
+        Command::Teach { undo, list, item, page, lesson } => {
+            let request = match (undo, item.zip(page)) {
+                _ if list => Ok(crate::teach::Request::List),
+                (Some(word), _) => Ok(crate::teach::Request::Change(crate::teach::Change::Forget(word))),
+                (None, Some((item, page))) => Ok(crate::teach::Request::FromItem { item, page }),
+                (None, None) if lesson.is_empty() => Ok(crate::teach::Request::List),
+                (None, None) => crate::teach::Lesson::parse(&lesson.join(" "))
+                    .map(|l| crate::teach::Request::Change(crate::teach::Change::Teach(vec![l]))),
+            };
+            teach(&app(&paths, &db)?, request)
+        }
     }
 }
 
@@ -251,7 +283,7 @@ fn open(paths: &Paths) -> anyhow::Result<Engine> {
 }
 
 fn app(paths: &Paths, db: &std::path::Path) -> anyhow::Result<App> {
-    Ok(App::new(open(paths)?, db))
+    Ok(App::new(open(paths)?, db).with_source(paths.clone()))
 }
 
 fn ask(app: &App, mode: Mode, json: bool, batch: bool, question: &str) -> anyhow::Result<ExitCode> {
@@ -294,7 +326,7 @@ fn explain(app: &App, mode: Mode, json: bool, batch: bool, question: &str) -> an
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let one = |q: &str, out: &mut dyn Write| -> anyhow::Result<()> {
-        let x = app.engine.explain(q);
+        let x = app.engine().explain(q);
         if json {
             writeln!(out, "{}", serde_json::to_string(&x)?)?;
         } else {
@@ -319,7 +351,7 @@ fn explain(app: &App, mode: Mode, json: bool, batch: bool, question: &str) -> an
 /// program pipes questions in.
 fn chat(app: &App, mode: Mode, history: &Path) -> anyhow::Result<ExitCode> {
     use std::io::IsTerminal;
-    let plan = app.engine.plan();
+    let plan = &app.plan();
     say!(
         "keikaku — {}（{}件の取組）。質問をどうぞ。/help で使い方、{}",
         plan.title,
@@ -479,9 +511,27 @@ fn stats(app: &App, since: &str, csv: bool) -> anyhow::Result<ExitCode> {
         out.flush()?;
     } else {
         let what = format!("質問の統計（{}）", if since.is_some() { period } else { "全期間" });
-        say!("{}", render_text(&crate::answer::stats_card(app.engine.plan(), &stats, &what)));
+        say!("{}", render_text(&crate::answer::stats_card(&app.plan(), &stats, &what)));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn teach(app: &App, request: Result<crate::teach::Request, crate::teach::TeachError>) -> anyhow::Result<ExitCode> {
+    let done = request.and_then(|request| app.teach_request(None, request));
+    app.flush_log();
+    match done {
+        Ok(reply) => {
+            say!("{}", render_text(&reply.card()));
+            if let crate::app::TeachReply::Done { taught, .. } = reply {
+                say!("({})", taught.file.display());
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            Ok(ExitCode::from(1))
+        }
+    }
 }
 
 /// 「24h」「7d」 as seconds; `all` as none.

@@ -87,6 +87,8 @@ pub struct Engine {
     plan_words: OnceLock<Vec<(String, usize)>>,
     /// Every character of the plan, sorted.
     chars: Vec<char>,
+    /// The fingerprint of the plan document and the user dictionary it was built from.
+    inputs: String,
 }
 
 /// A candidate of `--explain`: its page, its coverage, and per subject word how strongly
@@ -126,6 +128,7 @@ impl Engine {
         index: PlanIndex,
         lexicon: Lexicon,
         vectors: Option<Arc<Vectors>>,
+        inputs: String,
     ) -> Engine {
         let Prepared { plan, name_terms, vocabulary, department_readings, phonetic, content_words, chars } = prepared;
         let by_page = plan.initiatives.iter().enumerate().map(|(n, i)| (i.page, n)).collect();
@@ -145,6 +148,7 @@ impl Engine {
             content_words,
             chars,
             plan_words: OnceLock::new(),
+            inputs,
         }
     }
 
@@ -177,6 +181,58 @@ impl Engine {
     /// True when word vectors are loaded.
     pub fn has_vectors(&self) -> bool {
         self.vectors.is_some()
+    }
+
+    /// What it was made from: the plan document, the user dictionary and the lexicon, as
+    /// one fingerprint. Two engines with the same one answer alike.
+    pub fn inputs(&self) -> String {
+        format!("{}-{}", self.inputs, self.lexicon.fingerprint)
+    }
+
+    /// True when `term` occurs in some initiative's text (kana-folded, spaces ignored), as
+    /// a thesaurus term must.
+    pub fn mentions(&self, term: &str) -> bool {
+        let term = fold_kana(&normalize(term)).replace(' ', "");
+        !term.is_empty()
+            && self.plan.initiatives.iter().any(|i| {
+                let mut text = i.full_text();
+                text.push_str(&i.department_label());
+                fold_kana(&normalize(&text)).replace(' ', "").contains(&term)
+            })
+    }
+
+    /// The words of `question`'s subject that no initiative has (nor a thesaurus entry
+    /// leads to): what an administrator may teach from it.
+    /// Each is spelt as the question spells it (the matchers' words are kana-folded).
+    pub fn unknown_words(&self, question: &str) -> Vec<String> {
+        let asked: Vec<char> = normalize(question).chars().collect();
+        let folded: Vec<char> = asked.iter().map(|c| crate::normalize::hiragana_to_katakana(*c)).collect();
+        let mut out: Vec<String> = Vec::new();
+        for term in self.explain(question).subject {
+            let word: Vec<char> = term.word.chars().collect();
+            let at =
+                (!word.is_empty()).then(|| folded.windows(word.len()).position(|w| w == word.as_slice())).flatten();
+            let word = at.map_or(term.word, |at| asked[at..at + word.len()].iter().collect());
+            let known = self.mentions(&word) || self.lexicon.terms_for(&word).next().is_some();
+            if word.chars().count() >= 2 && term.pages.is_empty() && !known && !out.contains(&word) {
+                out.push(word);
+            }
+        }
+        out
+    }
+
+    /// The same plan and index understood with another lexicon (a word taught, to be
+    /// checked before it is kept): nothing is read or written on disk.
+    pub fn with_lexicon(&self, lexicon: Lexicon) -> Engine {
+        let prepared = Prepared::compute(Plan::clone(&self.plan), &self.analyzer, &lexicon);
+        Engine::new(
+            prepared,
+            self.analyzer.clone(),
+            self.index.clone(),
+            lexicon,
+            self.vectors.clone(),
+            self.inputs.clone(),
+        )
     }
 
     /// The folder of the open index.

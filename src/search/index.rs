@@ -55,6 +55,7 @@ fn schema() -> (Schema, Fields) {
 }
 
 /// An open index with its reader.
+#[derive(Clone)]
 pub struct PlanIndex {
     /// The tantivy index.
     pub index: Index,

@@ -5,6 +5,8 @@
 //!   intent cues, list and progress cues, KPI facets, superlatives, year relations, and the
 //!   things the plan never states;
 //! - `thesaurus.tsv` — people's words for the plan's terms (`word<TAB>term, term`);
+//! - `taught.tsv` — more of them, as administrators taught them from chat (`keikaku teach`,
+//!   `/teach`): the same form, written by [`crate::teach`], optional;
 //! - `stopwords.txt` — words that never name a subject (one a line);
 //! - `name-noise.txt` — words too common in initiative names to identify one.
 //!
@@ -19,7 +21,63 @@ use crate::normalize::{fold_kana, normalize};
 /// The folder under the data directory.
 pub const LEXICON_DIR: &str = "lexicon";
 /// The files of the lexicon, in the order they are read.
-pub const FILES: [&str; 4] = ["cues.tsv", "thesaurus.tsv", "stopwords.txt", "name-noise.txt"];
+pub const FILES: [&str; 5] = ["cues.tsv", "thesaurus.tsv", TAUGHT_FILE, "stopwords.txt", "name-noise.txt"];
+/// The words administrators taught, inside the lexicon folder (missing: none taught).
+pub const TAUGHT_FILE: &str = "taught.tsv";
+
+/// The texts of the lexicon's files, as read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Texts {
+    /// `cues.tsv`.
+    pub cues: String,
+    /// `thesaurus.tsv`.
+    pub thesaurus: String,
+    /// `taught.tsv` (empty when there is none).
+    pub taught: String,
+    /// `stopwords.txt`.
+    pub stopwords: String,
+    /// `name-noise.txt`.
+    pub name_noise: String,
+}
+
+impl Texts {
+    /// Reads the files from `data_dir/lexicon/`; only `taught.tsv` may be missing.
+    pub fn read(data_dir: &Path) -> Result<Texts, LexiconError> {
+        let dir = data_dir.join(LEXICON_DIR);
+        let read = |name: &str| {
+            let path = dir.join(name);
+            match std::fs::read_to_string(&path) {
+                Err(e) if name == TAUGHT_FILE && e.kind() == std::io::ErrorKind::NotFound => Ok(String::new()),
+                Err(e) => Err(LexiconError {
+                    file: path.display().to_string(),
+                    line: 0,
+                    message: format!(
+                        "cannot be read ({e}); restore it from the repository or point --data-dir elsewhere"
+                    ),
+                }),
+                Ok(text) => Ok(text),
+            }
+        };
+        Ok(Texts {
+            cues: read("cues.tsv")?,
+            thesaurus: read("thesaurus.tsv")?,
+            taught: read(TAUGHT_FILE)?,
+            stopwords: read("stopwords.txt")?,
+            name_noise: read("name-noise.txt")?,
+        })
+    }
+
+    /// A hash of every text: what data prepared with the lexicon is kept under.
+    pub fn fingerprint(&self) -> String {
+        super::index::fingerprint(&[
+            self.cues.as_bytes(),
+            self.thesaurus.as_bytes(),
+            self.taught.as_bytes(),
+            self.stopwords.as_bytes(),
+            self.name_noise.as_bytes(),
+        ])
+    }
+}
 
 /// A malformed lexicon line.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -104,30 +162,25 @@ pub struct Lexicon {
 impl Lexicon {
     /// Reads the lexicon from `data_dir/lexicon/`.
     pub fn load(data_dir: &Path) -> Result<Lexicon, LexiconError> {
-        let dir = data_dir.join(LEXICON_DIR);
-        let mut texts = Vec::new();
-        for name in FILES {
-            let path = dir.join(name);
-            let text = std::fs::read_to_string(&path).map_err(|e| LexiconError {
-                file: path.display().to_string(),
-                line: 0,
-                message: format!("cannot be read ({e}); restore it from the repository or point --data-dir elsewhere"),
-            })?;
-            texts.push((name, text));
-        }
-        let get = |name: &str| texts.iter().find(|(n, _)| *n == name).map_or("", |(_, t)| t.as_str());
-        Lexicon::parse(get("cues.tsv"), get("thesaurus.tsv"), get("stopwords.txt"), get("name-noise.txt"))
+        Lexicon::from_texts(&Texts::read(data_dir)?)
     }
 
-    /// Parses the four files' texts.
+    /// Parses four files' texts, with nothing taught.
     pub fn parse(cues: &str, thesaurus: &str, stopwords: &str, name_noise: &str) -> Result<Lexicon, LexiconError> {
+        Lexicon::from_texts(&Texts {
+            cues: cues.into(),
+            thesaurus: thesaurus.into(),
+            taught: String::new(),
+            stopwords: stopwords.into(),
+            name_noise: name_noise.into(),
+        })
+    }
+
+    /// Parses the files' texts.
+    pub fn from_texts(texts: &Texts) -> Result<Lexicon, LexiconError> {
+        let Texts { cues, thesaurus, taught, stopwords, name_noise } = texts;
         let mut lex = Lexicon {
-            fingerprint: super::index::fingerprint(&[
-                cues.as_bytes(),
-                thesaurus.as_bytes(),
-                stopwords.as_bytes(),
-                name_noise.as_bytes(),
-            ]),
+            fingerprint: texts.fingerprint(),
             intents: [
                 Intent::Department,
                 Intent::Period,
@@ -191,18 +244,12 @@ impl Lexicon {
                 },
             }
         }
-        for (line, cells) in rows(thesaurus) {
-            let err = |message: &str| LexiconError { file: "thesaurus.tsv".into(), line, message: message.into() };
-            let [word, terms] = cells.as_slice() else {
-                return Err(err("expected 「word<TAB>term, term」"));
-            };
-            let terms: Vec<String> =
-                terms.split([',', '、']).map(|t| fold_kana(t.trim())).filter(|t| !t.is_empty()).collect();
-            let word = normalize(word);
-            if word.is_empty() || terms.is_empty() {
-                return Err(err("the word and at least one term are needed"));
+        for (file, text) in [("thesaurus.tsv", thesaurus), (TAUGHT_FILE, taught)] {
+            for (line, cells) in rows(text) {
+                let entry =
+                    thesaurus_entry(&cells).map_err(|message| LexiconError { file: file.into(), line, message })?;
+                lex.thesaurus.push(Entry { line, ..entry });
             }
-            lex.thesaurus.push(Entry { word, terms, line });
         }
         lex.thesaurus.sort_by(|a, b| b.word.chars().count().cmp(&a.word.chars().count()).then(a.line.cmp(&b.line)));
         for (n, e) in lex.thesaurus.iter().enumerate() {
@@ -232,6 +279,19 @@ impl Lexicon {
     pub fn terms_for(&self, word: &str) -> impl Iterator<Item = &Entry> {
         self.by_word.get(&fold_kana(word)).into_iter().flatten().filter_map(|n| self.thesaurus.get(*n))
     }
+}
+
+/// A thesaurus line's cells as an entry (line 0), or what is wrong with them.
+pub fn thesaurus_entry(cells: &[&str]) -> Result<Entry, String> {
+    let [word, terms] = cells else {
+        return Err("expected 「word<TAB>term, term」".into());
+    };
+    let terms: Vec<String> = terms.split([',', '、']).map(|t| fold_kana(t.trim())).filter(|t| !t.is_empty()).collect();
+    let word = normalize(word);
+    if word.is_empty() || terms.is_empty() {
+        return Err("the word and at least one term are needed".into());
+    }
+    Ok(Entry { word, terms, line: 0 })
 }
 
 fn intent_named(name: &str) -> Option<Intent> {

@@ -82,11 +82,58 @@ fn utf8(path: &Path, bytes: Vec<u8>) -> Result<String, SearchError> {
 /// index, rebuilding it when the document or the user dictionary changed. A plan that does
 /// not parse leaves any existing index untouched.
 pub fn open(paths: &Paths, rebuild: Rebuild) -> Result<Engine, SearchError> {
-    let plan_path = paths.plan_file();
-    let plan_text = read_data_file(&plan_path)?;
-    let user_text = read_optional(&paths.data_dir.join(USER_DICTIONARY_FILE))?;
-    let lexicon = Lexicon::load(&paths.data_dir)?;
-    open_from_text(&plan_text, &plan_path, &user_text, lexicon, &paths.index_dir, rebuild)
+    open_inputs(&Inputs::read(paths)?, paths, rebuild)
+}
+
+/// [`open`] over inputs already read.
+pub fn open_inputs(inputs: &Inputs, paths: &Paths, rebuild: Rebuild) -> Result<Engine, SearchError> {
+    let lexicon = Lexicon::from_texts(&inputs.lexicon)?;
+    open_from_text(&inputs.plan, &paths.plan_file(), &inputs.user_dictionary, lexicon, &paths.index_dir, rebuild)
+}
+
+/// Everything an engine is made from, as read from the data folder.
+#[derive(Debug, Clone)]
+pub struct Inputs {
+    /// The plan document.
+    pub plan: String,
+    /// The user dictionary (empty when there is none).
+    pub user_dictionary: String,
+    /// The lexicon's files.
+    pub lexicon: lexicon::Texts,
+}
+
+impl Inputs {
+    /// Reads them.
+    pub fn read(paths: &Paths) -> Result<Inputs, SearchError> {
+        Ok(Inputs {
+            plan: read_data_file(&paths.plan_file())?,
+            user_dictionary: read_optional(&paths.data_dir.join(USER_DICTIONARY_FILE))?,
+            lexicon: lexicon::Texts::read(&paths.data_dir)?,
+        })
+    }
+
+    /// What an engine made from them reports as [`Engine::inputs`].
+    pub fn fingerprint(&self) -> String {
+        format!("{}-{}", inputs_fingerprint(&self.plan, &self.user_dictionary), self.lexicon.fingerprint())
+    }
+}
+
+/// The size and modification time of every input file: a cheap look that tells whether
+/// any may have changed (then their contents are compared).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp(Vec<Option<(u64, std::time::SystemTime)>>);
+
+impl Stamp {
+    /// The input files' stamps now (a missing file has none).
+    pub fn of(paths: &Paths) -> Stamp {
+        let lexicon_dir = paths.data_dir.join(lexicon::LEXICON_DIR);
+        let files = [paths.plan_file(), paths.data_dir.join(USER_DICTIONARY_FILE)]
+            .into_iter()
+            .chain(lexicon::FILES.iter().map(|name| lexicon_dir.join(name)));
+        Stamp(
+            files.map(|path| std::fs::metadata(path).ok().and_then(|m| Some((m.len(), m.modified().ok()?)))).collect(),
+        )
+    }
 }
 
 /// [`open`] over texts already read; `plan_path` only names the document in errors.
@@ -112,7 +159,7 @@ pub fn open_from_text(
         && let Some(prepared) = Prepared::load(&dir, &lexicon)
     {
         match index::open(&dir, &analyzer) {
-            Ok(index) => return Ok(Engine::new(prepared, analyzer, index, lexicon, vectors)),
+            Ok(index) => return Ok(Engine::new(prepared, analyzer, index, lexicon, vectors, fingerprint)),
             Err(e) => tracing::warn!(error = %e, "the current index cannot be opened; rebuilding it"),
         }
     }
@@ -120,7 +167,7 @@ pub fn open_from_text(
     let index = index::open_or_build(&search_dir, &fingerprint, &plan, &analyzer, rebuild == Rebuild::Always)?;
     let prepared = Prepared::compute(plan, &analyzer, &lexicon);
     prepared.save(&index.dir, &lexicon);
-    Ok(Engine::new(prepared, analyzer, index, lexicon, vectors))
+    Ok(Engine::new(prepared, analyzer, index, lexicon, vectors, fingerprint))
 }
 
 /// Makes what keikaku built under the index folder readable by every user — files 0644,
@@ -145,7 +192,7 @@ pub(crate) fn readable_by_all_shallow(dir: &Path) {
     set_mode(dir, 0o755);
 }
 
-fn set_mode(path: &Path, mode: u32) {
+pub(crate) fn set_mode(path: &Path, mode: u32) {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;

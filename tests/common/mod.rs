@@ -26,7 +26,7 @@ pub fn app_with_roster(
     // Today fixed: cards and 「来年度」 read the same whatever the date.
     let app = keikaku::app::App::new(engine(), &db).with_today(keikaku::plan::FiscalYear::reiwa(8));
     let mut store = app.store().unwrap();
-    let plan = app.engine.plan().clone();
+    let plan = app.plan();
     for (id, name, role, departments) in roster {
         let staff = keikaku::actuals::Staff {
             telegram_id: *id,
@@ -37,4 +37,32 @@ pub fn app_with_roster(
         store.add_staff(&plan, None, &staff).unwrap();
     }
     (dir, db, app)
+}
+
+/// A copy of `data/` in a temporary folder, to change freely, with an index folder of its
+/// own that shares the compiled dictionary and word vectors of [`index_dir`] (symbolic
+/// links, so nothing is compiled again).
+pub fn data_copy() -> (tempfile::TempDir, keikaku::search::Paths) {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    std::fs::create_dir_all(data.join("lexicon")).unwrap();
+    for f in ["nasushiobara-dx-action-plan-2026-2028.md", "userdict.csv"] {
+        std::fs::copy(std::path::Path::new("data").join(f), data.join(f)).unwrap();
+    }
+    for entry in std::fs::read_dir("data/lexicon").unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), data.join("lexicon").join(entry.file_name())).unwrap();
+    }
+    // The shared folder's dictionary (and vectors, when the wheel is there) exist once an
+    // engine was opened over it.
+    drop(engine());
+    let index = dir.path().join("index");
+    std::fs::create_dir_all(&index).unwrap();
+    for shared in ["ipadic", "vectors"] {
+        let from = index_dir().join(shared);
+        if from.exists() {
+            std::os::unix::fs::symlink(&from, index.join(shared)).unwrap();
+        }
+    }
+    (dir, keikaku::search::Paths { data_dir: data, index_dir: index })
 }

@@ -1,0 +1,267 @@
+//! Fixing keikaku while it serves: words taught from chat (`/teach`, `keikaku teach`), and
+//! a changed plan or word list picked up by a running bot (the fake Bot API on 127.0.0.1,
+//! each test over its own copy of `data/`).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+#[path = "support/fake_telegram.rs"]
+mod fake;
+#[path = "support/harness.rs"]
+mod harness;
+
+use std::path::Path;
+use std::time::Duration;
+
+use fake::FakeTelegram;
+use harness::*;
+use keikaku::actuals::Store;
+use keikaku::bot::Mode;
+use keikaku::search::Paths;
+
+/// The bot over its own copy of the data, looking for changes every 50 ms.
+async fn serve(mode: Mode) -> (Harness, tempfile::TempDir, Paths) {
+    let (dir, paths) = tokio::task::spawn_blocking(common::data_copy).await.unwrap();
+    let h = start_serving(mode, FakeTelegram::start().await.unwrap(), Some(paths.clone())).await;
+    (h, dir, paths)
+}
+
+fn taught_file(paths: &Paths) -> std::path::PathBuf {
+    paths.data_dir.join("lexicon/taught.tsv")
+}
+
+/// The audit log's (actor, action, outcome) of the words taught.
+fn teach_audit(db: &Path) -> Vec<(Option<i64>, String, String)> {
+    Store::open(db)
+        .unwrap()
+        .audit_log()
+        .unwrap()
+        .into_iter()
+        .filter(|a| a.action.starts_with("teach"))
+        .map(|a| (a.actor, a.action, a.outcome))
+        .collect()
+}
+
+const NOT_FOUND: &str = "見つかりませんでした";
+/// Nowhere in the plan: 「でこぼこ」. The plan's word for a damaged road is 「陥没」 (p.69).
+const BUMPY: &str = "道がでこぼこ";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn teaching_a_good_word_answers_the_next_question_and_a_harmful_one_is_refused() {
+    let (h, _dir, paths) = serve(Mode::Staff).await;
+    let before = std::fs::read_to_string(taught_file(&paths)).unwrap();
+    h.fake.message(ADMIN, BUMPY);
+    assert!(h.reply(ADMIN, 1).await.text().contains(NOT_FOUND));
+
+    // Only administrators teach.
+    h.fake.message(LEAD, "/teach でこぼこ 陥没");
+    assert!(h.reply(LEAD, 1).await.text().contains("管理者だけ"));
+    assert_eq!(std::fs::read_to_string(taught_file(&paths)).unwrap(), before);
+
+    h.fake.message(ADMIN, "/teach でこぼこ 陥没");
+    assert!(h.reply(ADMIN, 2).await.text().contains("確かめています"));
+    let taught = h.reply(ADMIN, 3).await;
+    assert!(taught.text().contains("「でこぼこ」を「陥没」のこととして覚えました"), "{}", taught.text());
+    assert!(std::fs::read_to_string(taught_file(&paths)).unwrap().ends_with("でこぼこ\t陥没\n"));
+    h.fake.message(ADMIN, BUMPY);
+    let answered = h.reply(ADMIN, 4).await;
+    assert!(
+        answered.text().contains("道路管理オンライン報告システム") && answered.text().contains("p.69"),
+        "{}",
+        answered.text()
+    );
+
+    // 「天気」 as 「防災」 would answer 「今日の天気は？」, which the plan does not answer (an
+    // evaluation case): refused, with the case, and nothing changes.
+    let with_one = std::fs::read_to_string(taught_file(&paths)).unwrap();
+    h.fake.message(ADMIN, "/teach 天気 防災");
+    let refused = h.reply(ADMIN, 6).await;
+    assert!(
+        refused.text().contains("登録しませんでした") && refused.text().contains("今日の天気は？"),
+        "{}",
+        refused.text()
+    );
+    assert_eq!(std::fs::read_to_string(taught_file(&paths)).unwrap(), with_one);
+    h.fake.message(ADMIN, "今日の天気は？");
+    assert!(h.reply(ADMIN, 7).await.text().contains(NOT_FOUND));
+
+    // A term the plan does not have leads nowhere: refused.
+    h.fake.message(ADMIN, "/teach ワクチン 予防注射センター");
+    assert!(h.reply(ADMIN, 9).await.text().contains("計画の本文にない言葉"));
+
+    // The list, then undo: the question finds nothing again.
+    h.fake.message(ADMIN, "/teach list");
+    assert!(h.reply(ADMIN, 10).await.text().contains("でこぼこ → 陥没"));
+    h.fake.message(ADMIN, "/teach undo でこぼこ");
+    assert!(h.reply(ADMIN, 12).await.text().contains("「でこぼこ」を忘れました"));
+    assert_eq!(std::fs::read_to_string(taught_file(&paths)).unwrap(), before);
+    h.fake.message(ADMIN, BUMPY);
+    assert!(h.reply(ADMIN, 13).await.text().contains(NOT_FOUND));
+
+    let audit = teach_audit(&h.db);
+    let expected: Vec<(Option<i64>, String, String)> =
+        [("teach", "ok"), ("teach", "refused"), ("teach", "refused"), ("teach_undo", "ok")]
+            .iter()
+            .map(|(a, o)| (Some(ADMIN), a.to_string(), o.to_string()))
+            .collect();
+    assert_eq!(audit, expected);
+    h.stop().await;
+}
+
+/// 「この質問は p.69 のこと」: a review item's question teaches its own words, and the item
+/// is resolved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_review_item_teaches_the_words_the_plan_lacked() {
+    let (h, _dir, paths) = serve(Mode::Staff).await;
+    h.fake.message(LEAD, BUMPY);
+    assert!(h.reply(LEAD, 1).await.text().contains(NOT_FOUND));
+    h.logged(1).await;
+    h.fake.message(ADMIN, "/review");
+    let review = h.reply(ADMIN, 1).await;
+    let id: String =
+        review.text().split('#').nth(1).unwrap().chars().take_while(char::is_ascii_digit).collect::<String>();
+    assert!(review.text().contains(BUMPY), "{}", review.text());
+    h.fake.message(ADMIN, &format!("/teach #{id} p.69"));
+    let taught = h.reply(ADMIN, 3).await;
+    assert!(taught.text().contains("「でこぼこ」を「道路管理オンライン報告システムの導入」"), "{}", taught.text());
+    assert!(
+        std::fs::read_to_string(taught_file(&paths))
+            .unwrap()
+            .contains("でこぼこ\t道路管理オンライン報告システムの導入")
+    );
+    h.fake.message(LEAD, BUMPY);
+    assert!(h.reply(LEAD, 2).await.text().contains("p.69"));
+    h.fake.message(ADMIN, "/review");
+    assert!(!h.reply(ADMIN, 4).await.text().contains(BUMPY), "the item is resolved");
+    h.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_broken_thesaurus_line_is_refused_and_told_to_the_admins_while_the_bot_keeps_answering() {
+    let (h, _dir, paths) = serve(Mode::Staff).await;
+    let thesaurus = paths.data_dir.join("lexicon/thesaurus.tsv");
+    let good = std::fs::read_to_string(&thesaurus).unwrap();
+    let lines = good.lines().count();
+    std::fs::write(&thesaurus, format!("{good}でこぼこ 陥没\n")).unwrap();
+    let told = h.reply(ADMIN, 1).await;
+    assert!(
+        told.text().contains("読み込めませんでした")
+            && told.text().contains(&format!("thesaurus.tsv line {}", lines + 1)),
+        "{}",
+        told.text()
+    );
+    // Still answering, with the old data.
+    h.fake.message(LEAD, "どこでも窓口のKPI");
+    assert!(h.reply(LEAD, 1).await.text().contains("搭載手続数"));
+    // Told once per change, not on every look.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(sent_to(&h.fake.calls(), ADMIN).len(), 1);
+    // Mended: the new line is in service without a restart.
+    std::fs::write(&thesaurus, format!("{good}でこぼこ\t陥没\n")).unwrap();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let mut n = 1;
+    loop {
+        n += 1;
+        h.fake.message(LEAD, BUMPY);
+        if h.reply(LEAD, n).await.text().contains("p.69") {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the mended thesaurus was not picked up");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    h.stop().await;
+}
+
+/// The plan document changes under a public bot answering a stream of questions: every
+/// question is answered (none dropped during the swap), and the new text is served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_changed_plan_is_served_after_reload_and_no_question_is_dropped() {
+    let (h, _dir, paths) = serve(Mode::Public).await;
+    let plan_file = paths.plan_file();
+    let text = std::fs::read_to_string(&plan_file).unwrap();
+    let old_row = "搭載手続数\t90件\t95件\t100件";
+    assert!(text.contains(old_row));
+    h.fake.message(6000, "どこでも窓口のKPI");
+    assert!(h.reply(6000, 1).await.text().contains("90件"));
+
+    let users: Vec<i64> = (7000..7040).collect();
+    for (n, user) in users.iter().enumerate() {
+        h.fake.message(*user, "どこでも窓口のKPI");
+        if n == 10 {
+            // どこでも窓口 (p.18) comes first in the document: its target changes.
+            std::fs::write(&plan_file, text.replacen(old_row, "搭載手続数\t93件\t95件\t100件", 1)).unwrap();
+        }
+        tokio::time::sleep(Duration::from_millis(15)).await;
+    }
+    for user in &users {
+        let reply = h.reply(*user, 1).await;
+        assert!(reply.text().contains("搭載手続数"), "{user}: {}", reply.text());
+    }
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let mut n = 1;
+    loop {
+        n += 1;
+        h.fake.message(6000, "どこでも窓口のKPI");
+        if h.reply(6000, n).await.text().contains("令和8年度 (2026): 93件") {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the changed plan was not served");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // A document that does not parse is refused; the changed one stays in service.
+    std::fs::write(&plan_file, text.replacen(old_row, "搭載手続数\t九十件\t95件\t100件", 1)).unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    n += 1;
+    h.fake.message(6000, "どこでも窓口のKPI");
+    assert!(h.reply(6000, n).await.text().contains("93件"));
+    h.stop().await;
+}
+
+/// The terminal's `keikaku teach`: the same check, the same file, the audit (actor none:
+/// the operator holds the database).
+#[test]
+fn keikaku_teach_in_the_terminal_teaches_refuses_lists_and_undoes() {
+    let (dir, paths) = common::data_copy();
+    let db = dir.path().join("state/keikaku.db");
+    let run = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_keikaku"))
+            .arg("--data-dir")
+            .arg(&paths.data_dir)
+            .arg("--index-dir")
+            .arg(&paths.index_dir)
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = |o: &std::process::Output| {
+        format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    };
+    let taught = run(&["teach", "でこぼこ", "陥没"]);
+    assert!(taught.status.success() && out(&taught).contains("覚えました"), "{}", out(&taught));
+    let asked = run(&["ask", BUMPY]);
+    assert!(out(&asked).contains("p.69"), "{}", out(&asked));
+    let refused = run(&["teach", "天気", "防災"]);
+    assert_eq!(refused.status.code(), Some(1), "{}", out(&refused));
+    assert!(out(&refused).contains("登録しませんでした"));
+    let listed = run(&["teach", "--list"]);
+    assert!(out(&listed).contains("でこぼこ → 陥没") && !out(&listed).contains("天気"), "{}", out(&listed));
+    let undone = run(&["teach", "--undo", "でこぼこ"]);
+    assert!(undone.status.success() && out(&undone).contains("忘れました"), "{}", out(&undone));
+    let unknown = run(&["teach", "--undo", "でこぼこ"]);
+    assert_eq!(unknown.status.code(), Some(1));
+    assert!(out(&unknown).contains("教えた言葉にありません"));
+    let audit = teach_audit(&db);
+    let actions: Vec<(Option<i64>, &str, &str)> =
+        audit.iter().map(|(who, a, o)| (*who, a.as_str(), o.as_str())).collect();
+    assert_eq!(
+        actions,
+        [
+            (None, "teach", "ok"),
+            (None, "teach", "refused"),
+            (None, "teach_undo", "ok"),
+            (None, "teach_undo", "refused")
+        ]
+    );
+}
