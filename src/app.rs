@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use crate::actuals::report::{Found, InitiativeFinder, parse_message, resolve};
 use crate::actuals::{
-    ActualsView, BatchWriter, LoggedQuestion, QuestionRecord, QuestionResult, Refusal, ResolvedReport, ReviewStatus,
-    Store, StoreError, fiscal_year, now_unix,
+    ActualsVersion, ActualsView, BatchWriter, LoggedQuestion, QuestionRecord, QuestionResult, Refusal, ResolvedReport,
+    ReviewStatus, Store, StoreError, fiscal_year, now_unix,
 };
 use crate::answer::{AskJson, Card, Extras, ask_json_with, card_with};
 use crate::plan::FiscalYear;
@@ -62,6 +62,10 @@ pub struct App {
     today: Option<FiscalYear>,
     /// The question log's writer (its own thread and connection), started on first use.
     log: std::sync::OnceLock<Result<BatchWriter, String>>,
+    /// False when questions are not logged at all (`KEIKAKU_QUESTION_LOG=off`).
+    logs_questions: bool,
+    /// The actuals last read, with the version of the tables they were read at.
+    view_cache: Mutex<Option<(ActualsVersion, Arc<ActualsView>)>>,
 }
 
 /// How long questions are kept (`KEIKAKU_LOG_RETENTION_DAYS`, default 365).
@@ -92,9 +96,23 @@ impl App {
             changing: Mutex::new(()),
             db: db.to_path_buf(),
             shared: Mutex::new(None),
+            view_cache: Mutex::new(None),
             today: None,
             log: std::sync::OnceLock::new(),
+            logs_questions: true,
         }
+    }
+
+    /// The same app logging no question (a deployment whose privacy rules forbid keeping
+    /// what residents ask): nothing to review, and the bots show no 👍 / 👎.
+    pub fn without_question_log(mut self) -> App {
+        self.logs_questions = false;
+        self
+    }
+
+    /// True when questions are logged (and answers carry 👍 / 👎).
+    pub fn logs_questions(&self) -> bool {
+        self.logs_questions
     }
 
     /// The same app reading its data from `paths` again when the files change
@@ -168,6 +186,16 @@ impl App {
     pub fn teach(&self, actor: Option<i64>, change: &Change) -> Result<Taught, TeachError> {
         let paths = self.source.as_ref().ok_or(TeachError::NoDataFolder)?;
         let _one = self.changing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        // One teacher at a time across processes too (the terminal and the staff bot): an
+        // advisory lock, released when the file is closed, or the process ends.
+        let lock = paths.data_dir.join(search::lexicon::LEXICON_DIR).join(".taught.lock");
+        let _lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock)
+            .and_then(|f| f.lock().map(|()| f))
+            .map_err(|cause| TeachError::Write { path: lock.display().to_string(), cause })?;
         let result = self.try_teach(paths, change);
         let refused = result.as_ref().err().map(ToString::to_string);
         if let Err(e) = self.with_store(|s| s.record(actor, change.action(), refused.as_deref(), &change.detail())) {
@@ -295,12 +323,26 @@ impl App {
     }
 
     /// The current actuals, or none when no database exists yet (reading never creates one).
-    pub fn actuals(&self) -> Result<Option<ActualsView>, StoreError> {
+    pub fn actuals(&self) -> Result<Option<Arc<ActualsView>>, StoreError> {
         let opened = self.shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner).is_some();
         if !opened && !self.db.exists() {
             return Ok(None);
         }
-        self.with_store(|s| s.view()).map(Some)
+        // Actuals are append-only: the newest id (and the roster's last change, for the
+        // names) says whether the view read last is still the view; one cheap query per
+        // answer instead of reading them all.
+        self.with_store(|s| {
+            let version = s.actuals_version()?;
+            let mut cache = self.view_cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            if let Some((seen, view)) = cache.as_ref()
+                && *seen == version
+            {
+                return Ok(Some(Arc::clone(view)));
+            }
+            let view = Arc::new(s.view()?);
+            *cache = Some((version, Arc::clone(&view)));
+            Ok(Some(view))
+        })
     }
 
     /// Answers a question with actuals, as a card and as the JSON contract.
@@ -317,7 +359,7 @@ impl App {
     /// for), with actuals.
     pub fn present(&self, outcome: Outcome, audience: Audience) -> Result<(Outcome, Card, AskJson), StoreError> {
         let view = self.actuals()?;
-        let extras = self.extras(view.as_ref(), audience);
+        let extras = self.extras(view.as_deref(), audience);
         let engine = self.engine();
         let card = card_with(engine.plan(), &outcome, extras);
         let json = ask_json_with(engine.plan(), &outcome, extras);
@@ -328,7 +370,7 @@ impl App {
     pub fn card_for(&self, page: u16, intent: Intent, audience: Audience) -> Result<Card, StoreError> {
         let outcome = Outcome::about(page, intent);
         let view = self.actuals()?;
-        let extras = self.extras(view.as_ref(), audience);
+        let extras = self.extras(view.as_deref(), audience);
         Ok(card_with(self.engine().plan(), &outcome, extras))
     }
 
@@ -345,6 +387,9 @@ impl App {
         outcome: &Outcome,
         message: Option<i64>,
     ) {
+        if !self.logs_questions {
+            return;
+        }
         let result = match outcome.intent {
             Intent::NotFound => QuestionResult::NotFound,
             _ if outcome.ambiguous => QuestionResult::Candidates,

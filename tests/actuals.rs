@@ -195,6 +195,31 @@ fn answers_show_the_actual_and_the_export_row_matches() {
     assert_eq!(json.as_array().unwrap().len(), 2);
 }
 
+/// Answers keep the actuals they read until a report (or the roster) changes: the next
+/// answer after a report shows it, from this process or another.
+#[test]
+fn the_next_answer_after_a_report_shows_it() {
+    let f = fixture();
+    let kpi = |who| f.app.answer("どこでも窓口のKPI", None, who).unwrap().2.text;
+    assert!(!kpi(Audience::Staff).contains("実績 92件"));
+    f.report(DIGITAL_LEAD, ["どこでも窓口", "搭載手続数", "R8", "92件"]).unwrap();
+    assert!(kpi(Audience::Staff).contains("実績 92件"));
+    // Another connection (another process) corrects it.
+    let mut other = Store::open(&f.db).unwrap();
+    let resolved = f.app.resolve_parts("どこでも窓口", "搭載手続数", "R8", "93件");
+    other.report(&f.app.plan(), DIGITAL_LEAD, "correction", resolved, "test").unwrap().unwrap();
+    assert!(kpi(Audience::Staff).contains("実績 93件（103%・達成）"), "{}", kpi(Audience::Staff));
+    // A reporter renamed on the roster: reports keep the name they were made under.
+    let renamed = Staff {
+        telegram_id: DIGITAL_LEAD,
+        name: "山田太郎".into(),
+        role: Role::Lead,
+        departments: vec!["デジタル推進課".into()],
+    };
+    other.add_staff(&f.app.plan(), None, &renamed).unwrap();
+    assert!(kpi(Audience::Staff).contains("山田"));
+}
+
 #[test]
 fn unknown_departments_and_roles_are_refused_when_registering() {
     let f = fixture();

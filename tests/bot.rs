@@ -58,6 +58,21 @@ async fn a_question_gets_a_card_with_section_buttons_that_edit_in_place() {
     h.stop().await;
 }
 
+/// A deployment that must not keep what residents ask (`KEIKAKU_QUESTION_LOG=off`): no row
+/// is written, and no 👍 / 👎 is offered (there would be nothing to keep them with).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn with_the_question_log_off_nothing_is_kept_and_no_vote_is_offered() {
+    let fake = FakeTelegram::start().await.unwrap();
+    let h = start_custom(Mode::Public, fake, None, App::without_question_log).await;
+    h.fake.message(STRANGER, "どこでも窓口のKPI");
+    let reply = h.reply(STRANGER, 1).await;
+    assert!(reply.text().contains("搭載手続数"));
+    assert!(buttons(&reply).iter().all(|(_, d)| !d.starts_with("v:")), "{:?}", buttons(&reply));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(Store::open(&h.db).unwrap().questions_since(0).unwrap().is_empty());
+    h.stop().await;
+}
+
 /// Every question the public bot answers is logged for review — under a pseudonym, never the
 /// resident's Telegram id.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -90,3 +90,46 @@ fn golden_actuals_and_help_cards() {
     let commands = "/kpi — 取組のKPI\n/list — 取組の一覧";
     insta::assert_snapshot!("help_bot_reporter", both(&help_card(&plan, HelpFor::Bot { commands, reporter: true })));
 }
+
+#[test]
+fn golden_review_and_taught_cards() {
+    use keikaku::actuals::ReviewStatus;
+    use keikaku::answer::{review_card, taught_card};
+    use keikaku::review::ReviewItem;
+    use keikaku::teach::Lesson;
+    let both = |c: &keikaku::answer::Card| format!("{}\n---- html ----\n{}\n", render_text(c), render_html(c));
+    let items = [
+        ReviewItem {
+            ids: vec![12, 15, 31],
+            question: "ごみの収集日を知りたい".into(),
+            count: 3,
+            people: 2,
+            last: 1_780_000_000,
+            not_found: 3,
+            down: 0,
+            answered: ("not_found".into(), vec![]),
+            wanted: vec![],
+            status: ReviewStatus::Pending,
+        },
+        ReviewItem {
+            ids: vec![20],
+            question: "子どもの注射 <予約>".into(),
+            count: 1,
+            people: 1,
+            last: 1_780_003_600,
+            not_found: 0,
+            down: 1,
+            answered: ("overview".into(), vec![64, 65]),
+            wanted: vec!["予約のしかた".into()],
+            status: ReviewStatus::Pending,
+        },
+    ];
+    insta::assert_snapshot!("review", both(&review_card(&items, "見直す質問（30日・未対応）")));
+    insta::assert_snapshot!("review_empty", both(&review_card(&[], "見直す質問（30日・未対応）")));
+    let lessons = [
+        Lesson { word: "でこぼこ".into(), terms: vec!["陥没".into()] },
+        Lesson { word: "注射".into(), terms: vec!["予防接種".into(), "ワクチン接種".into()] },
+    ];
+    insta::assert_snapshot!("taught", both(&taught_card(&lessons)));
+    insta::assert_snapshot!("taught_none", both(&taught_card(&[])));
+}

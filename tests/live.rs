@@ -247,6 +247,8 @@ fn keikaku_teach_in_the_terminal_teaches_refuses_lists_and_undoes() {
     assert!(out(&refused).contains("登録しませんでした"));
     let listed = run(&["teach", "--list"]);
     assert!(out(&listed).contains("でこぼこ → 陥没") && !out(&listed).contains("天気"), "{}", out(&listed));
+    // The bot's words work in the terminal too.
+    assert_eq!(out(&run(&["teach", "list"])), out(&listed));
     let undone = run(&["teach", "--undo", "でこぼこ"]);
     assert!(undone.status.success() && out(&undone).contains("忘れました"), "{}", out(&undone));
     let unknown = run(&["teach", "--undo", "でこぼこ"]);

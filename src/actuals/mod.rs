@@ -19,8 +19,8 @@ pub use export::{export_csv, export_json};
 pub use progress::{Status, Verdict, achievement_label, judge};
 pub use resolved::{Refusal, ResolvedReport};
 pub use store::{
-    Actual, ActualsView, AuditEntry, BatchWriter, LoggedQuestion, QuestionRecord, QuestionResult, ReviewStatus, Store,
-    StoreError, private_dir,
+    Actual, ActualsVersion, ActualsView, AuditEntry, BatchWriter, LoggedQuestion, QuestionRecord, QuestionResult,
+    ReviewStatus, Store, StoreError, private_dir,
 };
 pub use value::{ReportedValue, ValueError};
 

@@ -172,6 +172,10 @@ fn private_file(path: &Path) -> std::io::Result<()> {
     options.open(path).map(|_| ())
 }
 
+/// The version of the actuals and the roster, as [`Store::actuals_version`] reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ActualsVersion(Option<i64>, Option<String>, i64);
+
 /// One reported value.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Actual {
@@ -243,6 +247,8 @@ impl ActualsView {
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// The pseudonym key, once read (it never changes once made).
+    pseudonym_key: Option<Vec<u8>>,
 }
 
 impl Store {
@@ -283,7 +289,7 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON").map_err(e)?;
         let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(e)?;
         if current == MIGRATIONS.len() as i64 {
-            return Ok(Store { conn, path: path.to_path_buf() });
+            return Ok(Store { conn, path: path.to_path_buf(), pseudonym_key: None });
         }
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(e)?;
         let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(e)?;
@@ -296,7 +302,7 @@ impl Store {
             tx.pragma_update(None, "user_version", n as i64 + 1).map_err(e)?;
         }
         tx.commit().map_err(e)?;
-        Ok(Store { conn, path: path.to_path_buf() })
+        Ok(Store { conn, path: path.to_path_buf(), pseudonym_key: None })
     }
 
     fn err(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
@@ -551,6 +557,17 @@ impl Store {
             })
             .map_err(self.err())?;
         rows.collect::<Result<_, _>>().map_err(self.err())
+    }
+
+    /// What [`Store::view`] depends on: the newest actual (they are append-only) and the
+    /// roster's last change (reporters' names). Equal versions, equal views.
+    pub fn actuals_version(&self) -> Result<ActualsVersion, StoreError> {
+        self.conn
+            .prepare_cached(
+                "SELECT (SELECT MAX(id) FROM actual), (SELECT MAX(updated_at) FROM staff), (SELECT COUNT(*) FROM staff)",
+            )
+            .and_then(|mut stmt| stmt.query_row([], |r| Ok(ActualsVersion(r.get(0)?, r.get(1)?, r.get(2)?))))
+            .map_err(self.err())
     }
 
     /// The current (newest) actual of every reported indicator and year.

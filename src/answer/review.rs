@@ -36,6 +36,12 @@ pub fn review_card(items: &[ReviewItem], what: &str) -> Card {
             blocks.push(Block::Detail(format!("知りたかったこと: {wanted}")));
         }
     }
+    if !items.is_empty() {
+        blocks.push(Block::Note(
+            "対応: resolve 番号 ／ ignore 番号 ／ 言葉を教える: teach #番号 p.ページ（その質問が指していた取組）"
+                .into(),
+        ));
+    }
     Card { blocks, actions: Vec::new() }
 }
 

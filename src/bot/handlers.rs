@@ -209,7 +209,9 @@ async fn send_outcome(
     if let Some(page) = outcome.single_page() {
         state.sessions.set_context(chat.0, Some(page));
     }
-    Ok(send_html(bot, chat, &render_html(card), keyboard::with_feedback(keyboard::card(card))).await?)
+    let buttons = keyboard::card(card);
+    let buttons = if state.app.logs_questions() { keyboard::with_feedback(buttons) } else { buttons };
+    Ok(send_html(bot, chat, &render_html(card), buttons).await?)
 }
 
 async fn command(

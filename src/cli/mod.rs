@@ -269,9 +269,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 _ if list => Ok(crate::teach::Request::List),
                 (Some(word), _) => Ok(crate::teach::Request::Change(crate::teach::Change::Forget(word))),
                 (None, Some((item, page))) => Ok(crate::teach::Request::FromItem { item, page }),
-                (None, None) if lesson.is_empty() => Ok(crate::teach::Request::List),
-                (None, None) => crate::teach::Lesson::parse(&lesson.join(" "))
-                    .map(|l| crate::teach::Request::Change(crate::teach::Change::Teach(vec![l]))),
+                // The bot's own words work too: `teach #12 p.64`, `teach undo 注射`, `teach list`.
+                (None, None) => crate::teach::Request::parse(&lesson.join(" ")),
             };
             teach(&app(&paths, &db)?, request)
         }
@@ -283,7 +282,12 @@ fn open(paths: &Paths) -> anyhow::Result<Engine> {
 }
 
 fn app(paths: &Paths, db: &std::path::Path) -> anyhow::Result<App> {
-    Ok(App::new(open(paths)?, db).with_source(paths.clone()))
+    let app = App::new(open(paths)?, db).with_source(paths.clone());
+    Ok(match std::env::var("KEIKAKU_QUESTION_LOG").ok().as_deref().map(str::trim) {
+        None | Some("" | "on") => app,
+        Some("off") => app.without_question_log(),
+        Some(other) => anyhow::bail!("KEIKAKU_QUESTION_LOG 「{other}」: use on (the default) or off"),
+    })
 }
 
 fn ask(app: &App, mode: Mode, json: bool, batch: bool, question: &str) -> anyhow::Result<ExitCode> {

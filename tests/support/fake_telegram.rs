@@ -247,13 +247,16 @@ impl FakeTelegram {
     }
 
     /// Waits until `done` holds for the recorded calls, or `timeout` passes; returns the
-    /// calls either way.
+    /// calls either way. `done` looks at them in place: copying thousands of calls every
+    /// few milliseconds would take the CPU a load benchmark measures.
     pub async fn wait_for(&self, timeout: Duration, done: impl Fn(&[Call]) -> bool) -> Vec<Call> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
-            let calls = self.calls();
-            if done(&calls) || tokio::time::Instant::now() >= deadline {
-                return calls;
+            {
+                let state = self.lock();
+                if done(&state.calls) || tokio::time::Instant::now() >= deadline {
+                    return state.calls.clone();
+                }
             }
             tokio::time::sleep(Duration::from_millis(10)).await;
         }

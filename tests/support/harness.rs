@@ -37,6 +37,16 @@ pub async fn start_with(mode: Mode, fake: FakeTelegram) -> Harness {
 /// The bot over the data in `source` (its own copy, to change), looking for changes every
 /// 50 ms; over the shared `data/` and never looking when `None`.
 pub async fn start_serving(mode: Mode, fake: FakeTelegram, source: Option<keikaku::search::Paths>) -> Harness {
+    start_custom(mode, fake, source, |app| app).await
+}
+
+/// [`start_serving`] with the app changed by `tweak` before the bot starts.
+pub async fn start_custom(
+    mode: Mode,
+    fake: FakeTelegram,
+    source: Option<keikaku::search::Paths>,
+    tweak: impl FnOnce(App) -> App,
+) -> Harness {
     if std::env::var_os("TEST_LOG").is_some() {
         keikaku::telemetry::init();
     }
@@ -54,7 +64,7 @@ pub async fn start_serving(mode: Mode, fake: FakeTelegram, source: Option<keikak
     if let Some(paths) = source {
         app = app.with_source(paths);
     }
-    let app = Arc::new(app);
+    let app = Arc::new(tweak(app));
     {
         let mut store = Store::open(&db).unwrap();
         let plan = app.plan();

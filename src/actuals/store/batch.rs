@@ -1,7 +1,9 @@
 //! A writer thread with its own connection that runs the question log's writes in batches:
 //! the writes that arrive while one batch commits go together in the next transaction, so a
 //! burst of questions costs one commit per batch instead of one per question, and answering
-//! threads never queue on a lock for the disk.
+//! threads never queue on a lock for the disk. A batch of background writes (questions
+//! logged) waits up to [`LINGER`] for more to join it; a write someone waits for (a vote, a
+//! flush) is committed at once, with whatever is queued.
 
 use std::path::PathBuf;
 use std::sync::mpsc::{Receiver, Sender, channel};
@@ -10,11 +12,20 @@ use super::{Store, StoreError};
 
 /// The most writes one transaction takes.
 const BATCH: usize = 256;
+/// How long a background write waits for others to share its commit: under load, a few
+/// commits a second instead of one per question (what nobody waits for may wait).
+pub const LINGER: std::time::Duration = std::time::Duration::from_millis(50);
 
 /// What a job does after its batch commits (or fails to): hand its result to its caller.
 type Finish = Box<dyn FnOnce(Result<(), String>) + Send>;
 /// A write, run inside a batch's transaction (or told the store could not be opened).
-type Job = Box<dyn FnOnce(Result<&mut Store, String>) -> Finish + Send>;
+type Work = Box<dyn FnOnce(Result<&mut Store, String>) -> Finish + Send>;
+
+/// A write and whether someone waits for it.
+struct Job {
+    work: Work,
+    urgent: bool,
+}
 
 /// The handle: jobs in, results back to each caller once its batch is on disk.
 pub struct BatchWriter {
@@ -33,7 +44,7 @@ impl BatchWriter {
 
     /// Runs `f` in the writer's next batch without waiting for it; a failure is logged.
     pub fn submit(&self, what: &'static str, f: impl FnOnce(&mut Store) -> Result<(), StoreError> + Send + 'static) {
-        let job: Job = Box::new(move |store| {
+        let work: Work = Box::new(move |store| {
             let result = store.map_err(StoreError::Invalid).and_then(f);
             Box::new(move |committed: Result<(), String>| {
                 if let Err(e) = committed.map_err(StoreError::Invalid).and(result) {
@@ -41,7 +52,7 @@ impl BatchWriter {
                 }
             })
         });
-        if self.jobs.send(job).is_err() {
+        if self.jobs.send(Job { work, urgent: false }).is_err() {
             tracing::warn!("{what} was not written: the question log's writer has stopped");
         }
     }
@@ -57,7 +68,7 @@ impl BatchWriter {
         f: impl FnOnce(&mut Store) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, StoreError> {
         let (reply, answer) = channel::<Result<T, StoreError>>();
-        let job: Job = Box::new(move |store| {
+        let work: Work = Box::new(move |store| {
             let result = match store {
                 Ok(store) => f(store),
                 Err(e) => Err(StoreError::Invalid(e)),
@@ -67,7 +78,7 @@ impl BatchWriter {
             })
         });
         let gone = || StoreError::Invalid("the question log's writer has stopped".into());
-        self.jobs.send(job).map_err(|_| gone())?;
+        self.jobs.send(Job { work, urgent: true }).map_err(|_| gone())?;
         answer.recv().map_err(|_| gone())?
     }
 }
@@ -75,12 +86,18 @@ impl BatchWriter {
 fn run(db: &std::path::Path, queue: &Receiver<Job>, mut each_batch: impl FnMut(&mut Store)) {
     let mut store: Option<Store> = None;
     while let Ok(first) = queue.recv() {
-        let mut jobs = vec![first];
+        let mut urgent = first.urgent;
+        let mut jobs = vec![first.work];
+        let deadline = std::time::Instant::now() + LINGER;
         while jobs.len() < BATCH {
-            match queue.try_recv() {
-                Ok(job) => jobs.push(job),
-                Err(_) => break,
-            }
+            let next = if urgent {
+                queue.try_recv().ok()
+            } else {
+                queue.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now())).ok()
+            };
+            let Some(job) = next else { break };
+            urgent |= job.urgent;
+            jobs.push(job.work);
         }
         if store.is_none() {
             match Store::open(db).and_then(Store::for_question_log) {

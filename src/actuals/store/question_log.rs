@@ -161,8 +161,14 @@ impl Store {
 
     /// A stable pseudonym for a chat: 16 hex digits of HMAC-SHA256(secret, chat id).
     pub fn pseudonym(&mut self, chat: i64) -> Result<String, StoreError> {
-        let secret = self.secret("pseudonym")?;
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&secret)
+        let secret = match &self.pseudonym_key {
+            Some(key) => key,
+            None => {
+                let key = self.secret("pseudonym")?;
+                self.pseudonym_key.insert(key)
+            }
+        };
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret)
             .map_err(|e| StoreError::Invalid(format!("pseudonym key: {e}")))?;
         mac.update(&chat.to_be_bytes());
         let digest = mac.finalize().into_bytes();
