@@ -9,6 +9,7 @@ pub mod app;
 pub mod bot;
 pub mod cli;
 pub mod evaluation;
+pub mod line;
 pub mod normalize;
 pub mod numbers;
 pub mod plan;

@@ -85,6 +85,8 @@ pub enum HelpFor<'a> {
         /// True when they may report.
         reporter: bool,
     },
+    /// The LINE bot (residents; no commands: the menu and plain questions).
+    Line,
 }
 
 /// How to ask, with examples drawn from the plan itself (its first initiatives' names and a
@@ -110,6 +112,10 @@ pub fn help_card(plan: &Plan, how: HelpFor<'_>) -> Card {
         HelpFor::Terminal => {
             blocks.push(Block::Text("候補が番号で出たら、番号で選べます。".into()));
             blocks.push(Block::Text("終了は exit、quit、終了 または Ctrl-D。Ctrl-C は入力中の行を消します。".into()));
+        }
+        HelpFor::Line => {
+            blocks.push(Block::Text("カードの下のボタンで、概要・KPI・方法・効果・期間を切り替えられます。".into()));
+            blocks.push(Block::Text("下のメニューから、基本的な手段ごとの取組一覧も見られます。".into()));
         }
         HelpFor::Bot { commands, reporter } => {
             blocks.push(Block::Text("カードの下のボタンで、概要・KPI・方法・効果・期間を切り替えられます。".into()));

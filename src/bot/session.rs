@@ -46,6 +46,8 @@ struct Chat {
     flow: Option<Flow>,
     /// A 👎 waiting for 「何を知りたかったですか？」: the message of the answer voted on.
     wanted: Option<i64>,
+    /// The last answer's number (LINE), for its 👍 / 👎.
+    last_answer: Option<i64>,
     touched: u64,
 }
 
@@ -116,6 +118,16 @@ impl Sessions {
     /// wanted to know.
     pub fn await_wanted(&self, chat: i64, message: i64) {
         self.chat(chat, |c| c.wanted = Some(message));
+    }
+
+    /// Remembers the chat's last answer (LINE: what its 👍 / 👎 quick replies are about).
+    pub fn set_last_answer(&self, chat: i64, answer: i64) {
+        self.chat(chat, |c| c.last_answer = Some(answer));
+    }
+
+    /// The chat's last answer.
+    pub fn last_answer(&self, chat: i64) -> Option<i64> {
+        self.chat(chat, |c| c.last_answer)
     }
 
     /// The 👎 waiting for what they wanted, taken out.

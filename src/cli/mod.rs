@@ -56,6 +56,23 @@ pub struct Global {
 /// Who an answer is for (the one [`Audience`] type, as the command line names it).
 pub use crate::app::Audience as Mode;
 
+/// Which messenger a bot serves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Channel {
+    /// Telegram (long polling): `--mode staff` or `--mode public`.
+    Telegram,
+    /// LINE (a webhook server): `--mode public` only.
+    Line,
+}
+
+/// LINE's set-up commands.
+#[derive(Debug, Subcommand)]
+pub enum LineCommand {
+    /// Create the rich menu of data/line/ (rich-menu.json, rich-menu.png) and make it the
+    /// default for every user (LINE_CHANNEL_ACCESS_TOKEN; LINE_API_URL, LINE_DATA_API_URL).
+    RichMenu,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Answer one question (or, with --batch, one per line of stdin) and exit.
@@ -83,12 +100,23 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "staff")]
         mode: Mode,
     },
-    /// Run the Telegram bot (token from TELOXIDE_TOKEN; API base from TELOXIDE_API_URL).
+    /// Run a bot: Telegram (token from TELOXIDE_TOKEN; API base from TELOXIDE_API_URL), or
+    /// the LINE webhook server (`--channel line --mode public`; LINE_CHANNEL_SECRET,
+    /// LINE_CHANNEL_ACCESS_TOKEN, LINE_API_URL).
     Serve {
         /// staff (registered staff, reporting) or public (everyone, read-only).
         #[arg(long, value_enum)]
         mode: Mode,
+        /// Which messenger: telegram (long polling) or line (a webhook server).
+        #[arg(long, value_enum, default_value = "telegram")]
+        channel: Channel,
+        /// Where the LINE webhook server listens (default 127.0.0.1:8090).
+        #[arg(long, env = "KEIKAKU_LISTEN")]
+        listen: Option<String>,
     },
+    /// LINE: set up the official account's rich menu.
+    #[command(subcommand)]
+    Line(LineCommand),
     /// Build (or rebuild) the dictionary and the search index.
     Index,
     /// Check the document, dictionary, index and database, and say what to do about problems.
@@ -248,7 +276,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             ask(&app(&paths, &db)?, mode, json, batch, &question.join(" "))
         }
         Command::Chat { mode } => chat(&app(&paths, &db)?, mode, &history_file(&db)),
-        Command::Serve { mode } => serve(app(&paths, &db)?, mode),
+        Command::Serve { mode, channel: Channel::Telegram, .. } => serve(app(&paths, &db)?, mode),
+        Command::Serve { mode: Mode::Staff, channel: Channel::Line, .. } => {
+            anyhow::bail!("the LINE bot is for residents: run it with --mode public (staff use the Telegram staff bot)")
+        }
+        Command::Serve { mode: Mode::Public, channel: Channel::Line, listen } => {
+            serve_line(app(&paths, &db)?, listen.as_deref())
+        }
+        Command::Line(LineCommand::RichMenu) => rich_menu(&paths),
         Command::Index => index(&paths),
         Command::Doctor => doctor::run(&paths, &db),
         Command::Staff(cmd) => actuals::staff(&app(&paths, &db)?, cmd),
@@ -455,6 +490,26 @@ fn serve(app: App, mode: Mode) -> anyhow::Result<ExitCode> {
         }
         Err(e) => Err(e),
     }
+}
+
+fn serve_line(app: App, listen: Option<&str>) -> anyhow::Result<ExitCode> {
+    let config = crate::line::Config::from_env(listen)?;
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
+    let app = std::sync::Arc::new(app);
+    let served = runtime.block_on(crate::line::run(config, app.clone(), crate::bot::shutdown_signal()));
+    app.flush_log();
+    served.map(|()| ExitCode::SUCCESS)
+}
+
+fn rich_menu(paths: &Paths) -> anyhow::Result<ExitCode> {
+    let config = crate::line::Config::from_env(None)?;
+    let (definition, png) = crate::line::rich_menu::load(&paths.data_dir)?;
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().context("starting the runtime")?;
+    let api = crate::line::api::Api::new(&config.api_url, &config.data_api_url, &config.token, config.per_sec);
+    let id = runtime.block_on(crate::line::rich_menu::install(&api, &definition, &png))?;
+    say!("rich menu {id} created and set as every user's default");
+    Ok(ExitCode::SUCCESS)
 }
 
 fn index(paths: &Paths) -> anyhow::Result<ExitCode> {

@@ -1,0 +1,309 @@
+//! The LINE adapter — its real webhook server and API client — against a fake LINE
+//! Messaging API on 127.0.0.1 that enforces LINE's rules and posts signed events.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+#[path = "support/fake_line.rs"]
+mod fake_line;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use fake_line::{Delivered, FakeLine, SECRET, TOKEN};
+use keikaku::app::App;
+use serde_json::Value;
+
+struct Line {
+    fake: FakeLine,
+    webhook: String,
+    db: std::path::PathBuf,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    _dir: tempfile::TempDir,
+}
+
+async fn start() -> Line {
+    if std::env::var_os("TEST_LOG").is_some() {
+        keikaku::telemetry::init();
+    }
+    let fake = FakeLine::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("keikaku.db");
+    let engine = tokio::task::spawn_blocking(common::engine).await.unwrap();
+    let app = Arc::new(App::new(engine, &db).with_today(keikaku::plan::FiscalYear::reiwa(8)));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let webhook = format!("http://{}/line/webhook", listener.local_addr().unwrap());
+    let config = keikaku::line::Config {
+        secret: SECRET.into(),
+        token: TOKEN.into(),
+        api_url: fake.url(),
+        data_api_url: fake.url(),
+        listen: listener.local_addr().unwrap(),
+        path: "/line/webhook".into(),
+        per_sec: 10_000,
+        max_body: 64 * 1024,
+        reload_every: None,
+        probe: None,
+    };
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(keikaku::line::serve_on(listener, config, app, async move {
+        let _ = rx.await;
+    }));
+    Line { fake, webhook, db, stop: Some(tx), task, _dir: dir }
+}
+
+impl Line {
+    async fn post(&self, events: Vec<Value>) -> u16 {
+        self.fake.post(&self.webhook, SECRET, events).await
+    }
+
+    /// The `n`-th delivery to `chat`.
+    async fn nth(&self, chat: &str, n: usize) -> Delivered {
+        let d = self.fake.wait_delivered(chat, n).await;
+        d.get(n - 1)
+            .cloned()
+            .unwrap_or_else(|| panic!("no delivery #{n} to {chat}: {d:#?}; refused {:?}", self.fake.refused()))
+    }
+
+    async fn stop(mut self) {
+        assert!(self.fake.refused().is_empty(), "LINE would have refused: {:?}", self.fake.refused());
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        let done = tokio::time::timeout(Duration::from_secs(15), &mut self.task).await;
+        assert!(matches!(done, Ok(Ok(Ok(())))), "the server stops gracefully: {done:?}");
+    }
+}
+
+/// Every text of a message (a Flex bubble's components, or a text message).
+fn texts(m: &Value) -> String {
+    fn walk(v: &Value, out: &mut String) {
+        match v {
+            Value::Object(o) => {
+                if o.get("type").and_then(Value::as_str) == Some("text")
+                    && let Some(t) = o.get("text").and_then(Value::as_str)
+                {
+                    out.push_str(t);
+                    out.push('\n');
+                }
+                o.values().for_each(|v| walk(v, out));
+            }
+            Value::Array(a) => a.iter().for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = String::new();
+    walk(m, &mut out);
+    out
+}
+
+/// The postback buttons of a message: footer buttons and quick replies, (label, data).
+fn postbacks(m: &Value) -> Vec<(String, String)> {
+    fn walk(v: &Value, out: &mut Vec<(String, String)>) {
+        match v {
+            Value::Object(o) => {
+                if o.get("type").and_then(Value::as_str) == Some("postback") {
+                    out.push((
+                        o["label"].as_str().unwrap_or("").to_string(),
+                        o["data"].as_str().unwrap_or("").to_string(),
+                    ));
+                }
+                o.values().for_each(|v| walk(v, out));
+            }
+            Value::Array(a) => a.iter().for_each(|v| walk(v, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(m, &mut out);
+    out
+}
+
+const ALICE: &str = "U0000000000000000000000000000a11c";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_question_gets_a_flex_card_and_a_postback_switches_the_section() {
+    let line = start().await;
+    assert_eq!(line.post(vec![line.fake.text(ALICE, "ev-1", "どこでも窓口のKPI")]).await, 200);
+    let card = line.nth(ALICE, 1).await;
+    assert_eq!(card.kind, "reply");
+    let m = &card.messages[0];
+    assert_eq!(m["type"], "flex");
+    assert!(m["altText"].as_str().unwrap().contains("搭載手続数"), "{m}");
+    let text = texts(m);
+    assert!(text.contains("どこでも窓口") && text.contains("p.18") && text.contains("90件"), "{text}");
+    let buttons = postbacks(m);
+    let labels: Vec<&str> = buttons.iter().map(|(l, _)| l.as_str()).collect();
+    assert!(labels.contains(&"方法") && labels.contains(&"👍 解決した"), "{labels:?}");
+    // 方法: the methods card of the same initiative.
+    let methods = buttons.iter().find(|(l, _)| l == "方法").unwrap().1.clone();
+    line.post(vec![line.fake.postback(ALICE, "ev-2", &methods)]).await;
+    let switched = line.nth(ALICE, 2).await;
+    let text = texts(&switched.messages[0]);
+    assert!(text.contains("具体的方法") && text.contains("搭載手続の拡大"), "{text}");
+    // A follow-up keeps the initiative, as on Telegram.
+    line.post(vec![line.fake.text(ALICE, "ev-3", "いつまで？")]).await;
+    let follow = texts(&line.nth(ALICE, 3).await.messages[0]);
+    assert!(follow.contains("取組期間") && follow.contains("令和10年度"), "{follow}");
+    // 👎 asks what they wanted; the answer is kept with the question.
+    let down = postbacks(&line.nth(ALICE, 3).await.messages[0]).into_iter().find(|(l, _)| l.starts_with("👎")).unwrap();
+    line.post(vec![line.fake.postback(ALICE, "ev-4", &down.1)]).await;
+    assert!(texts(&line.nth(ALICE, 4).await.messages[0]).contains("何を知りたかったですか"));
+    line.post(vec![line.fake.text(ALICE, "ev-5", "終わる日を知りたかった")]).await;
+    line.nth(ALICE, 5).await;
+    let app = App::new(common::engine(), &line.db);
+    let rows = app.questions(None).unwrap();
+    assert!(rows.iter().all(|r| r.channel == "line" && r.public && !r.asker.contains(ALICE)), "{rows:?}");
+    let voted = rows.iter().find(|r| r.vote == Some(-1)).expect("the 👎 is kept");
+    assert_eq!((voted.question.as_str(), voted.wanted.as_deref()), ("いつまで？", Some("終わる日を知りたかった")));
+    line.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn candidates_arrive_as_quick_replies_and_a_long_list_pages() {
+    let line = start().await;
+    line.post(vec![line.fake.text(ALICE, "ev-1", "コンビニ交付")]).await;
+    let m = line.nth(ALICE, 1).await.messages.pop().unwrap();
+    let quick: Vec<(String, String)> = postbacks(&m["quickReply"]);
+    assert!(quick.len() >= 2 && quick.iter().filter(|(_, d)| d.starts_with("s:")).count() >= 2, "{quick:?}");
+    assert!(m["contents"].get("footer").is_none(), "candidates are quick replies, not buttons: {m}");
+    // A candidate pressed: its card.
+    line.post(vec![line.fake.postback(ALICE, "ev-2", &quick[0].1)]).await;
+    assert!(texts(&line.nth(ALICE, 2).await.messages[0]).contains("コンビニ"));
+    // A list of 58: ten at a time, with 「次の10件」.
+    line.post(vec![line.fake.text(ALICE, "ev-3", "取組の一覧")]).await;
+    let list = line.nth(ALICE, 3).await.messages.pop().unwrap();
+    let next =
+        postbacks(&list["quickReply"]).into_iter().find(|(l, _)| l.starts_with("次の10件")).expect("a next page");
+    line.post(vec![line.fake.postback(ALICE, "ev-4", &next.1)]).await;
+    assert!(texts(&line.nth(ALICE, 4).await.messages[0]).contains("11–20件目"));
+    line.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_bad_signature_is_refused_and_nothing_is_answered() {
+    let line = start().await;
+    let body = br#"{"events":[{"type":"message","replyToken":"x","source":{"type":"user","userId":"Ubad"},"message":{"type":"text","text":"hi"}}]}"#;
+    assert_eq!(line.fake.post_raw(&line.webhook, body, Some("bm90IHRoZSBzaWduYXR1cmU=")).await, 401);
+    assert_eq!(line.fake.post_raw(&line.webhook, body, None).await, 401);
+    assert_eq!(line.fake.post(&line.webhook, "another secret", vec![line.fake.text("Ubad", "ev-x", "hi")]).await, 401);
+    // Too big is refused before anything.
+    let big = vec![b'x'; 128 * 1024];
+    assert_eq!(line.fake.post_raw(&line.webhook, &big, Some("AAAA")).await, 413);
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(line.fake.delivered().is_empty());
+    // LINE's console checks the URL with no events: 200.
+    assert_eq!(line.post(vec![]).await, 200);
+    line.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_redelivered_event_is_answered_once() {
+    let line = start().await;
+    let event = line.fake.text(ALICE, "ev-same", "どこでも窓口のKPI");
+    let mut again = event.clone();
+    again["deliveryContext"]["isRedelivery"] = Value::Bool(true);
+    assert_eq!(line.post(vec![event]).await, 200);
+    assert_eq!(line.post(vec![again]).await, 200);
+    line.nth(ALICE, 1).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(line.fake.delivered().len(), 1);
+    line.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_429_then_200_is_answered_once() {
+    let line = start().await;
+    line.fake.fail_next("reply", &[429]);
+    line.post(vec![line.fake.text(ALICE, "ev-1", "どこでも窓口のKPI")]).await;
+    let d = line.nth(ALICE, 1).await;
+    assert_eq!(d.kind, "reply");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(line.fake.delivered().len(), 1);
+    line.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_expired_reply_token_falls_back_to_one_push_even_when_the_push_is_retried() {
+    let line = start().await;
+    let event = line.fake.text(ALICE, "ev-late", "どこでも窓口のKPI");
+    line.fake.expire(event["replyToken"].as_str().unwrap());
+    // LINE takes the push, then answers 500: the retry carries the same key and is not
+    // delivered again.
+    line.fake.fail_next("push", &[500]);
+    line.post(vec![event]).await;
+    let d = line.nth(ALICE, 1).await;
+    assert_eq!(d.kind, "push");
+    let key = d.retry_key.clone().expect("a push has a retry key");
+    assert_eq!(key.len(), 36);
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let all = line.fake.delivered();
+    assert_eq!(all.len(), 1, "{all:#?}");
+    line.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_new_friend_is_greeted_and_groups_are_answered_only_when_mentioned() {
+    let line = start().await;
+    line.post(vec![line.fake.follow(ALICE, "ev-f")]).await;
+    let hello = line.nth(ALICE, 1).await.messages.pop().unwrap();
+    assert!(hello["text"].as_str().unwrap().contains("友だち追加ありがとうございます"), "{hello}");
+    let examples = hello["quickReply"]["items"].as_array().unwrap();
+    assert!(examples.len() >= 3 && examples.iter().all(|i| i["action"]["type"] == "message"));
+    let group = "C0000000000000000000000000000g01";
+    line.post(vec![line.fake.group_text(group, ALICE, "ev-g1", "今日の会議は何時から？", false)]).await;
+    line.post(vec![line.fake.group_text(group, ALICE, "ev-g2", "@けいかく どこでも窓口のKPI", true)]).await;
+    let answered = line.nth(group, 1).await;
+    assert!(texts(&answered.messages[0]).contains("搭載手続数"));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(line.fake.delivered().iter().filter(|d| d.to == group).count(), 1);
+    // An unfollow needs no answer; an image gets a hint.
+    line.post(vec![serde_json::json!({"type": "unfollow", "mode": "active", "timestamp": 0, "source": {"type": "user", "userId": ALICE}, "webhookEventId": "ev-u"})]).await;
+    let mut image = line.fake.text(ALICE, "ev-i", "");
+    image["message"] = serde_json::json!({"type": "image", "id": "1"});
+    line.post(vec![image]).await;
+    assert!(line.nth(ALICE, 2).await.messages[0]["text"].as_str().unwrap().contains("文字で質問"));
+    line.stop().await;
+}
+
+/// `keikaku line rich-menu` against the fake API: created, image uploaded, default set.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_rich_menu_is_created_uploaded_and_set() {
+    let fake = FakeLine::start().await;
+    let url = fake.url();
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new(env!("CARGO_BIN_EXE_keikaku"))
+            .args(["--index-dir"])
+            .arg(common::index_dir())
+            .args(["line", "rich-menu"])
+            .env("LINE_CHANNEL_SECRET", SECRET)
+            .env("LINE_CHANNEL_ACCESS_TOKEN", TOKEN)
+            .env("LINE_API_URL", &url)
+            .env("LINE_DATA_API_URL", &url)
+            .output()
+            .unwrap()
+    })
+    .await
+    .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("richmenu-0001"));
+    let calls = fake.rich_menu_calls();
+    assert_eq!(calls.len(), 3, "{calls:?}");
+    assert!(
+        calls[0] == "create 5 areas"
+            && calls[1].starts_with("image richmenu-0001")
+            && calls[2] == "default richmenu-0001"
+    );
+}
+
+/// The 「どこでも窓口のKPI」 card as LINE gets it, pinned: paste it into LINE's Flex Message
+/// Simulator to see it.
+#[test]
+fn the_flex_card_is_pinned() {
+    let engine = common::engine();
+    let outcome = engine.ask("どこでも窓口のKPI");
+    let card = keikaku::answer::card(engine.plan(), &outcome);
+    let messages = keikaku::line::flex::messages(&card, outcome.ambiguous, &[]);
+    insta::assert_snapshot!("line_flex_kpi_p18", serde_json::to_string_pretty(&messages[0]["contents"]).unwrap());
+}
