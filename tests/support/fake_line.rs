@@ -105,6 +105,11 @@ impl FakeLine {
         self.lock().delivered.clone()
     }
 
+    /// How many were delivered (without copying them).
+    pub fn delivered_count(&self) -> usize {
+        self.lock().delivered.len()
+    }
+
     pub fn refused(&self) -> Vec<String> {
         self.lock().refused.clone()
     }
