@@ -256,8 +256,11 @@ async fn a_new_friend_is_greeted_and_groups_are_answered_only_when_mentioned() {
     line.post(vec![line.fake.group_text(group, ALICE, "ev-g2", "@けいかく どこでも窓口のKPI", true)]).await;
     let answered = line.nth(group, 1).await;
     assert!(texts(&answered.messages[0]).contains("搭載手続数"));
+    // Addressed by its name (the profile's displayName), without a mention.
+    line.post(vec![line.fake.group_text(group, ALICE, "ev-g3", "けいかく、生成AIの削減目標は？", false)]).await;
+    assert!(texts(&line.nth(group, 2).await.messages[0]).contains("生成AI"));
     tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(line.fake.delivered().iter().filter(|d| d.to == group).count(), 1);
+    assert_eq!(line.fake.delivered().iter().filter(|d| d.to == group).count(), 2);
     // An unfollow needs no answer; an image gets a hint.
     line.post(vec![serde_json::json!({"type": "unfollow", "mode": "active", "timestamp": 0, "source": {"type": "user", "userId": ALICE}, "webhookEventId": "ev-u"})]).await;
     let mut image = line.fake.text(ALICE, "ev-i", "");
@@ -295,6 +298,22 @@ async fn the_rich_menu_is_created_uploaded_and_set() {
             && calls[1].starts_with("image richmenu-0001")
             && calls[2] == "default richmenu-0001"
     );
+}
+
+/// Every button of the rich menu sends a question the bot answers (a list, never 「ありません」).
+#[test]
+fn the_rich_menu_asks_what_the_bot_answers() {
+    let engine = common::engine();
+    let (menu, _) = keikaku::line::rich_menu::load(std::path::Path::new("data")).unwrap();
+    for area in menu["areas"].as_array().unwrap() {
+        let text = area["action"]["text"].as_str().unwrap();
+        if text == "使い方" {
+            continue;
+        }
+        let outcome = engine.ask(text);
+        assert_eq!(outcome.intent, keikaku::search::Intent::List, "{text}");
+        assert!(outcome.hits.len() >= 3, "{text}: {} initiatives", outcome.hits.len());
+    }
 }
 
 /// The 「どこでも窓口のKPI」 card as LINE gets it, pinned: paste it into LINE's Flex Message

@@ -129,6 +129,9 @@ pub struct LineState {
     seen: Mutex<Seen>,
     /// Numbers the answers, for their 👍 / 👎 (LINE's replies carry no message id we keep).
     answers: AtomicI64,
+    /// The bot's display name, when LINE told it: in a group, a message that starts with it
+    /// is addressed to the bot even without a mention.
+    name: Option<String>,
     probe: Option<Probe>,
 }
 
@@ -186,9 +189,20 @@ pub async fn serve_on(
     app: Arc<App>,
     stop: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    let api = Api::new(&config.api_url, &config.data_api_url, &config.token, config.per_sec);
+    // The name people address the bot by; without it, groups need a mention.
+    let name = match tokio::time::timeout(Duration::from_secs(5), api.bot_info()).await {
+        Ok(Ok(info)) => info["displayName"].as_str().map(String::from).filter(|n| !n.is_empty()),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "the bot's profile could not be read: in groups, only mentions are answered");
+            None
+        }
+        Err(_) => None,
+    };
     let state = Arc::new(LineState {
         app,
-        api: Api::new(&config.api_url, &config.data_api_url, &config.token, config.per_sec),
+        api,
+        name,
         secret: config.secret.clone(),
         sessions: Sessions::default(),
         seen: Mutex::new(Seen::default()),
@@ -290,10 +304,12 @@ async fn handle(state: Arc<LineState>, event: Event) {
     let messages = match event.kind.as_str() {
         "message" => match &event.message {
             Some(m) if m.kind == "text" => {
+                let mut text = m.text_without_self_mentions();
                 if source.is_group() && !m.mentions_self() {
-                    return;
+                    // Addressed by name (「けいかく、どこでも窓口は？」), or not for the bot.
+                    let Some(rest) = state.name.as_deref().and_then(|n| addressed(&text, n)) else { return };
+                    text = rest;
                 }
-                let text = m.text_without_self_mentions();
                 if let Some(answer) = state.sessions.take_wanted(chat) {
                     // After a 👎: what they wanted to know, kept with that answer.
                     let (app, said) = (Arc::clone(&state.app), text.clone());
@@ -354,6 +370,13 @@ async fn send(state: &LineState, to: &To, messages: &[Value]) {
         }
         Err(e) => tracing::warn!(error = %e, "an answer could not be sent"),
     }
+}
+
+/// The rest of `text` when it starts with the bot's name (「@けいかく …」「けいかく、…」).
+fn addressed(text: &str, name: &str) -> Option<String> {
+    let t = text.trim_start().trim_start_matches(['@', '＠']);
+    let rest = t.strip_prefix(name)?;
+    Some(rest.trim_start_matches([' ', '　', '、', ',', '，', ':', '：']).trim().to_string())
 }
 
 /// 「使い方」, 「ヘルプ」, `help`.
