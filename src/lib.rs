@@ -7,6 +7,7 @@ pub mod actuals;
 pub mod answer;
 pub mod app;
 pub mod bot;
+pub mod chart;
 pub mod cli;
 pub mod evaluation;
 pub mod line;
