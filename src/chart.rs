@@ -127,8 +127,7 @@ pub const FONT_FAMILIES: &str = "'Noto Sans CJK JP', 'IPAexGothic', 'IPAGothic',
 fn nice_step(max: f64) -> f64 {
     let raw = (max / 4.0).max(f64::MIN_POSITIVE);
     let magnitude = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 2.5, 5.0, 10.0].iter().map(|m| m * magnitude).find(|s| *s >= raw).unwrap_or(10.0 * magnitude);
-    step
+    [1.0, 2.0, 2.5, 5.0, 10.0].iter().map(|m| m * magnitude).find(|s| *s >= raw).unwrap_or(10.0 * magnitude)
 }
 
 /// The chart as an SVG document (`<svg>` with `role="img"`, a `<title>` and a `<desc>`), its
