@@ -102,6 +102,11 @@ impl Chart {
     }
 }
 
+/// True when some KPI of `initiative` has a target with a number: something to draw.
+pub fn has_chart(initiative: &Initiative) -> bool {
+    initiative.kpis.iter().any(|k| k.targets.iter().any(|(_, t)| t.value.is_some()))
+}
+
 /// Escapes text for SVG (XML).
 fn xml(text: &str) -> String {
     crate::answer::escape(text).replace('"', "&quot;")

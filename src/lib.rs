@@ -18,3 +18,4 @@ pub mod review;
 pub mod search;
 pub mod teach;
 pub mod telemetry;
+pub mod web;

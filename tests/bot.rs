@@ -33,7 +33,7 @@ async fn a_question_gets_a_card_with_section_buttons_that_edit_in_place() {
     assert_valid_html(reply.text());
     let b = buttons(&reply);
     let labels: Vec<&str> = b.iter().map(|(l, _)| l.as_str()).collect();
-    assert_eq!(labels, ["概要", "方法", "効果", "期間・予定", "👍 解決した", "👎 解決しない"]);
+    assert_eq!(labels, ["概要", "方法", "効果", "期間・予定", "📈 グラフ", "👍 解決した", "👎 解決しない"]);
     assert!(b.iter().all(|(_, d)| d.len() <= 64));
     // 方法 edits the message into the methods card.
     let methods = b.iter().find(|(l, _)| l == "方法").unwrap().1.clone();
@@ -55,6 +55,28 @@ async fn a_question_gets_a_card_with_section_buttons_that_edit_in_place() {
     h.fake.message(LEAD, "いつまで？");
     let follow = h.reply(LEAD, 2).await;
     assert!(follow.text().contains("取組期間") && follow.text().contains("令和10年度"), "{}", follow.text());
+    h.stop().await;
+}
+
+/// 「📈 グラフ」 under a KPI card sends the charts as pictures, captioned with their text
+/// alternative; the staff bot's show the actual without who reported it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_graph_button_sends_the_kpi_chart_as_a_picture() {
+    let h = start(Mode::Public).await;
+    h.fake.message(STRANGER, "どこでも窓口のKPI");
+    let card = h.reply(STRANGER, 1).await;
+    let graph = buttons(&card).into_iter().find(|(l, _)| l == "📈 グラフ").expect("a graph button").1;
+    assert_eq!(graph, "g:18");
+    h.fake.callback(STRANGER, STRANGER, card.message_id.unwrap(), &graph);
+    let calls = h.fake.wait_for(WAIT, |c| c.iter().any(|c| c.method == "sendPhoto")).await;
+    let photo = calls.iter().find(|c| c.method == "sendPhoto").unwrap();
+    let raw = photo.params["raw"].as_str().unwrap();
+    assert!(raw.contains("PNG") && raw.contains("IHDR"), "a PNG is sent");
+    assert!(raw.contains("搭載手続数") && raw.contains("令和8年度: 目標 90件"), "captioned with the text alternative");
+    // An overview card has no graph button; a card without KPIs neither.
+    h.fake.message(STRANGER, "各種システムのクラウド化の数値目標は？");
+    let none = h.reply(STRANGER, 2).await;
+    assert!(buttons(&none).iter().all(|(l, _)| l != "📈 グラフ"), "{:?}", buttons(&none));
     h.stop().await;
 }
 

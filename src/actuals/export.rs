@@ -61,13 +61,26 @@ pub fn rows(plan: &Plan, view: &ActualsView) -> Vec<ExportRow> {
     out
 }
 
+/// Who may see an export: staff (with who reported), or everyone (open data: without).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Readers {
+    /// The staff's export (`/export`, `keikaku actuals export`).
+    Staff,
+    /// Open data (the public site): no reporter, no time of report.
+    Everyone,
+}
+
 /// CSV with a byte-order mark and CRLF line ends, fields quoted where needed.
 pub fn export_csv(plan: &Plan, view: &ActualsView) -> String {
-    let mut out = String::from(
-        "\u{feff}page,title,department,kpi,fiscal_year,target,actual,unit,achievement,reported_by,reported_at\r\n",
-    );
+    export_csv_for(plan, view, Readers::Staff)
+}
+
+/// The CSV for `readers`: everyone's has no `reported_by` and `reported_at` columns.
+pub fn export_csv_for(plan: &Plan, view: &ActualsView, readers: Readers) -> String {
+    let mut out = String::from("\u{feff}page,title,department,kpi,fiscal_year,target,actual,unit,achievement");
+    out.push_str(if readers == Readers::Staff { ",reported_by,reported_at\r\n" } else { "\r\n" });
     for r in rows(plan, view) {
-        let fields = [
+        let mut fields = vec![
             r.page.to_string(),
             r.title,
             r.department,
@@ -77,9 +90,10 @@ pub fn export_csv(plan: &Plan, view: &ActualsView) -> String {
             crate::plan::format_number(r.actual).replace(',', ""),
             r.unit,
             r.achievement,
-            r.reported_by,
-            r.reported_at,
         ];
+        if readers == Readers::Staff {
+            fields.extend([r.reported_by, r.reported_at]);
+        }
         let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
         out.push_str(&line.join(","));
         out.push_str("\r\n");
@@ -89,7 +103,25 @@ pub fn export_csv(plan: &Plan, view: &ActualsView) -> String {
 
 /// The rows as a JSON array.
 pub fn export_json(plan: &Plan, view: &ActualsView) -> String {
-    serde_json::to_string_pretty(&rows(plan, view)).unwrap_or_else(|_| "[]".into())
+    export_json_for(plan, view, Readers::Staff)
+}
+
+/// The JSON for `readers`: everyone's rows have no `reported_by` and `reported_at`.
+pub fn export_json_for(plan: &Plan, view: &ActualsView, readers: Readers) -> String {
+    let rows = rows(plan, view);
+    let value = match readers {
+        Readers::Staff => serde_json::to_value(&rows),
+        Readers::Everyone => serde_json::to_value(&rows).map(|mut v| {
+            for row in v.as_array_mut().into_iter().flatten() {
+                if let Some(o) = row.as_object_mut() {
+                    o.remove("reported_by");
+                    o.remove("reported_at");
+                }
+            }
+            v
+        }),
+    };
+    value.and_then(|v| serde_json::to_string_pretty(&v)).unwrap_or_else(|_| "[]".into())
 }
 
 fn csv_field(f: &str) -> String {

@@ -15,7 +15,7 @@ mod store;
 pub mod value;
 
 pub use clock::{fiscal_year, jst, now_unix, rfc3339};
-pub use export::{export_csv, export_json};
+pub use export::{Readers, export_csv, export_csv_for, export_json, export_json_for};
 pub use progress::{Status, Verdict, achievement_label, judge};
 pub use resolved::{Refusal, ResolvedReport};
 pub use store::{

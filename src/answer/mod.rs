@@ -12,6 +12,7 @@ mod html;
 mod json;
 mod review;
 mod text;
+mod web;
 
 pub use actuals::{HelpFor, help_card, history_card, report_card, roster_card};
 pub use card::{Extras, card, card_with, list_page};
@@ -20,6 +21,7 @@ pub use html::{escape, render_html, strip_tags};
 pub use json::{AskJson, ResultJson, ask_json, ask_json_with};
 pub use review::{review_card, stats_card, taught_card};
 pub use text::render_text;
+pub use web::render_web;
 
 use crate::search::Intent;
 

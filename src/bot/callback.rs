@@ -46,6 +46,8 @@ pub enum Callback {
         /// 👍.
         up: bool,
     },
+    /// The KPI charts of the initiative on `page`, as pictures.
+    Chart(u16),
     /// A button that does nothing (a page counter).
     Noop,
 }
@@ -84,6 +86,7 @@ impl Callback {
             Callback::FlowKpi { page, kpi } => format!("rk:{page}:{kpi}"),
             Callback::FlowYear { page, kpi, year } => format!("ry:{page}:{kpi}:{year}"),
             Callback::Vote { up } => format!("v:{}", if up { 'u' } else { 'd' }),
+            Callback::Chart(page) => format!("g:{page}"),
             Callback::Noop => "noop".into(),
         }
     }
@@ -100,6 +103,7 @@ impl Callback {
             }
             "l" => Callback::ListPage { list: num(1)?, n: u16::try_from(num(2)?).ok()? },
             "ok" => Callback::Confirm(num(1)?),
+            "g" => Callback::Chart(u16::try_from(num(1)?).ok()?),
             "no" => Callback::Cancel(num(1)?),
             "ri" => Callback::FlowInitiative(u16::try_from(num(1)?).ok()?),
             "rk" => Callback::FlowKpi { page: u16::try_from(num(1)?).ok()?, kpi: u8::try_from(num(2)?).ok()? },

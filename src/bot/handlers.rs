@@ -209,7 +209,12 @@ async fn send_outcome(
     if let Some(page) = outcome.single_page() {
         state.sessions.set_context(chat.0, Some(page));
     }
-    let buttons = keyboard::card(card);
+    let mut buttons = keyboard::card(card);
+    if let Some(page) = outcome.single_page().filter(|_| outcome.intent == Intent::Kpi)
+        && chartable(&state.app, page)
+    {
+        buttons = keyboard::with_chart(buttons, page);
+    }
     let buttons = if state.app.logs_questions() { keyboard::with_feedback(buttons) } else { buttons };
     Ok(send_html(bot, chat, &render_html(card), buttons).await?)
 }
@@ -522,6 +527,31 @@ async fn stats_command(bot: &Outbox, state: &Arc<BotState>, chat: ChatId) -> Han
     Ok(())
 }
 
+/// True when the initiative on `page` has a KPI with a number to draw.
+fn chartable(app: &App, page: u16) -> bool {
+    app.plan().initiative(page).is_some_and(crate::chart::has_chart)
+}
+
+/// The KPI charts of the initiative on `page` as PNGs with their captions (the chart's text
+/// alternative), public: actuals without reporters.
+fn charts(app: &App, page: u16) -> Result<Vec<(Vec<u8>, String)>, String> {
+    let renderer = crate::chart::png::shared()?;
+    let plan = app.plan();
+    let i = plan.initiative(page).ok_or("no such initiative")?;
+    let view = app.actuals().map_err(|e| e.to_string())?;
+    i.kpis
+        .iter()
+        .filter(|k| k.targets.iter().any(|(_, t)| t.value.is_some()))
+        .take(4)
+        .enumerate()
+        .map(|(n, kpi)| {
+            let chart = crate::chart::Chart::of(i, kpi, &plan.years, view.as_deref());
+            let png = renderer.png(&crate::chart::svg(&chart, &format!("k{n}")), 2.0).map_err(|e| e.to_string())?;
+            Ok((png, chart.description()))
+        })
+        .collect()
+}
+
 /// `/teach 言葉 用語`, `/teach undo 言葉`, `/teach list` (administrators; checked by the
 /// caller): see [`App::teach`]. The check against the evaluation questions takes a moment;
 /// a note says so first.
@@ -590,6 +620,21 @@ pub async fn callback(q: CallbackQuery, state: Arc<BotState>) -> HandlerResult {
     tracing::info!(chat_id = chat.0, "button");
     match cb {
         Callback::Noop => say("").await?,
+        Callback::Chart(page) => {
+            say("").await?;
+            let charts = blocking(&state, move |app| charts(app, page)).await?;
+            match charts {
+                Ok(charts) => {
+                    for (png, caption) in charts {
+                        super::outbox::send_photo(bot, chat, png, &caption).await?;
+                    }
+                }
+                Err(why) => {
+                    tracing::warn!(error = %why, "a chart could not be drawn");
+                    send_html(bot, chat, "グラフを表示できませんでした。表の数値をご覧ください。", None).await?;
+                }
+            }
+        }
         Callback::Vote { up } => {
             let (who, asker, answer) = (audience(&state), Asker::Chat(chat.0), i64::from(message_id.0));
             let counted = blocking(&state, move |app| app.vote(answer, who, asker, up)).await?;
@@ -612,12 +657,15 @@ pub async fn callback(q: CallbackQuery, state: Arc<BotState>) -> HandlerResult {
             let card = blocking(&state, move |app| app.card_for(page, intent, who)).await??;
             state.sessions.set_context(chat.0, Some(page));
             say("").await?;
-            // The 👍 / 👎 row stays with the card as its sections change.
-            let markup = if message.reply_markup().is_some_and(keyboard::has_feedback) {
-                keyboard::with_feedback(keyboard::card(&card))
-            } else {
-                keyboard::card(&card)
-            };
+            // The 👍 / 👎 row stays with the card as its sections change; the KPI section
+            // has its charts.
+            let mut markup = keyboard::card(&card);
+            if intent == Intent::Kpi && chartable(&state.app, page) {
+                markup = keyboard::with_chart(markup, page);
+            }
+            if message.reply_markup().is_some_and(keyboard::has_feedback) {
+                markup = keyboard::with_feedback(markup);
+            }
             edit_html(bot, chat, message_id, &render_html(&card), markup).await?;
         }
         Callback::ListPage { list, n } => {

@@ -31,6 +31,13 @@ pub fn card(card: &Card) -> Option<InlineKeyboardMarkup> {
     (!rows.is_empty()).then(|| InlineKeyboardMarkup::new(rows))
 }
 
+/// The card's buttons with 「📈 グラフ」 for the KPI charts of the initiative on `page`.
+pub fn with_chart(markup: Option<InlineKeyboardMarkup>, page: u16) -> Option<InlineKeyboardMarkup> {
+    let mut rows = markup.map(|m| m.inline_keyboard).unwrap_or_default();
+    rows.push(vec![button("📈 グラフ", Callback::Chart(page))]);
+    Some(InlineKeyboardMarkup::new(rows))
+}
+
 /// The card's buttons with 「解決しましたか？」 👍 / 👎 under them.
 pub fn with_feedback(markup: Option<InlineKeyboardMarkup>) -> Option<InlineKeyboardMarkup> {
     let row =

@@ -212,6 +212,23 @@ pub async fn send_document(
     .map(drop)
 }
 
+/// Sends a picture (a KPI chart) with its caption, within the limits, retried.
+pub async fn send_photo(out: &Outbox, chat: ChatId, png: Vec<u8>, caption: &str) -> Result<(), RequestError> {
+    use teloxide::payloads::SendPhotoSetters;
+    use teloxide::types::InputFile;
+    let caption: String = caption.chars().take(1024).collect();
+    retry_limited("sendPhoto", Some(&out.limiter), || {
+        let req =
+            out.bot.send_photo(chat, InputFile::memory(png.clone()).file_name("chart.png")).caption(caption.clone());
+        async move {
+            out.limiter.acquire(chat.0).await;
+            req.await
+        }
+    })
+    .await
+    .map(drop)
+}
+
 /// Replaces a message's text and keyboard (a card's section buttons, list paging). A text
 /// too long for one message is cut to fit, with a note.
 pub async fn edit_html(

@@ -44,6 +44,12 @@ pub enum PngError {
     Encode(String),
 }
 
+/// The process's renderer, made on first use (loading the font once): the bots share it.
+pub fn shared() -> Result<&'static Renderer, String> {
+    static SHARED: std::sync::OnceLock<Result<Renderer, String>> = std::sync::OnceLock::new();
+    SHARED.get_or_init(|| Renderer::new().map_err(|e| e.to_string())).as_ref().map_err(Clone::clone)
+}
+
 /// Draws charts as PNG with one loaded font.
 pub struct Renderer {
     options: usvg::Options<'static>,

@@ -114,6 +114,13 @@ pub enum Command {
         #[arg(long, env = "KEIKAKU_LISTEN")]
         listen: Option<String>,
     },
+    /// Serve the public progress site (read-only): the plan, targets, actuals and charts,
+    /// search, open data.
+    Web {
+        /// Where to listen (default 127.0.0.1:8080; put a reverse proxy in front).
+        #[arg(long, env = "KEIKAKU_WEB_LISTEN")]
+        listen: Option<String>,
+    },
     /// LINE: set up the official account's rich menu.
     #[command(subcommand)]
     Line(LineCommand),
@@ -284,6 +291,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             serve_line(app(&paths, &db)?, listen.as_deref())
         }
         Command::Line(LineCommand::RichMenu) => rich_menu(&paths),
+        Command::Web { listen } => web(app(&paths, &db)?.without_question_log(), listen.as_deref()),
         Command::Index => index(&paths),
         Command::Doctor => doctor::run(&paths, &db),
         Command::Staff(cmd) => actuals::staff(&app(&paths, &db)?, cmd),
@@ -500,6 +508,14 @@ fn serve_line(app: App, listen: Option<&str>) -> anyhow::Result<ExitCode> {
     let served = runtime.block_on(crate::line::run(config, app.clone(), crate::bot::shutdown_signal()));
     app.flush_log();
     served.map(|()| ExitCode::SUCCESS)
+}
+
+fn web(app: App, listen: Option<&str>) -> anyhow::Result<ExitCode> {
+    let config = crate::web::Config::from_env(listen)?;
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
+    runtime.block_on(crate::web::run(config, std::sync::Arc::new(app), crate::bot::shutdown_signal()))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn rich_menu(paths: &Paths) -> anyhow::Result<ExitCode> {

@@ -397,7 +397,7 @@ async fn answer(method: &str, params: &Value, state: &Arc<Mutex<State>>, notify:
                            "can_join_groups": true, "can_read_all_group_messages": false, "supports_inline_queries": true,
                            "has_main_web_app": false }),
         "getWebhookInfo" => json!({ "url": "", "has_custom_certificate": false, "pending_update_count": 0 }),
-        "sendMessage" | "sendDocument" | "editMessageText" => {
+        "sendMessage" | "sendDocument" | "sendPhoto" | "editMessageText" => {
             if method == "editMessageText" && params.get("inline_message_id").is_some() {
                 json!(true)
             } else {
@@ -421,6 +421,8 @@ async fn answer(method: &str, params: &Value, state: &Arc<Mutex<State>>, notify:
                 });
                 if method == "sendDocument" {
                     m["document"] = json!({ "file_id": "f1", "file_unique_id": "u1", "file_name": "actuals.csv" });
+                } else if method == "sendPhoto" {
+                    m["photo"] = json!([{ "file_id": "p1", "file_unique_id": "q1", "width": 1280, "height": 720 }]);
                 } else {
                     m["text"] = params.get("text").cloned().unwrap_or(json!(""));
                 }

@@ -1,0 +1,383 @@
+//! `keikaku web`: the public, read-only progress site (axum), server-side rendered from the
+//! same plan, engine and database as the bots. It reads the actuals and never writes
+//! anything; it shows nothing of the staff side.
+//!
+//! Safe to expose: every string escaped ([`pages`]), a Content-Security-Policy without
+//! inline script or style, `X-Content-Type-Options`, `Referrer-Policy`, `X-Frame-Options`;
+//! GET only, bodies refused, queries of at most [`MAX_QUERY`] characters; a per-client rate
+//! limit; 404 and 400 pages in Japanese.
+
+pub mod pages;
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use axum::extract::{ConnectInfo, Path, Query, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+
+use crate::actuals::{ActualsView, Readers, export_csv_for, export_json_for};
+use crate::app::{App, Audience};
+use crate::plan::Initiative;
+
+/// The longest search query taken, in characters.
+pub const MAX_QUERY: usize = 200;
+
+/// Where the site listens, and whom to believe about the client's address.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// `--listen` / `KEIKAKU_WEB_LISTEN`, default `127.0.0.1:8080`.
+    pub listen: SocketAddr,
+    /// Take the client's address from `X-Forwarded-For` (behind a reverse proxy on this
+    /// machine: `KEIKAKU_WEB_TRUST_PROXY=1`); otherwise the connection's.
+    pub trust_proxy: bool,
+    /// Requests a client may make at once (60), and per second after that (20).
+    pub burst: f64,
+    /// See `burst`.
+    pub per_sec: f64,
+}
+
+impl Config {
+    /// At `listen`, trusting no proxy, with the default rate limit.
+    pub fn at(listen: SocketAddr) -> Config {
+        Config { listen, trust_proxy: false, burst: 60.0, per_sec: 20.0 }
+    }
+}
+
+impl Config {
+    /// From `--listen` (or `KEIKAKU_WEB_LISTEN`) and `KEIKAKU_WEB_TRUST_PROXY`.
+    pub fn from_env(listen: Option<&str>) -> anyhow::Result<Config> {
+        let text = listen
+            .map(str::to_string)
+            .or_else(|| std::env::var("KEIKAKU_WEB_LISTEN").ok().filter(|s| !s.trim().is_empty()))
+            .unwrap_or_else(|| "127.0.0.1:8080".into());
+        let listen = text
+            .trim()
+            .parse()
+            .with_context(|| format!("cannot listen on 「{text}」: give an address and port, e.g. 127.0.0.1:8080"))?;
+        let trust_proxy =
+            matches!(std::env::var("KEIKAKU_WEB_TRUST_PROXY").ok().as_deref(), Some("1" | "true" | "yes"));
+        Ok(Config { trust_proxy, ..Config::at(listen) })
+    }
+}
+
+/// What the handlers share.
+pub struct Site {
+    app: Arc<App>,
+    trust_proxy: bool,
+    burst: f64,
+    per_sec: f64,
+    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+}
+
+/// The site's routes over `app`.
+pub fn router(app: Arc<App>, config: &Config) -> axum::Router {
+    let site = Arc::new(Site {
+        app,
+        trust_proxy: config.trust_proxy,
+        burst: config.burst,
+        per_sec: config.per_sec,
+        buckets: Mutex::new(HashMap::new()),
+    });
+    axum::Router::new()
+        .route("/", get(top))
+        .route("/policies/{n}", get(policy))
+        .route("/departments/{name}", get(department))
+        .route("/means/{n}", get(means))
+        .route("/initiatives/{page}", get(initiative))
+        .route("/charts/{page}/{file}", get(chart))
+        .route("/search", get(search))
+        .route("/opendata", get(opendata))
+        .route("/opendata/actuals.csv", get(actuals_csv))
+        .route("/opendata/actuals.json", get(actuals_json))
+        .route("/opendata/plan.json", get(plan_json))
+        .route("/static/style.css", get(style))
+        .route("/healthz", get(|| async { "ok" }))
+        .fallback(not_found)
+        .layer(middleware::from_fn_with_state(Arc::clone(&site), guard))
+        .layer(middleware::from_fn(security_headers))
+        .with_state(site)
+}
+
+/// Serves the site at `config.listen` until `stop` completes.
+pub async fn run(config: Config, app: Arc<App>, stop: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| {
+        format!("cannot listen on {}: is another process there? (--listen / KEIKAKU_WEB_LISTEN)", config.listen)
+    })?;
+    serve_on(listener, &config, app, stop).await
+}
+
+/// Serves the site on `listener` (tests bind port 0; `config.listen` is not used) until
+/// `stop` completes.
+pub async fn serve_on(
+    listener: tokio::net::TcpListener,
+    config: &Config,
+    app: Arc<App>,
+    stop: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let at = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
+    tracing::info!(listen = %at, "the progress site is listening");
+    axum::serve(listener, router(app, config).into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(stop)
+        .await
+        .context("the progress site failed")
+}
+
+type St = State<Arc<Site>>;
+
+/// Every response: the security headers.
+async fn security_headers(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    let h = response.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(
+            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+        ),
+    );
+    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
+}
+
+/// Before any page: GET (or HEAD) only, no body, a query of sensible length, and the
+/// client's rate.
+async fn guard(State(site): St, ConnectInfo(peer): ConnectInfo<SocketAddr>, request: Request, next: Next) -> Response {
+    let plan = site.app.plan();
+    if request.method() != axum::http::Method::GET && request.method() != axum::http::Method::HEAD {
+        return page(
+            StatusCode::METHOD_NOT_ALLOWED,
+            pages::error(&plan, "使えない操作です", "このサイトは閲覧専用です。"),
+        );
+    }
+    let has_body = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .is_some_and(|n| n > 0);
+    if has_body || request.uri().query().is_some_and(|q| q.len() > MAX_QUERY * 12) {
+        return page(
+            StatusCode::BAD_REQUEST,
+            pages::error(&plan, "リクエストが大きすぎます", "検索語を短くしてください。"),
+        );
+    }
+    let client = client_address(request.headers(), peer, site.trust_proxy);
+    if !site.allow(client) {
+        let mut response = page(
+            StatusCode::TOO_MANY_REQUESTS,
+            pages::error(&plan, "アクセスが集中しています", "少し時間をおいて、もう一度お試しください。"),
+        );
+        response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        return response;
+    }
+    next.run(request).await
+}
+
+/// The client: the connection's address, or behind a trusted proxy the last address it
+/// added to `X-Forwarded-For`.
+fn client_address(headers: &HeaderMap, peer: SocketAddr, trust_proxy: bool) -> IpAddr {
+    if trust_proxy
+        && let Some(ip) = headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|v| v.trim().parse().ok())
+    {
+        return ip;
+    }
+    peer.ip()
+}
+
+impl Site {
+    /// A token bucket per client: `burst` at once, `per_sec` a second after.
+    fn allow(&self, client: IpAddr) -> bool {
+        let mut buckets = self.buckets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now = Instant::now();
+        if buckets.len() > 100_000 {
+            buckets.retain(|_, (_, at)| now.duration_since(*at) < Duration::from_secs(60));
+        }
+        let (tokens, at) = buckets.entry(client).or_insert((self.burst, now));
+        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * self.per_sec).min(self.burst);
+        *at = now;
+        if *tokens >= 1.0 {
+            *tokens -= 1.0;
+            true
+        } else {
+            false
+        }
+    }
+
+    /// The public actuals (none before anything was reported), and today's fiscal year.
+    fn view(&self) -> Arc<ActualsView> {
+        match self.app.actuals() {
+            Ok(Some(view)) => view,
+            Ok(None) => Arc::default(),
+            Err(e) => {
+                tracing::warn!(error = %e, "the actuals cannot be read: the site shows targets only");
+                Arc::default()
+            }
+        }
+    }
+}
+
+fn page(status: StatusCode, html: String) -> Response {
+    (status, [(header::CONTENT_TYPE, "text/html; charset=utf-8")], html).into_response()
+}
+
+fn html(html: String) -> Response {
+    page(StatusCode::OK, html)
+}
+
+async fn blocking<T: Send + 'static>(
+    site: &Arc<Site>,
+    f: impl FnOnce(&Site) -> T + Send + 'static,
+) -> Result<T, Response> {
+    let site = Arc::clone(site);
+    tokio::task::spawn_blocking(move || f(&site)).await.map_err(|e| {
+        tracing::warn!(error = %e, "a page failed");
+        (StatusCode::INTERNAL_SERVER_ERROR, "内部エラーが発生しました").into_response()
+    })
+}
+
+async fn top(State(site): St) -> Response {
+    let view = site.view();
+    html(pages::top(&site.app.plan(), &view, site.app.today()))
+}
+
+async fn policy(State(site): St, Path(n): Path<String>) -> Response {
+    let plan = site.app.plan();
+    let Some(p) = n.parse::<u8>().ok().and_then(|n| plan.policy(n)) else {
+        return not_found_page(&plan);
+    };
+    let of: Vec<&Initiative> = plan.initiatives.iter().filter(|i| i.policy == p.number).collect();
+    let view = site.view();
+    let heading = format!("基本方針{} {}", p.number, p.title);
+    html(pages::list(&plan, &heading, "この基本方針の取組です。", &of, &view, site.app.today()))
+}
+
+async fn department(State(site): St, Path(name): Path<String>) -> Response {
+    let plan = site.app.plan();
+    let of: Vec<&Initiative> = plan.initiatives.iter().filter(|i| i.departments.contains(&name)).collect();
+    if of.is_empty() {
+        return not_found_page(&plan);
+    }
+    let view = site.view();
+    html(pages::list(
+        &plan,
+        &name,
+        "この部署が担当する取組です（共同で担当するものを含みます）。",
+        &of,
+        &view,
+        site.app.today(),
+    ))
+}
+
+async fn means(State(site): St, Path(n): Path<String>) -> Response {
+    let plan = site.app.plan();
+    let Some(m) = n.parse::<u8>().ok().and_then(|n| plan.means_by_number(n)) else {
+        return not_found_page(&plan);
+    };
+    let of: Vec<&Initiative> = plan.initiatives.iter().filter(|i| i.means.contains(&m.number)).collect();
+    let view = site.view();
+    html(pages::list(&plan, &m.name, &m.description, &of, &view, site.app.today()))
+}
+
+async fn initiative(State(site): St, Path(page): Path<String>) -> Response {
+    let plan = site.app.plan();
+    let Some(i) = page.parse::<u16>().ok().and_then(|p| plan.initiative(p)) else {
+        return not_found_page(&plan);
+    };
+    let view = site.view();
+    html(pages::initiative(&plan, i, &view, site.app.today()))
+}
+
+/// `/charts/{page}/{n}.svg`: a KPI's chart on its own.
+async fn chart(State(site): St, Path((page, file)): Path<(String, String)>) -> Response {
+    let plan = site.app.plan();
+    let found = page.parse::<u16>().ok().and_then(|p| plan.initiative(p)).and_then(|i| {
+        let n: usize = file.strip_suffix(".svg")?.parse().ok()?;
+        Some((i, i.kpis.get(n)?))
+    });
+    let Some((i, kpi)) = found else { return not_found_page(&plan) };
+    let view = site.view();
+    let chart = crate::chart::Chart::of(i, kpi, &plan.years, Some(&view));
+    let svg = crate::chart::svg(&chart, "kpi");
+    ([(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")], svg).into_response()
+}
+
+async fn search(State(site): St, Query(params): Query<HashMap<String, String>>) -> Response {
+    let plan = site.app.plan();
+    let question = params.get("q").map(|q| q.trim().to_string()).unwrap_or_default();
+    if question.chars().count() > MAX_QUERY {
+        return page(
+            StatusCode::BAD_REQUEST,
+            pages::error(&plan, "検索語が長すぎます", &format!("{MAX_QUERY}文字以内で入力してください。")),
+        );
+    }
+    if question.is_empty() {
+        return html(pages::search(&plan, "", None));
+    }
+    let q = question.clone();
+    let answered = blocking(&site, move |site| site.app.present(site.app.engine().ask(&q), Audience::Public)).await;
+    match answered {
+        Ok(Ok((_, card, _))) => html(pages::search(&plan, &question, Some(&card))),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "a search failed");
+            page(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                pages::error(&plan, "検索できませんでした", "しばらくしてからもう一度お試しください。"),
+            )
+        }
+        Err(response) => response,
+    }
+}
+
+async fn opendata(State(site): St) -> Response {
+    html(pages::opendata(&site.app.plan()))
+}
+
+async fn actuals_csv(State(site): St) -> Response {
+    let csv = export_csv_for(&site.app.plan(), &site.view(), Readers::Everyone);
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"actuals.csv\""),
+        ],
+        csv,
+    )
+        .into_response()
+}
+
+async fn actuals_json(State(site): St) -> Response {
+    let json = export_json_for(&site.app.plan(), &site.view(), Readers::Everyone);
+    ([(header::CONTENT_TYPE, "application/json; charset=utf-8")], json).into_response()
+}
+
+async fn plan_json(State(site): St) -> Response {
+    let json = serde_json::to_string_pretty(&*site.app.plan()).unwrap_or_else(|_| "{}".into());
+    ([(header::CONTENT_TYPE, "application/json; charset=utf-8")], json).into_response()
+}
+
+async fn style() -> Response {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8"), (header::CACHE_CONTROL, "max-age=3600")], pages::STYLE)
+        .into_response()
+}
+
+async fn not_found(State(site): St) -> Response {
+    not_found_page(&site.app.plan())
+}
+
+fn not_found_page(plan: &crate::plan::Plan) -> Response {
+    page(
+        StatusCode::NOT_FOUND,
+        pages::error(plan, "ページが見つかりません", "お探しのページはありません。取組は検索欄から探せます。"),
+    )
+}

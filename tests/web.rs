@@ -1,0 +1,236 @@
+//! The public progress site: pages over HTTP (headers, escaping, limits, errors in Japanese,
+//! nothing of the staff side), and in a real browser (Debian's chromium through
+//! chromium-driver): navigation, the KPI table and chart, search, a phone's width.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+#[path = "support/webdriver.rs"]
+mod webdriver;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use keikaku::actuals::Role;
+use keikaku::app::App;
+
+const LEAD: i64 = 1001;
+const LEAD_NAME: &str = "山田太郎";
+
+struct Site {
+    base: String,
+    app: Arc<App>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    _dir: tempfile::TempDir,
+    http: reqwest::Client,
+}
+
+/// The site over a fresh database with one lead and a reported actual (rate-limited as
+/// served).
+async fn start() -> Site {
+    start_limited(60.0).await
+}
+
+/// The same, letting one client make `burst` requests at once.
+async fn start_limited(burst: f64) -> Site {
+    let (dir, _db, app) = tokio::task::spawn_blocking(|| {
+        let (dir, db, app) = common::app_with_roster(&[(LEAD, LEAD_NAME, Role::Lead, &["デジタル推進課"])]);
+        report(&app, ["どこでも窓口", "搭載手続数", "R8", "92件"]);
+        (dir, db, app)
+    })
+    .await
+    .unwrap();
+    let app = Arc::new(app);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let config = keikaku::web::Config { burst, ..keikaku::web::Config::at(listener.local_addr().unwrap()) };
+    let app2 = Arc::clone(&app);
+    let task = tokio::spawn(async move {
+        keikaku::web::serve_on(listener, &config, app2, async move {
+            let _ = tokio::time::timeout(Duration::from_secs(120), rx).await;
+        })
+        .await
+    });
+    let http = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
+    Site { base, app, stop: Some(tx), task, _dir: dir, http }
+}
+
+fn report(app: &App, parts: [&str; 4]) {
+    let [i, k, y, v] = parts;
+    let resolved = app.resolve_parts(i, k, y, v);
+    let mut store = app.store().unwrap();
+    store.report(&app.plan(), LEAD, &parts.join(" "), resolved, "test").unwrap().unwrap();
+}
+
+impl Site {
+    async fn get(&self, path: &str) -> (u16, reqwest::header::HeaderMap, String) {
+        let r = self.http.get(format!("{}{path}", self.base)).send().await.unwrap();
+        let (status, headers) = (r.status().as_u16(), r.headers().clone());
+        (status, headers, r.text().await.unwrap())
+    }
+
+    async fn stop(mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+        let done = tokio::time::timeout(Duration::from_secs(15), &mut self.task).await;
+        assert!(matches!(done, Ok(Ok(Ok(())))), "the site stops: {done:?}");
+    }
+}
+
+/// Headings: one h1, and no level skipped on the way down.
+fn assert_headings_in_order(html: &str, path: &str) {
+    let levels: Vec<u8> = html
+        .match_indices("<h")
+        .filter_map(|(at, _)| html.as_bytes().get(at + 2).filter(|b| (b'1'..=b'6').contains(b)).map(|b| b - b'0'))
+        .collect();
+    assert_eq!(levels.iter().filter(|l| **l == 1).count(), 1, "{path}: one h1 ({levels:?})");
+    assert_eq!(levels.first(), Some(&1), "{path}: starts with h1");
+    for pair in levels.windows(2) {
+        assert!(pair[1] <= pair[0] + 1, "{path}: heading skips a level ({levels:?})");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_is_japanese_accessible_safe_and_shows_nothing_of_the_staff_side() {
+    // One client reads every page at once: a crawler's burst, allowed here.
+    let site = start_limited(1000.0).await;
+    let plan = site.app.plan();
+    let mut paths: Vec<String> =
+        vec!["/".into(), "/opendata".into(), "/search".into(), "/search?q=どこでも窓口のKPI".into()];
+    paths.extend((1..=3).map(|n| format!("/policies/{n}")));
+    paths.extend((1..=4).map(|n| format!("/means/{n}")));
+    paths.extend(plan.departments().iter().map(|d| format!("/departments/{d}")));
+    paths.extend(plan.initiatives.iter().map(|i| format!("/initiatives/{}", i.page)));
+    for path in &paths {
+        let (status, headers, html) = site.get(path).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"ja\">"), "{path}");
+        let csp = headers["content-security-policy"].to_str().unwrap();
+        assert!(csp.contains("default-src 'none'") && !csp.contains("unsafe-inline"), "{path}: {csp}");
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert_eq!(headers["referrer-policy"], "no-referrer");
+        assert!(!html.contains("<script") && !html.contains("style="), "{path}: no inline script or style");
+        assert_headings_in_order(&html, path);
+        assert!(!html.contains(LEAD_NAME) && !html.contains(&LEAD.to_string()), "{path} shows a reporter");
+    }
+    // Open data: the actual, without who reported it.
+    let (status, headers, csv) = site.get("/opendata/actuals.csv").await;
+    assert_eq!(status, 200);
+    assert!(headers["content-type"].to_str().unwrap().starts_with("text/csv"));
+    assert!(
+        csv.starts_with("\u{feff}page,title,department,kpi,fiscal_year,target,actual,unit,achievement\r\n"),
+        "{csv}"
+    );
+    assert!(csv.contains("搭載手続数,令和8年度,90件,92,件,102% 達成"), "{csv}");
+    let (_, _, json) = site.get("/opendata/actuals.json").await;
+    let rows: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(rows.as_array().unwrap().len(), 1);
+    assert!(rows[0].get("reported_by").is_none() && rows[0].get("reported_at").is_none(), "{json}");
+    let (_, _, plan_json) = site.get("/opendata/plan.json").await;
+    let parsed: serde_json::Value = serde_json::from_str(&plan_json).unwrap();
+    assert_eq!(parsed["initiatives"].as_array().unwrap().len(), plan.initiatives.len());
+    for text in [&csv, &json, &plan_json] {
+        assert!(!text.contains(LEAD_NAME) && !text.contains("1001"), "open data shows a reporter");
+    }
+    site.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hostile_input_is_escaped_and_bad_requests_get_japanese_pages() {
+    let site = start().await;
+    let (status, _, html) = site.get("/search?q=%3Cscript%3Ealert(1)%3C%2Fscript%3E%22%27").await;
+    assert_eq!(status, 200);
+    assert!(!html.contains("<script>") && html.contains("&lt;script&gt;"), "{html}");
+    let (status, _, html) = site.get("/initiatives/9999").await;
+    assert!(status == 404 && html.contains("ページが見つかりません"));
+    let (status, _, html) = site.get("/no/such/page").await;
+    assert!(status == 404 && html.contains("<h1>ページが見つかりません</h1>"));
+    let (status, _, _) = site.get("/initiatives/%3Cb%3E").await;
+    assert_eq!(status, 404);
+    let long = "あ".repeat(keikaku::web::MAX_QUERY + 1);
+    let (status, _, html) = site.get(&format!("/search?q={long}")).await;
+    assert!(status == 400 && html.contains("検索語が長すぎます"), "{status}");
+    let posted = site.http.post(format!("{}/search", site.base)).body("q=x").send().await.unwrap();
+    assert_eq!(posted.status().as_u16(), 405);
+    // A client that keeps asking is slowed down; the site stays up for others.
+    let mut limited = false;
+    for _ in 0..200 {
+        if site.get("/healthz").await.0 == 429 {
+            limited = true;
+            break;
+        }
+    }
+    assert!(limited, "the rate limit never held");
+    site.stop().await;
+}
+
+/// A report made through the store shows on the initiative page and in the CSV at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reported_actual_shows_on_the_page_and_in_the_csv() {
+    let site = start().await;
+    let (_, _, before) = site.get("/initiatives/18").await;
+    assert!(before.contains("<td>92件</td><td>達成 102%</td>"), "{before}");
+    let app = Arc::clone(&site.app);
+    tokio::task::spawn_blocking(move || report(&app, ["どこでも窓口", "搭載手続数", "R8", "85件"])).await.unwrap();
+    let (_, _, after) = site.get("/initiatives/18").await;
+    assert!(after.contains("<td>85件</td><td>未達 94%</td>"), "{after}");
+    assert!(after.contains("実績 85件（未達）"), "the chart's text alternative says it");
+    let (_, _, csv) = site.get("/opendata/actuals.csv").await;
+    assert!(csv.contains(",85,件,94% 未達"), "{csv}");
+    site.stop().await;
+}
+
+/// In Chromium: the top page, a policy, an initiative with its KPI table and chart, the
+/// search box, a 375-px phone with no sideways scroll; screenshots under `target/`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_a_real_browser() {
+    let site = start().await;
+    let shots = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("../screenshots");
+    std::fs::create_dir_all(&shots).unwrap();
+    let browser = webdriver::Browser::start(1280, 900).await;
+    browser.goto(&format!("{}/", site.base)).await;
+    assert!(browser.title().await.contains("那須塩原市DX推進戦略アクションプラン"));
+    std::fs::write(shots.join("top.png"), browser.screenshot().await).unwrap();
+    let policy = browser.find("a[href='/policies/1']").await;
+    browser.click(&policy).await;
+    assert!(browser.url().await.ends_with("/policies/1"));
+    assert!(browser.text(&browser.find("h1").await).await.contains("基本方針1"));
+    let initiative = browser.find("a[href='/initiatives/18']").await;
+    browser.click(&initiative).await;
+    assert!(browser.text(&browser.find("h1").await).await.contains("どこでも窓口"));
+    let table = browser.text(&browser.find("section.kpi table").await).await;
+    assert!(
+        table.contains("令和8年度") && table.contains("90件") && table.contains("92件") && table.contains("達成"),
+        "{table}"
+    );
+    let desc = browser.script("return document.querySelector('section.kpi svg desc').textContent").await;
+    assert!(desc.as_str().unwrap_or("").contains("実績 92件（達成）"), "{desc}");
+    let labelled =
+        browser.script("return document.querySelector('section.kpi svg').getAttribute('aria-labelledby')").await;
+    assert!(labelled.as_str().unwrap_or("").contains("desc"));
+    std::fs::write(shots.join("initiative-18.png"), browser.screenshot().await).unwrap();
+    // The search box: the bots' card.
+    let q = browser.find("input#q").await;
+    browser.type_into(&q, "どこでも窓口のKPI").await;
+    browser.click(&browser.find("form.search button").await).await;
+    assert!(browser.url().await.contains("/search?q="));
+    let card = browser.text(&browser.find("article.card").await).await;
+    assert!(card.contains("搭載手続数") && card.contains("90件") && card.contains("p.18"), "{card}");
+    std::fs::write(shots.join("search.png"), browser.screenshot().await).unwrap();
+    // A phone: nothing wider than the screen.
+    browser.set_size(375, 800).await;
+    for path in ["/", "/initiatives/18", "/search?q=どこでも窓口のKPI", "/policies/3"] {
+        browser.goto(&format!("{}{path}", site.base)).await;
+        let fits =
+            browser.script("return document.documentElement.scrollWidth <= document.documentElement.clientWidth").await;
+        let widths =
+            browser.script("return [document.documentElement.scrollWidth, document.documentElement.clientWidth]").await;
+        assert_eq!(fits, serde_json::Value::Bool(true), "{path} scrolls sideways at 375 px: {widths}");
+    }
+    std::fs::write(shots.join("initiative-18-phone.png"), browser.screenshot().await).unwrap();
+    browser.quit().await;
+    site.stop().await;
+}
