@@ -39,6 +39,8 @@ pub struct Chart {
     pub baseline: Option<String>,
     /// The plan's years.
     pub years: Vec<Year>,
+    /// Today's fiscal year, when known: a later year is still to come, not unreported.
+    pub today: Option<FiscalYear>,
 }
 
 impl Chart {
@@ -72,7 +74,19 @@ impl Chart {
             direction: kpi.direction,
             baseline,
             years,
+            today: None,
         }
+    }
+
+    /// The same chart read on `today`: years after it say 「これから」.
+    pub fn as_of(mut self, today: FiscalYear) -> Chart {
+        self.today = Some(today);
+        self
+    }
+
+    /// 「未報告」, or 「これから」 for a year still ahead.
+    fn nothing_yet(&self, year: FiscalYear) -> &'static str {
+        if self.today.is_some_and(|t| year > t) { "これから" } else { "未報告" }
     }
 
     /// 「多いほど良い ↑」 or 「少ないほど良い ↓」.
@@ -94,7 +108,7 @@ impl Chart {
             let target = y.target.as_ref().map_or_else(|| "目標なし".to_string(), |(_, raw)| format!("目標 {raw}"));
             let actual = match &y.actual {
                 Some((v, status)) => format!("実績 {}{}（{}）", format_number(*v), self.unit, status.japanese()),
-                None => "実績 未報告".to_string(),
+                None => format!("実績 {}", self.nothing_yet(y.year)),
             };
             parts.push(format!("{}: {target}、{actual}", y.year.japanese()));
         }
@@ -228,9 +242,10 @@ pub fn svg(chart: &Chart, id: &str) -> String {
                 ));
             }
             None => out.push_str(&format!(
-                r##"<text x="{:.1}" y="{:.1}" font-size="12" text-anchor="middle" fill="#555555">未報告</text>"##,
+                r##"<text x="{:.1}" y="{:.1}" font-size="12" text-anchor="middle" fill="#555555">{}</text>"##,
                 x0 + bar / 2.0 + 4.0,
-                y_of(0.0) - 6.0
+                y_of(0.0) - 6.0,
+                chart.nothing_yet(y.year)
             )),
         }
         out.push_str(&format!(

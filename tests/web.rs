@@ -196,10 +196,11 @@ async fn in_a_real_browser() {
     std::fs::write(shots.join("top.png"), browser.screenshot().await).unwrap();
     let policy = browser.find("a[href='/policies/1']").await;
     browser.click(&policy).await;
-    assert!(browser.url().await.ends_with("/policies/1"));
+    assert!(browser.wait_for_url("/policies/1").await.ends_with("/policies/1"));
     assert!(browser.text(&browser.find("h1").await).await.contains("基本方針1"));
     let initiative = browser.find("a[href='/initiatives/18']").await;
     browser.click(&initiative).await;
+    browser.wait_for_url("/initiatives/18").await;
     assert!(browser.text(&browser.find("h1").await).await.contains("どこでも窓口"));
     let table = browser.text(&browser.find("section.kpi table").await).await;
     assert!(
@@ -212,11 +213,13 @@ async fn in_a_real_browser() {
         browser.script("return document.querySelector('section.kpi svg').getAttribute('aria-labelledby')").await;
     assert!(labelled.as_str().unwrap_or("").contains("desc"));
     std::fs::write(shots.join("initiative-18.png"), browser.screenshot().await).unwrap();
+    browser.script("document.querySelector('section.kpi').scrollIntoView(); return true").await;
+    std::fs::write(shots.join("initiative-18-kpi.png"), browser.screenshot().await).unwrap();
     // The search box: the bots' card.
     let q = browser.find("input#q").await;
     browser.type_into(&q, "どこでも窓口のKPI").await;
     browser.click(&browser.find("form.search button").await).await;
-    assert!(browser.url().await.contains("/search?q="));
+    assert!(browser.wait_for_url("/search?q=").await.contains("/search?q="));
     let card = browser.text(&browser.find("article.card").await).await;
     assert!(card.contains("搭載手続数") && card.contains("90件") && card.contains("p.18"), "{card}");
     std::fs::write(shots.join("search.png"), browser.screenshot().await).unwrap();
@@ -230,7 +233,7 @@ async fn in_a_real_browser() {
             browser.script("return [document.documentElement.scrollWidth, document.documentElement.clientWidth]").await;
         assert_eq!(fits, serde_json::Value::Bool(true), "{path} scrolls sideways at 375 px: {widths}");
     }
-    std::fs::write(shots.join("initiative-18-phone.png"), browser.screenshot().await).unwrap();
+    std::fs::write(shots.join("policy-3-phone.png"), browser.screenshot().await).unwrap();
     browser.quit().await;
     site.stop().await;
 }

@@ -103,6 +103,11 @@ pub fn run(paths: &Paths, db: &Path) -> anyhow::Result<ExitCode> {
         ),
         Err(e) => r.problem("lexicon", e.to_string(), "fix that line, or restore the file from the repository"),
     }
+    // The bots' charts (「📈 グラフ」) need a Japanese font; the rest of keikaku does not.
+    match crate::chart::png::Renderer::new() {
+        Ok(renderer) => r.ok("chart font", renderer.font.display().to_string()),
+        Err(e) => r.note("chart font", format!("{e} (only the bots' 📈 グラフ needs it)")),
+    }
     let compiled_vectors = paths.index_dir.join(search::vectors::COMPILED);
     let wheel = search::vectors::wheel_path();
     if compiled_vectors.is_file() {

@@ -308,7 +308,7 @@ async fn chart(State(site): St, Path((page, file)): Path<(String, String)>) -> R
     });
     let Some((i, kpi)) = found else { return not_found_page(&plan) };
     let view = site.view();
-    let chart = crate::chart::Chart::of(i, kpi, &plan.years, Some(&view));
+    let chart = crate::chart::Chart::of(i, kpi, &plan.years, Some(&view)).as_of(site.app.today());
     let svg = crate::chart::svg(&chart, "kpi");
     ([(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")], svg).into_response()
 }

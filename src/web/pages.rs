@@ -241,7 +241,7 @@ pub fn initiative(plan: &Plan, i: &Initiative, view: &ActualsView, today: Fiscal
             ));
         }
         body.push_str("</tbody>\n</table>\n");
-        let chart = Chart::of(i, kpi, &plan.years, Some(view));
+        let chart = Chart::of(i, kpi, &plan.years, Some(view)).as_of(today);
         body.push_str(&format!(
             "<figure>\n{}\n<figcaption>{}</figcaption>\n</figure>\n<p><a href=\"/charts/{}/{n}.svg\">グラフ（SVG）</a></p>\n</section>\n",
             svg(&chart, &format!("kpi{n}")),

@@ -85,6 +85,18 @@ impl Browser {
         self.call("GET", &self.at("/url"), Value::Null).await.as_str().unwrap_or("").to_string()
     }
 
+    /// Waits (up to 10 s) until the address contains `part`; the address.
+    pub async fn wait_for_url(&self, part: &str) -> String {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let url = self.url().await;
+            if url.contains(part) || tokio::time::Instant::now() > deadline {
+                return url;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn title(&self) -> String {
         self.call("GET", &self.at("/title"), Value::Null).await.as_str().unwrap_or("").to_string()
     }
