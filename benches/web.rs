@@ -19,6 +19,9 @@ use keikaku::search::{self, Rebuild};
 use keikaku::web::pages;
 use support::{Stats, cpu_model, tempfile_dir};
 
+/// Renders one page.
+type Render<'a> = Box<dyn Fn() -> String + 'a>;
+
 /// Options of the site benchmark.
 #[derive(Debug, Parser)]
 struct Args {
@@ -64,7 +67,7 @@ fn main() -> anyhow::Result<()> {
     let plan = app.plan();
     let year = app.today();
     let mut rows: Vec<(String, Vec<Duration>)> = Vec::new();
-    let kinds: [(&str, Box<dyn Fn() -> String>); 5] = [
+    let kinds: [(&str, Render); 5] = [
         ("top page", Box::new(|| pages::top(&plan, &app.actuals().unwrap().unwrap_or_default(), year))),
         (
             "initiative page (p.18, a KPI and its chart)",
