@@ -531,6 +531,42 @@ impl App {
     }
 }
 
+/// Looks every `every` whether the data files changed, and puts a new engine in service
+/// when they did ([`App::reload_if_changed`]: a periodic look at the files' sizes and times,
+/// then their contents; no file watcher), until `stop` turns true. A file that does not load
+/// goes to the log and to `refused` (the staff bot tells its administrators); the old data
+/// stays in service.
+pub async fn watch_data<F, Fut>(
+    app: Arc<App>,
+    every: std::time::Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+    refused: F,
+) where
+    F: Fn(String) -> Fut,
+    Fut: std::future::Future<Output = ()>,
+{
+    let mut tick = tokio::time::interval(every);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.wait_for(|s| *s) => return,
+        }
+        let looking = Arc::clone(&app);
+        match tokio::task::spawn_blocking(move || looking.reload_if_changed()).await {
+            Ok(Reload::Unchanged) => {}
+            Ok(Reload::Reloaded { initiatives, took }) => {
+                tracing::info!(initiatives, ?took, "the data changed: the new plan and word lists are in service");
+            }
+            Ok(Reload::Refused(error)) => {
+                tracing::error!(%error, "the data changed but does not load; the old data stays in service");
+                refused(error).await;
+            }
+            Err(e) => tracing::warn!(error = %e, "looking at the data files failed"),
+        }
+    }
+}
+
 /// What came of looking at the data folder again.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Reload {

@@ -29,7 +29,7 @@ use teloxide::update_listeners::Polling;
 use tokio::sync::watch;
 
 use crate::actuals::Role;
-use crate::app::{App, Reload};
+use crate::app::App;
 use handlers::HandlerError;
 use session::Sessions;
 
@@ -189,7 +189,19 @@ pub async fn run(config: Config, app: Arc<App>, stop: impl Future<Output = ()> +
         outbox,
     });
     if let Some(every) = config.reload_every {
-        tokio::spawn(watch_data(Arc::clone(&state), every, stop_rx.clone()));
+        let told = Arc::clone(&state);
+        tokio::spawn(crate::app::watch_data(Arc::clone(&state.app), every, stop_rx.clone(), move |error| {
+            let state = Arc::clone(&told);
+            async move {
+                if state.mode == Mode::Staff {
+                    let text = format!(
+                        "⚠️ 計画または語彙ファイルの変更を読み込めませんでした。以前のデータで回答を続けています。\n\n{}\n\nファイルを直すと自動で読み込み直します。",
+                        crate::answer::escape(&error)
+                    );
+                    handlers::tell_admins(&state, &text).await;
+                }
+            }
+        }));
     }
     let mut dispatcher = Dispatcher::builder(bot.clone(), schema())
         .dependencies(dptree::deps![state])
@@ -214,39 +226,6 @@ pub async fn run(config: Config, app: Arc<App>, stop: impl Future<Output = ()> +
     dispatcher.dispatch_with_listener(listener, LoggingErrorHandler::with_custom_text("polling failed")).await;
     tracing::info!("stopped");
     Ok(())
-}
-
-/// Looks every `every` whether the data files changed, and puts a new engine in service
-/// when they did ([`App::reload_if_changed`]: a periodic look at the files' sizes and
-/// times, then their contents; no file watcher). A file that does not load goes to the log
-/// and, from the staff bot, to every administrator; the old data stays in service.
-async fn watch_data(state: Arc<BotState>, every: Duration, mut stop: watch::Receiver<bool>) {
-    let mut tick = tokio::time::interval(every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = stop.wait_for(|s| *s) => return,
-        }
-        let app = Arc::clone(&state.app);
-        match tokio::task::spawn_blocking(move || app.reload_if_changed()).await {
-            Ok(Reload::Unchanged) => {}
-            Ok(Reload::Reloaded { initiatives, took }) => {
-                tracing::info!(initiatives, ?took, "the data changed: the new plan and word lists are in service");
-            }
-            Ok(Reload::Refused(error)) => {
-                tracing::error!(%error, "the data changed but does not load; the old data stays in service");
-                if state.mode == Mode::Staff {
-                    let text = format!(
-                        "⚠️ 計画または語彙ファイルの変更を読み込めませんでした。以前のデータで回答を続けています。\n\n{}\n\nファイルを直すと自動で読み込み直します。",
-                        crate::answer::escape(&error)
-                    );
-                    handlers::tell_admins(&state, &text).await;
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "looking at the data files failed"),
-        }
-    }
 }
 
 /// The menus: the mode's commands for everyone; admins of the staff bot also get /staff.

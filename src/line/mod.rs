@@ -30,7 +30,7 @@ use axum::routing::{get, post};
 use serde_json::Value;
 
 use crate::answer::{Card, help_card, list_page};
-use crate::app::{App, Asker, Audience, Reload};
+use crate::app::{App, Asker, Audience};
 use crate::bot::session::Sessions;
 use crate::bot::{Callback, Probe};
 use crate::search::{Intent, Outcome};
@@ -211,7 +211,8 @@ pub async fn serve_on(
     });
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     if let Some(every) = config.reload_every {
-        tokio::spawn(watch_data(Arc::clone(&state.app), every, stop_rx.clone()));
+        // A file that does not load is logged: the LINE bot has no administrators' chat.
+        tokio::spawn(crate::app::watch_data(Arc::clone(&state.app), every, stop_rx.clone(), |_| async {}));
     }
     let at = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
     tracing::info!(listen = %at, path = %config.path, "LINE webhook server listening");
@@ -227,30 +228,6 @@ pub async fn serve_on(
         .context("the LINE webhook server failed")?;
     tracing::info!("stopped");
     Ok(())
-}
-
-/// Looks for changed data files, as the Telegram bots do (refusals go to the log: the LINE
-/// bot has no administrators' chat).
-async fn watch_data(app: Arc<App>, every: Duration, mut stop: tokio::sync::watch::Receiver<bool>) {
-    let mut tick = tokio::time::interval(every);
-    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = tick.tick() => {}
-            _ = stop.wait_for(|s| *s) => return,
-        }
-        let app = Arc::clone(&app);
-        match tokio::task::spawn_blocking(move || app.reload_if_changed()).await {
-            Ok(Reload::Reloaded { initiatives, took }) => {
-                tracing::info!(initiatives, ?took, "the data changed: the new plan and word lists are in service");
-            }
-            Ok(Reload::Refused(error)) => {
-                tracing::error!(%error, "the data changed but does not load; the old data stays in service");
-            }
-            Ok(Reload::Unchanged) => {}
-            Err(e) => tracing::warn!(error = %e, "looking at the data files failed"),
-        }
-    }
 }
 
 /// `POST` of the webhook: the signature first, then 200 at once; the events are handled on
