@@ -50,8 +50,11 @@ pub struct App {
     engine: RwLock<Arc<Engine>>,
     /// The data folder the engine was read from, to read again on a change (none: fixed).
     source: Option<Paths>,
-    /// The input files' stamp when last looked at.
+    /// The input files' stamp when last looked at and in service.
     stamp: Mutex<Option<Stamp>>,
+    /// The last refusal and the files' stamp it was for: said once, tried again each look
+    /// (an index someone else builds meanwhile is then taken up).
+    refused: Mutex<Option<(Stamp, String)>>,
     /// Held while the engine is being replaced (a reload, a word taught): one at a time.
     changing: Mutex<()>,
     /// The state database.
@@ -93,6 +96,7 @@ impl App {
             engine: RwLock::new(Arc::new(engine)),
             source: None,
             stamp: Mutex::new(None),
+            refused: Mutex::new(None),
             changing: Mutex::new(()),
             db: db.to_path_buf(),
             shared: Mutex::new(None),
@@ -141,17 +145,14 @@ impl App {
     /// only when one differs are the files read and their contents compared with what the
     /// engine in service was made from. A new engine (and index, beside the old one) is
     /// built while the old one keeps answering, then put in service at once. A file that
-    /// does not load is refused, once per change, and the old engine stays.
+    /// does not load is refused — said once per change, tried again at each look — and the
+    /// old engine stays.
     pub fn reload_if_changed(&self) -> Reload {
         let Some(paths) = &self.source else { return Reload::Unchanged };
         let _one = self.changing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let stamp = Stamp::of(paths);
-        {
-            let mut seen = self.stamp.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            if seen.as_ref() == Some(&stamp) {
-                return Reload::Unchanged;
-            }
-            *seen = Some(stamp);
+        if self.stamp.lock().unwrap_or_else(std::sync::PoisonError::into_inner).as_ref() == Some(&stamp) {
+            return Reload::Unchanged;
         }
         let started = std::time::Instant::now();
         let engine = Inputs::read(paths).and_then(|inputs| {
@@ -160,14 +161,22 @@ impl App {
             }
             search::open_inputs(&inputs, paths, Rebuild::IfStale).map(Some)
         });
+        let mut refused = self.refused.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         match engine {
-            Ok(None) => Reload::Unchanged,
-            Ok(Some(engine)) => {
+            Ok(found) => {
+                *self.stamp.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(stamp);
+                *refused = None;
+                let Some(engine) = found else { return Reload::Unchanged };
                 let initiatives = engine.plan().initiatives.len();
                 self.replace_engine(engine);
                 Reload::Reloaded { initiatives, took: started.elapsed() }
             }
-            Err(e) => Reload::Refused(format!("{e:#}")),
+            Err(e) => {
+                let error = format!("{e:#}");
+                let again = refused.as_ref().is_some_and(|(s, said)| *s == stamp && *said == error);
+                *refused = Some((stamp, error.clone()));
+                if again { Reload::Unchanged } else { Reload::Refused(error) }
+            }
         }
     }
 
