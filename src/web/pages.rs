@@ -242,12 +242,17 @@ pub fn initiative(plan: &Plan, i: &Initiative, view: &ActualsView, today: Fiscal
         }
         body.push_str("</tbody>\n</table>\n");
         let chart = Chart::of(i, kpi, &plan.years, Some(view)).as_of(today);
-        body.push_str(&format!(
-            "<figure>\n{}\n<figcaption>{}</figcaption>\n</figure>\n<p><a href=\"/charts/{}/{n}.svg\">グラフ（SVG）</a></p>\n</section>\n",
-            svg(&chart, &format!("kpi{n}")),
-            escape(&chart.description()),
-            i.page
-        ));
+        if chart.years.iter().any(|y| y.target.is_some() || y.actual.is_some()) {
+            body.push_str(&format!(
+                "<figure>\n{}\n<figcaption>{}</figcaption>\n</figure>\n<p><a href=\"/charts/{}/{n}.svg\">グラフ（SVG）</a></p>\n",
+                svg(&chart, &format!("kpi{n}")),
+                escape(&chart.description()),
+                i.page
+            ));
+        } else {
+            body.push_str("<p>目標に数値がないため、グラフはありません。</p>\n");
+        }
+        body.push_str("</section>\n");
     }
     layout(&plan.title, &i.title, &body)
 }
