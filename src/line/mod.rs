@@ -299,9 +299,9 @@ async fn handle(state: Arc<LineState>, event: Event) {
                     }
                 }
                 if text.is_empty() || is_help(&text) {
-                    vec![greeting(&state, false)]
+                    vec![greeting(&state, None)]
                 } else {
-                    answer(&state, chat, Ask::Question(text)).await
+                    answer(&state, chat, text).await
                 }
             }
             Some(_) if !source.is_group() => {
@@ -316,8 +316,13 @@ async fn handle(state: Arc<LineState>, event: Event) {
                 None => return,
             }
         }
-        "follow" => vec![greeting(&state, true)],
-        "join" => vec![greeting(&state, true)],
+        "follow" => vec![greeting(&state, Some("友だち追加ありがとうございます。"))],
+        "join" => vec![greeting(
+            &state,
+            Some(
+                "グループに招待ありがとうございます。このグループでは、メンション（@）をつけるか名前で呼びかけた質問に答えます。",
+            ),
+        )],
         other => {
             tracing::info!(event = other, "a LINE event that needs no answer");
             return;
@@ -362,17 +367,14 @@ fn is_help(text: &str) -> bool {
     ["使い方", "つかいかた", "ヘルプ", "help", "/help", "/start"].contains(&t.trim())
 }
 
-/// How to ask, with examples as quick replies; `first`: for a new friend or a group.
-fn greeting(state: &LineState, first: bool) -> Value {
+/// How to ask, with examples as quick replies; `hello`: the first words to a new friend or
+/// a group.
+fn greeting(state: &LineState, hello: Option<&str>) -> Value {
     let plan = state.app.plan();
     let card = help_card(&plan, crate::answer::HelpFor::Line);
     let mut text = crate::answer::render_text(&card);
-    if first {
-        text = format!(
-            "友だち追加ありがとうございます。{}（{}件の取組）について答えます。\n\n{text}",
-            plan.title,
-            plan.initiatives.len()
-        );
+    if let Some(hello) = hello {
+        text = format!("{hello}{}（{}件の取組）について答えます。\n\n{text}", plan.title, plan.initiatives.len());
     }
     // The help card's own examples (made from the plan), as buttons that ask them.
     let examples: Vec<Value> = card
@@ -388,15 +390,9 @@ fn greeting(state: &LineState, first: bool) -> Value {
     flex::text_message(text.trim(), Some(serde_json::json!({"items": examples})))
 }
 
-/// What is asked of the engine.
-enum Ask {
-    Question(String),
-}
-
 /// The answer's messages: the card (its list paged), candidates and 👍 / 👎 as quick
 /// replies; the question logged.
-async fn answer(state: &Arc<LineState>, chat: i64, ask: Ask) -> Vec<Value> {
-    let Ask::Question(question) = ask;
+async fn answer(state: &Arc<LineState>, chat: i64, question: String) -> Vec<Value> {
     let context = state.sessions.context(chat);
     let app = Arc::clone(&state.app);
     let q = question.clone();
@@ -405,12 +401,13 @@ async fn answer(state: &Arc<LineState>, chat: i64, ask: Ask) -> Vec<Value> {
             .await;
     let (outcome, card) = match presented {
         Ok(Ok((outcome, card, _))) => (outcome, card),
-        Ok(Err(e)) => {
-            tracing::warn!(error = %e, "an answer failed");
-            return vec![flex::text_message("ただいま回答できません。しばらくしてからもう一度お試しください。", None)];
-        }
-        Err(e) => {
-            tracing::warn!(error = %e, "an answer failed");
+        failed => {
+            let error = match failed {
+                Ok(Err(e)) => e.to_string(),
+                Err(e) => e.to_string(),
+                Ok(Ok(_)) => String::new(),
+            };
+            tracing::warn!(%error, "an answer failed");
             return vec![flex::text_message("ただいま回答できません。しばらくしてからもう一度お試しください。", None)];
         }
     };
