@@ -128,8 +128,9 @@ impl Change {
                 .join("。"),
             Change::Forget(word) => format!("「{word}」を忘れました"),
         };
+        let undo = if matches!(self, Change::Teach(_)) { "（取り消し: teach undo 言葉）" } else { "" };
         format!(
-            "{what}。評価用の質問{checked}件で、正しかった答えが変わらないことを確かめました。今から回答に使います（取り消し: teach undo 言葉）。"
+            "{what}。評価用の質問{checked}件で、正しかった答えが変わらないことを確かめました。今から回答に使います{undo}。"
         )
     }
 }
