@@ -237,3 +237,55 @@ async fn in_a_real_browser() {
     browser.quit().await;
     site.stop().await;
 }
+
+/// Every colour text is drawn in, on the site and in the chart, passes WCAG AA (4.5:1)
+/// against its background.
+#[test]
+fn text_colours_pass_wcag_aa() {
+    fn luminance(hex: &str) -> f64 {
+        let hex = hex.trim_start_matches('#');
+        let hex = if hex.len() == 3 { hex.chars().flat_map(|c| [c, c]).collect::<String>() } else { hex.to_string() };
+        let channel = |i: usize| {
+            let c = f64::from(u8::from_str_radix(&hex[i..i + 2], 16).unwrap()) / 255.0;
+            if c <= 0.039_28 { c / 12.92 } else { ((c + 0.055) / 1.055).powf(2.4) }
+        };
+        0.2126 * channel(0) + 0.7152 * channel(2) + 0.0722 * channel(4)
+    }
+    let contrast = |a: &str, b: &str| {
+        let (x, y) = (luminance(a), luminance(b));
+        (x.max(y) + 0.05) / (x.min(y) + 0.05)
+    };
+    let (_dir, _db, app) = common::app_with_roster(&[]);
+    let plan = app.plan();
+    let i = plan.initiative(32).unwrap();
+    let svg = keikaku::chart::svg(&keikaku::chart::Chart::of(i, &i.kpis[0], &plan.years, None), "c");
+    let style = keikaku::web::pages::STYLE.to_lowercase();
+    // Text colours of the chart (every `fill` of a <text>) on its white background.
+    let mut pairs: Vec<(String, String)> = svg
+        .split("<text ")
+        .skip(1)
+        .filter_map(|t| {
+            t.split("fill=\"").nth(1).and_then(|f| f.split('"').next()).map(|f| (f.to_lowercase(), "#ffffff".into()))
+        })
+        .collect();
+    // The style sheet's: ink, links, notes, the search button, table heads.
+    for (fg, bg) in [
+        ("#1a1a1a", "#ffffff"),
+        ("#0b4f8a", "#ffffff"),
+        ("#444", "#ffffff"),
+        ("#fff", "#0b4f8a"),
+        ("#1a1a1a", "#f4f6f8"),
+        ("#0b4f8a", "#f4f6f8"),
+    ] {
+        assert!(
+            style.contains(fg) && style.contains(bg.trim_start_matches('#')) || bg == "#ffffff",
+            "{fg} on {bg} is not in the style sheet"
+        );
+        pairs.push((fg.into(), bg.into()));
+    }
+    assert!(pairs.len() > 8);
+    for (fg, bg) in pairs {
+        let ratio = contrast(&fg, &bg);
+        assert!(ratio >= 4.5, "{fg} on {bg}: {ratio:.2}:1");
+    }
+}
