@@ -76,48 +76,35 @@ impl Line {
     }
 }
 
+/// Every JSON object of `v` whose `type` is `kind`, depth first.
+fn objects<'a>(v: &'a Value, kind: &str, out: &mut Vec<&'a serde_json::Map<String, Value>>) {
+    match v {
+        Value::Object(o) => {
+            if o.get("type").and_then(Value::as_str) == Some(kind) {
+                out.push(o);
+            }
+            o.values().for_each(|v| objects(v, kind, out));
+        }
+        Value::Array(a) => a.iter().for_each(|v| objects(v, kind, out)),
+        _ => {}
+    }
+}
+
 /// Every text of a message (a Flex bubble's components, or a text message).
 fn texts(m: &Value) -> String {
-    fn walk(v: &Value, out: &mut String) {
-        match v {
-            Value::Object(o) => {
-                if o.get("type").and_then(Value::as_str) == Some("text")
-                    && let Some(t) = o.get("text").and_then(Value::as_str)
-                {
-                    out.push_str(t);
-                    out.push('\n');
-                }
-                o.values().for_each(|v| walk(v, out));
-            }
-            Value::Array(a) => a.iter().for_each(|v| walk(v, out)),
-            _ => {}
-        }
-    }
-    let mut out = String::new();
-    walk(m, &mut out);
-    out
+    let mut found = Vec::new();
+    objects(m, "text", &mut found);
+    found.iter().filter_map(|o| o.get("text").and_then(Value::as_str)).map(|t| format!("{t}\n")).collect()
 }
 
 /// The postback buttons of a message: footer buttons and quick replies, (label, data).
 fn postbacks(m: &Value) -> Vec<(String, String)> {
-    fn walk(v: &Value, out: &mut Vec<(String, String)>) {
-        match v {
-            Value::Object(o) => {
-                if o.get("type").and_then(Value::as_str) == Some("postback") {
-                    out.push((
-                        o["label"].as_str().unwrap_or("").to_string(),
-                        o["data"].as_str().unwrap_or("").to_string(),
-                    ));
-                }
-                o.values().for_each(|v| walk(v, out));
-            }
-            Value::Array(a) => a.iter().for_each(|v| walk(v, out)),
-            _ => {}
-        }
-    }
-    let mut out = Vec::new();
-    walk(m, &mut out);
-    out
+    let mut found = Vec::new();
+    objects(m, "postback", &mut found);
+    found
+        .iter()
+        .map(|o| (o["label"].as_str().unwrap_or("").to_string(), o["data"].as_str().unwrap_or("").to_string()))
+        .collect()
 }
 
 const ALICE: &str = "U0000000000000000000000000000a11c";
