@@ -540,6 +540,18 @@ impl App {
     }
 }
 
+/// How often a served process looks whether its data files changed: `KEIKAKU_RELOAD_SECS`
+/// (default 10; `0`: never).
+pub fn reload_every_from_env() -> Result<Option<std::time::Duration>, String> {
+    match std::env::var("KEIKAKU_RELOAD_SECS").ok().as_deref().map(str::trim) {
+        None | Some("") => Ok(Some(std::time::Duration::from_secs(10))),
+        Some(n) => n
+            .parse::<u64>()
+            .map(|secs| (secs > 0).then(|| std::time::Duration::from_secs(secs)))
+            .map_err(|_| format!("KEIKAKU_RELOAD_SECS 「{n}」: use seconds, or 0 for never")),
+    }
+}
+
 /// Looks every `every` whether the data files changed, and puts a new engine in service
 /// when they did ([`App::reload_if_changed`]: a periodic look at the files' sizes and times,
 /// then their contents; no file watcher), until `stop` turns true. A file that does not load

@@ -289,3 +289,42 @@ fn text_colours_pass_wcag_aa() {
         assert!(ratio >= 4.5, "{fg} on {bg}: {ratio:.2}:1");
     }
 }
+
+/// A changed plan document is on the site without a restart (the site looks every 50 ms
+/// here; `KEIKAKU_RELOAD_SECS` in service).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_plan_is_on_the_site_without_a_restart() {
+    let (dir, paths) = tokio::task::spawn_blocking(common::data_copy).await.unwrap();
+    let source = paths.clone();
+    let (_dir, app) = tokio::task::spawn_blocking(move || {
+        let engine = keikaku::search::open(&source, keikaku::search::Rebuild::IfStale).unwrap();
+        let app = App::new(engine, &dir.path().join("keikaku.db")).with_source(source);
+        (dir, app)
+    })
+    .await
+    .unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let config = keikaku::web::Config {
+        reload_every: Some(Duration::from_millis(50)),
+        ..keikaku::web::Config::at(listener.local_addr().unwrap())
+    };
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        keikaku::web::serve_on(listener, &config, Arc::new(app), async move {
+            let _ = tokio::time::timeout(Duration::from_secs(60), rx).await;
+        })
+        .await
+    });
+    let page = || async { reqwest::get(format!("{base}/initiatives/18")).await.unwrap().text().await.unwrap() };
+    assert!(page().await.contains("<td>90件</td>"));
+    let plan = std::fs::read_to_string(paths.plan_file()).unwrap();
+    std::fs::write(paths.plan_file(), plan.replacen("搭載手続数\t90件", "搭載手続数\t93件", 1)).unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while !page().await.contains("<td>93件</td>") {
+        assert!(tokio::time::Instant::now() < deadline, "the changed plan never showed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = tx.send(());
+    let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
+}

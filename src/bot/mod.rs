@@ -93,14 +93,7 @@ impl Config {
                 relaxed_limits(per_sec)
             }
         };
-        let reload_every = match std::env::var("KEIKAKU_RELOAD_SECS").ok().as_deref().map(str::trim) {
-            None | Some("") => Some(Duration::from_secs(10)),
-            Some(n) => {
-                let secs: u64 =
-                    n.parse().with_context(|| format!("KEIKAKU_RELOAD_SECS 「{n}」: use seconds, or 0 for never"))?;
-                (secs > 0).then(|| Duration::from_secs(secs))
-            }
-        };
+        let reload_every = crate::app::reload_every_from_env().map_err(anyhow::Error::msg)?;
         Ok(Config { mode, token, api_url, poll_timeout, limits, probe: None, reload_every })
     }
 }

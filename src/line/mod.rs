@@ -97,14 +97,7 @@ impl Config {
         };
         let path = env("KEIKAKU_LINE_WEBHOOK_PATH").unwrap_or_else(|| "/line/webhook".into());
         anyhow::ensure!(path.starts_with('/'), "KEIKAKU_LINE_WEBHOOK_PATH 「{path}」 must start with /");
-        let reload_every = match env("KEIKAKU_RELOAD_SECS") {
-            None => Some(Duration::from_secs(10)),
-            Some(n) => {
-                let secs: u64 =
-                    n.parse().with_context(|| format!("KEIKAKU_RELOAD_SECS 「{n}」: use seconds, or 0 for never"))?;
-                (secs > 0).then(|| Duration::from_secs(secs))
-            }
-        };
+        let reload_every = crate::app::reload_every_from_env().map_err(anyhow::Error::msg)?;
         Ok(Config {
             secret,
             token,

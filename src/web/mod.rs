@@ -41,12 +41,15 @@ pub struct Config {
     pub burst: f64,
     /// See `burst`.
     pub per_sec: f64,
+    /// How often to look for changed data files (`KEIKAKU_RELOAD_SECS`, as the bots): a
+    /// changed plan is on the site without a restart.
+    pub reload_every: Option<Duration>,
 }
 
 impl Config {
     /// At `listen`, trusting no proxy, with the default rate limit.
     pub fn at(listen: SocketAddr) -> Config {
-        Config { listen, trust_proxy: false, burst: 60.0, per_sec: 20.0 }
+        Config { listen, trust_proxy: false, burst: 60.0, per_sec: 20.0, reload_every: None }
     }
 }
 
@@ -63,7 +66,8 @@ impl Config {
             .with_context(|| format!("cannot listen on 「{text}」: give an address and port, e.g. 127.0.0.1:8080"))?;
         let trust_proxy =
             matches!(std::env::var("KEIKAKU_WEB_TRUST_PROXY").ok().as_deref(), Some("1" | "true" | "yes"));
-        Ok(Config { trust_proxy, ..Config::at(listen) })
+        let reload_every = crate::app::reload_every_from_env().map_err(anyhow::Error::msg)?;
+        Ok(Config { trust_proxy, reload_every, ..Config::at(listen) })
     }
 }
 
@@ -123,8 +127,15 @@ pub async fn serve_on(
 ) -> anyhow::Result<()> {
     let at = listener.local_addr().map(|a| a.to_string()).unwrap_or_default();
     tracing::info!(listen = %at, "the progress site is listening");
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    if let Some(every) = config.reload_every {
+        tokio::spawn(crate::app::watch_data(Arc::clone(&app), every, stop_rx, |_| async {}));
+    }
     axum::serve(listener, router(app, config).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(stop)
+        .with_graceful_shutdown(async move {
+            stop.await;
+            let _ = stop_tx.send(true);
+        })
         .await
         .context("the progress site failed")
 }
