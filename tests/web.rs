@@ -328,3 +328,16 @@ async fn a_changed_plan_is_on_the_site_without_a_restart() {
     let _ = tx.send(());
     let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
 }
+
+/// The initiative page as rendered (a pure function of the plan, the actuals and today),
+/// pinned: p.32, a count that should fall, with one year reported.
+#[test]
+fn golden_initiative_page() {
+    let (_dir, _db, app) = common::app_with_roster(&[(LEAD, LEAD_NAME, Role::Admin, &[])]);
+    report(&app, ["漏水", "発生件数", "R8", "230件"]);
+    let view = app.actuals().unwrap().unwrap();
+    let plan = app.plan();
+    let html = keikaku::web::pages::initiative(&plan, plan.initiative(32).unwrap(), &view, app.today());
+    assert!(!html.contains(LEAD_NAME));
+    insta::assert_snapshot!("web_initiative_p32", html.replace("><", ">\n<"));
+}
