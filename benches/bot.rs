@@ -16,7 +16,7 @@ use clap::Parser;
 use fake::FakeTelegram;
 use keikaku::bot;
 use keikaku::search::{self, Paths, Rebuild};
-use support::{Stats, cpu_model, fmt, read_questions, tempfile_dir};
+use support::{Stats, fmt, read_questions, tempfile_dir};
 
 /// Options of the bot benchmark.
 #[derive(Debug, Parser)]
@@ -55,7 +55,7 @@ fn run(paths: &Paths, args: &Args) -> anyhow::Result<()> {
     let questions = read_questions(&args.common.questions)?;
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build()?;
     say!("# keikaku bench-bot\n");
-    say!("- machine: {} cores, {}", std::thread::available_parallelism().map_or(0, |n| n.get()), cpu_model());
+    say!("- machine: {}", support::machine());
     say!(
         "- questions: {} from {}, public bot, fake Bot API server on 127.0.0.1\n",
         questions.len(),

@@ -28,7 +28,7 @@ use clap::Parser;
 use keikaku::answer::ask_json;
 use keikaku::plan::Plan;
 use keikaku::search::{self, Paths, Rebuild};
-use support::{Stats, cpu_model, read_questions, tempfile_dir};
+use support::{Stats, read_questions, tempfile_dir};
 
 /// Options of the engine benchmark.
 #[derive(Debug, Parser)]
@@ -62,7 +62,7 @@ fn run(paths: &Paths, args: &Args) -> anyhow::Result<()> {
     let lexicon = search::Lexicon::load(&paths.data_dir)?;
     let exe = PathBuf::from(env!("CARGO_BIN_EXE_keikaku"));
     say!("# keikaku bench\n");
-    say!("- machine: {} cores, {}", std::thread::available_parallelism().map_or(0, |n| n.get()), cpu_model());
+    say!("- machine: {}", support::machine());
     say!("- questions: {} from {}\n", questions.len(), args.common.questions.display());
 
     for &scale in &args.scales {

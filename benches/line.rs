@@ -18,7 +18,7 @@ use clap::Parser;
 
 use fake_line::{FakeLine, SECRET, TOKEN};
 use keikaku::search::{self, Rebuild};
-use support::{Stats, cpu_model, fmt, read_questions, tempfile_dir};
+use support::{Stats, fmt, read_questions, tempfile_dir};
 
 /// Options of the LINE benchmark.
 #[derive(Debug, Parser)]
@@ -46,7 +46,7 @@ fn main() -> anyhow::Result<()> {
     drop(app.store()?);
     let app = Arc::new(app);
     say!("# keikaku bench: LINE webhook\n");
-    say!("- machine: {} cores, {}", std::thread::available_parallelism().map_or(0, |n| n.get()), cpu_model());
+    say!("- machine: {}", support::machine());
     say!(
         "- {} events (one text a request) from {} users, {} clients at once, {} questions from {}\n",
         args.events,

@@ -17,7 +17,7 @@ use clap::Parser;
 use keikaku::app::{App, Reload};
 use keikaku::search::{self, Paths, Rebuild};
 use keikaku::teach::{Change, Lesson};
-use support::{Stats, cpu_model, tempfile_dir};
+use support::{Stats, tempfile_dir};
 
 /// Options of the live benchmark.
 #[derive(Debug, Parser)]
@@ -35,7 +35,7 @@ fn main() -> anyhow::Result<()> {
     let work = tempfile_dir("keikaku-bench-live")?;
     let paths = copy_data(&source, &work)?;
     say!("# keikaku bench: live changes\n");
-    say!("- machine: {} cores, {}", std::thread::available_parallelism().map_or(0, |n| n.get()), cpu_model());
+    say!("- machine: {}", support::machine());
     say!("- {} rounds each, over a copy of {}\n", args.runs, source.data_dir.display());
     let app = App::new(search::open(&paths, Rebuild::IfStale)?, &work.join("keikaku.db")).with_source(paths.clone());
     let lesson = Change::Teach(vec![Lesson { word: "でこぼこ".into(), terms: vec!["陥没".into()] }]);

@@ -17,7 +17,7 @@ use clap::Parser;
 use keikaku::actuals::{Role, Staff};
 use keikaku::search::{self, Rebuild};
 use keikaku::web::pages;
-use support::{Stats, cpu_model, tempfile_dir};
+use support::{Stats, tempfile_dir};
 
 /// Renders one page.
 type Render<'a> = Box<dyn Fn() -> String + 'a>;
@@ -61,7 +61,7 @@ fn main() -> anyhow::Result<()> {
     }
     let app = Arc::new(app);
     say!("# keikaku bench: the progress site\n");
-    say!("- machine: {} cores, {}\n", std::thread::available_parallelism().map_or(0, |n| n.get()), cpu_model());
+    say!("- machine: {}\n", support::machine());
 
     // In process: each page kind rendered `rounds` times (the actuals read, as a request does).
     let plan = app.plan();
@@ -93,8 +93,7 @@ fn main() -> anyhow::Result<()> {
         (
             "search 「どこでも窓口のKPI」 (the engine's answer as HTML)",
             Box::new(|| {
-                let (_, card, _) =
-                    app.present(app.engine().ask("どこでも窓口のKPI"), keikaku::app::Audience::Public).unwrap();
+                let (_, card, _) = app.answer("どこでも窓口のKPI", None, keikaku::app::Audience::Public).unwrap();
                 pages::search(&plan, "どこでも窓口のKPI", Some(&card))
             }),
         ),

@@ -136,8 +136,18 @@ impl App {
         Arc::clone(self.engine().plan())
     }
 
-    fn replace_engine(&self, engine: Engine) {
-        *self.engine.write().unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(engine);
+    fn put_in_service(&self, engine: Arc<Engine>) {
+        *self.engine.write().unwrap_or_else(std::sync::PoisonError::into_inner) = engine;
+    }
+
+    /// The engine made from `inputs`: the one in service when it was made from them, else a
+    /// new one (its index built beside the old one when the document changed).
+    fn engine_for(&self, inputs: &Inputs, paths: &Paths) -> Result<Arc<Engine>, search::SearchError> {
+        let current = self.engine();
+        if inputs.fingerprint() == current.inputs() {
+            return Ok(current);
+        }
+        search::open_inputs(inputs, paths, Rebuild::IfStale).map(Arc::new)
     }
 
     /// Reads the data folder again when a file in it changed since the last look: the plan
@@ -155,12 +165,10 @@ impl App {
             return Reload::Unchanged;
         }
         let started = std::time::Instant::now();
-        let engine = Inputs::read(paths).and_then(|inputs| {
-            if inputs.fingerprint() == self.engine().inputs() {
-                return Ok(None);
-            }
-            search::open_inputs(&inputs, paths, Rebuild::IfStale).map(Some)
-        });
+        let current = self.engine();
+        let engine = Inputs::read(paths)
+            .and_then(|inputs| self.engine_for(&inputs, paths))
+            .map(|engine| (!Arc::ptr_eq(&engine, &current)).then_some(engine));
         let mut refused = self.refused.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         match engine {
             Ok(found) => {
@@ -168,7 +176,7 @@ impl App {
                 *refused = None;
                 let Some(engine) = found else { return Reload::Unchanged };
                 let initiatives = engine.plan().initiatives.len();
-                self.replace_engine(engine);
+                self.put_in_service(engine);
                 Reload::Reloaded { initiatives, took: started.elapsed() }
             }
             Err(e) => {
@@ -215,7 +223,7 @@ impl App {
                     if let Ok(engine) = restored.and_then(|()| {
                         search::open(paths, Rebuild::IfStale).map_err(|e| TeachError::Data(e.to_string()))
                     }) {
-                        self.replace_engine(engine);
+                        self.put_in_service(Arc::new(engine));
                     }
                     Err(TeachError::Audit(e.to_string()))
                 }
@@ -231,13 +239,19 @@ impl App {
         let (change, item) = match request {
             teach::Request::List => return self.taught().map(TeachReply::List),
             teach::Request::Change(change) => (change, None),
-            teach::Request::FromItem { item, page } => (Change::Teach(self.lessons_from_item(item, page)?), Some(item)),
+            teach::Request::FromItem { item, page } => {
+                let item = self
+                    .review_item(item, None)
+                    .map_err(|e| TeachError::Data(e.to_string()))?
+                    .ok_or(TeachError::NoSuchItem(item))?;
+                (Change::Teach(self.lessons_from_item(&item, page)?), Some(item))
+            }
         };
         let taught = self.teach(actor, &change)?;
         if let Some(item) = item
-            && let Err(e) = self.mark_review(item, None, ReviewStatus::Resolved)
+            && let Err(e) = self.mark_item(&item, ReviewStatus::Resolved)
         {
-            tracing::warn!(error = %e, item, "the review item taught from was not marked resolved");
+            tracing::warn!(error = %e, "the review item taught from was not marked resolved");
         }
         Ok(TeachReply::Done { change, taught })
     }
@@ -245,20 +259,14 @@ impl App {
     /// The lessons a review item teaches when an administrator says which initiative its
     /// question meant (「この質問は p.64 のこと」): each word of the question the plan does not
     /// have, as meaning that initiative's name.
-    pub fn lessons_from_item(&self, id: i64, page: u16) -> Result<Vec<Lesson>, TeachError> {
-        let item = self
-            .review(None, None)
-            .map_err(|e| TeachError::Data(e.to_string()))?
-            .into_iter()
-            .find(|i| i.ids.contains(&id))
-            .ok_or(TeachError::NoSuchItem(id))?;
+    fn lessons_from_item(&self, item: &ReviewItem, page: u16) -> Result<Vec<Lesson>, TeachError> {
         let engine = self.engine();
         let initiative = engine.plan().initiative(page).ok_or(TeachError::NoSuchPage(page))?;
         let name = crate::search::matcher::strip_brackets(&initiative.title);
         let term = if engine.mentions(&name) { name } else { initiative.heading.clone() };
         let words = engine.unknown_words(&item.question);
         if words.is_empty() {
-            return Err(TeachError::NothingUnknown(item.question));
+            return Err(TeachError::NothingUnknown(item.question.clone()));
         }
         Ok(words.into_iter().map(|word| Lesson { word, terms: vec![term.clone()] }).collect())
     }
@@ -268,12 +276,7 @@ impl App {
         let inputs = Inputs::read(paths).map_err(|e| data(&e))?;
         // What is in service may be older than the files (a reload not yet made): check
         // against what the files say now.
-        let current = self.engine();
-        let before = if inputs.fingerprint() == current.inputs() {
-            current
-        } else {
-            Arc::new(search::open_inputs(&inputs, paths, Rebuild::IfStale).map_err(|e| data(&e))?)
-        };
+        let before = self.engine_for(&inputs, paths).map_err(|e| data(&e))?;
         if let Change::Teach(lessons) = change {
             for term in lessons.iter().flat_map(|l| &l.terms) {
                 if !before.mentions(term) {
@@ -287,14 +290,14 @@ impl App {
         let lexicon = search::Lexicon::from_texts(&texts).map_err(|e| data(&e))?;
         let after = before.with_lexicon(lexicon);
         let cases = crate::evaluation::shipped();
-        let broken = crate::evaluation::broken_by(&before, &after, &cases);
+        let broken = crate::evaluation::broken_by(&before, &after, cases);
         if !broken.is_empty() {
             return Err(TeachError::WouldBreak(broken));
         }
         let file = paths.data_dir.join(search::lexicon::LEXICON_DIR).join(search::lexicon::TAUGHT_FILE);
         write_atomically(&file, &texts.taught)?;
         let lessons = teach::lessons(&texts.taught).len();
-        self.replace_engine(after);
+        self.put_in_service(Arc::new(after));
         *self.stamp.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Stamp::of(paths));
         Ok(Taught { checked: cases.len(), lessons, file, before: old })
     }
@@ -474,10 +477,21 @@ impl App {
     /// Marks the review item that holds question `id` (of the last `since` seconds) and
     /// every question in it; the number marked, or `None` when there is no such item.
     pub fn mark_review(&self, id: i64, since: Option<i64>, to: ReviewStatus) -> Result<Option<usize>, StoreError> {
-        let Some(item) = self.review(since, None)?.into_iter().find(|i| i.ids.contains(&id)) else {
-            return Ok(None);
-        };
-        self.with_log(move |store| store.set_review_status(&item.ids, to)).map(Some)
+        match self.review_item(id, since)? {
+            Some(item) => self.mark_item(&item, to).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// The review item (of the last `since` seconds, any status) that holds question `id`.
+    fn review_item(&self, id: i64, since: Option<i64>) -> Result<Option<ReviewItem>, StoreError> {
+        Ok(self.review(since, None)?.into_iter().find(|i| i.ids.contains(&id)))
+    }
+
+    /// Marks every question of `item`; how many.
+    fn mark_item(&self, item: &ReviewItem, to: ReviewStatus) -> Result<usize, StoreError> {
+        let ids = item.ids.clone();
+        self.with_log(move |store| store.set_review_status(&ids, to))
     }
 
     /// What the log says of the last `since` seconds.

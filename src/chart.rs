@@ -116,9 +116,14 @@ impl Chart {
     }
 }
 
-/// True when some KPI of `initiative` has a target with a number: something to draw.
+/// True when `kpi` has a target with a number: something to draw.
+pub fn drawable(kpi: &Kpi) -> bool {
+    kpi.targets.iter().any(|(_, t)| t.value.is_some())
+}
+
+/// True when some KPI of `initiative` is [`drawable`].
 pub fn has_chart(initiative: &Initiative) -> bool {
-    initiative.kpis.iter().any(|k| k.targets.iter().any(|(_, t)| t.value.is_some()))
+    initiative.kpis.iter().any(drawable)
 }
 
 /// Escapes text for SVG (XML).

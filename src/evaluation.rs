@@ -43,10 +43,11 @@ pub fn parse(jsonl: &str) -> Result<Vec<Case>, String> {
         .collect()
 }
 
-/// Every shipped case.
-pub fn shipped() -> Vec<Case> {
+/// Every shipped case, parsed once.
+pub fn shipped() -> &'static [Case] {
+    static CASES: std::sync::OnceLock<Vec<Case>> = std::sync::OnceLock::new();
     // The sets are built in and checked by the tests: a malformed one cannot ship.
-    SHIPPED.iter().flat_map(|(_, text)| parse(text).unwrap_or_default()).collect()
+    CASES.get_or_init(|| SHIPPED.iter().flat_map(|(_, text)| parse(text).unwrap_or_default()).collect())
 }
 
 /// Why `answer` is wrong for `case`, or `None` when it is right.

@@ -9,7 +9,7 @@
 
 use crate::evaluation::Broken;
 use crate::normalize::{fold_kana, normalize};
-use crate::search::lexicon::thesaurus_entry;
+use crate::search::lexicon::{rows, thesaurus_entry};
 
 /// The first lines of a new `taught.tsv`.
 pub const HEADER: &str = "# Words administrators taught from chat (keikaku teach, /teach): word<TAB>term, term.\n\
@@ -138,15 +138,11 @@ impl Change {
 /// The taught lessons of a `taught.tsv` text, with their lines' numbers; lines that do not
 /// read are skipped (the lexicon's loading reports them).
 pub fn lessons(taught: &str) -> Vec<(usize, Lesson)> {
-    taught
-        .lines()
-        .enumerate()
-        .filter(|(_, l)| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
-        .filter_map(|(n, l)| {
-            let cells: Vec<&str> = l.split('\t').map(str::trim).collect();
+    rows(taught)
+        .filter_map(|(n, cells)| {
             let [word, terms] = cells.as_slice() else { return None };
             let terms = terms.split([',', '、']).map(str::trim).filter(|t| !t.is_empty()).map(String::from).collect();
-            Some((n + 1, Lesson { word: (*word).to_string(), terms }))
+            Some((n, Lesson { word: (*word).to_string(), terms }))
         })
         .collect()
 }

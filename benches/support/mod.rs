@@ -71,6 +71,11 @@ pub fn tempfile_dir(prefix: &str) -> anyhow::Result<PathBuf> {
     Ok(dir)
 }
 
+/// 「2 cores, AMD EPYC」: the machine a report was made on.
+pub fn machine() -> String {
+    format!("{} cores, {}", std::thread::available_parallelism().map_or(0, |n| n.get()), cpu_model())
+}
+
 pub fn cpu_model() -> String {
     std::fs::read_to_string("/proc/cpuinfo")
         .ok()

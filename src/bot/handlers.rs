@@ -209,14 +209,26 @@ async fn send_outcome(
     if let Some(page) = outcome.single_page() {
         state.sessions.set_context(chat.0, Some(page));
     }
+    let kpi_of = outcome.single_page().filter(|_| outcome.intent == Intent::Kpi);
+    let buttons = card_buttons(&state.app, card, kpi_of, state.app.logs_questions());
+    Ok(send_html(bot, chat, &render_html(card), buttons).await?)
+}
+
+/// A card's buttons: its sections (or candidates); 「📈 グラフ」 when it shows the KPIs of
+/// the initiative on `kpi_of` and they have numbers to draw; 👍 / 👎 when `feedback`.
+fn card_buttons(
+    app: &App,
+    card: &Card,
+    kpi_of: Option<u16>,
+    feedback: bool,
+) -> Option<teloxide::types::InlineKeyboardMarkup> {
     let mut buttons = keyboard::card(card);
-    if let Some(page) = outcome.single_page().filter(|_| outcome.intent == Intent::Kpi)
-        && chartable(&state.app, page)
+    if let Some(page) = kpi_of
+        && app.plan().initiative(page).is_some_and(crate::chart::has_chart)
     {
         buttons = keyboard::with_chart(buttons, page);
     }
-    let buttons = if state.app.logs_questions() { keyboard::with_feedback(buttons) } else { buttons };
-    Ok(send_html(bot, chat, &render_html(card), buttons).await?)
+    if feedback { keyboard::with_feedback(buttons) } else { buttons }
 }
 
 async fn command(
@@ -527,11 +539,6 @@ async fn stats_command(bot: &Outbox, state: &Arc<BotState>, chat: ChatId) -> Han
     Ok(())
 }
 
-/// True when the initiative on `page` has a KPI with a number to draw.
-fn chartable(app: &App, page: u16) -> bool {
-    app.plan().initiative(page).is_some_and(crate::chart::has_chart)
-}
-
 /// The KPI charts of the initiative on `page` as PNGs with their captions (the chart's text
 /// alternative), public: actuals without reporters.
 fn charts(app: &App, page: u16) -> Result<Vec<(Vec<u8>, String)>, String> {
@@ -541,7 +548,7 @@ fn charts(app: &App, page: u16) -> Result<Vec<(Vec<u8>, String)>, String> {
     let view = app.actuals().map_err(|e| e.to_string())?;
     i.kpis
         .iter()
-        .filter(|k| k.targets.iter().any(|(_, t)| t.value.is_some()))
+        .filter(|k| crate::chart::drawable(k))
         .take(4)
         .enumerate()
         .map(|(n, kpi)| {
@@ -659,13 +666,8 @@ pub async fn callback(q: CallbackQuery, state: Arc<BotState>) -> HandlerResult {
             say("").await?;
             // The 👍 / 👎 row stays with the card as its sections change; the KPI section
             // has its charts.
-            let mut markup = keyboard::card(&card);
-            if intent == Intent::Kpi && chartable(&state.app, page) {
-                markup = keyboard::with_chart(markup, page);
-            }
-            if message.reply_markup().is_some_and(keyboard::has_feedback) {
-                markup = keyboard::with_feedback(markup);
-            }
+            let feedback = message.reply_markup().is_some_and(keyboard::has_feedback);
+            let markup = card_buttons(&state.app, &card, (intent == Intent::Kpi).then_some(page), feedback);
             edit_html(bot, chat, message_id, &render_html(&card), markup).await?;
         }
         Callback::ListPage { list, n } => {

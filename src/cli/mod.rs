@@ -481,15 +481,23 @@ fn save_history(editor: &mut rustyline::DefaultEditor, path: &Path) -> anyhow::R
     Ok(())
 }
 
-fn serve(app: App, mode: Mode) -> anyhow::Result<ExitCode> {
-    let config = crate::bot::Config::from_env(mode)?;
+/// Serves `app` with `server` until SIGINT or SIGTERM; the questions answered are in the log
+/// before the process ends.
+fn serve_until_stopped<F>(app: App, server: impl FnOnce(std::sync::Arc<App>) -> F) -> anyhow::Result<()>
+where
+    F: std::future::Future<Output = anyhow::Result<()>>,
+{
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
     let app = std::sync::Arc::new(app);
-    let served = runtime.block_on(crate::bot::run(config, app.clone(), crate::bot::shutdown_signal()));
-    // The questions answered are in the log before the process ends.
+    let served = runtime.block_on(server(app.clone()));
     app.flush_log();
-    match served {
+    served
+}
+
+fn serve(app: App, mode: Mode) -> anyhow::Result<ExitCode> {
+    let config = crate::bot::Config::from_env(mode)?;
+    match serve_until_stopped(app, |app| crate::bot::run(config, app, crate::bot::shutdown_signal())) {
         Ok(()) => Ok(ExitCode::SUCCESS),
         // A configuration error the operator must fix: exit 2, like a usage error.
         Err(e) if e.is::<crate::bot::InvalidToken>() => {
@@ -502,19 +510,13 @@ fn serve(app: App, mode: Mode) -> anyhow::Result<ExitCode> {
 
 fn serve_line(app: App, listen: Option<&str>) -> anyhow::Result<ExitCode> {
     let config = crate::line::Config::from_env(listen)?;
-    let runtime =
-        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
-    let app = std::sync::Arc::new(app);
-    let served = runtime.block_on(crate::line::run(config, app.clone(), crate::bot::shutdown_signal()));
-    app.flush_log();
-    served.map(|()| ExitCode::SUCCESS)
+    serve_until_stopped(app, |app| crate::line::run(config, app, crate::bot::shutdown_signal()))?;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn web(app: App, listen: Option<&str>) -> anyhow::Result<ExitCode> {
     let config = crate::web::Config::from_env(listen)?;
-    let runtime =
-        tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the async runtime")?;
-    runtime.block_on(crate::web::run(config, std::sync::Arc::new(app), crate::bot::shutdown_signal()))?;
+    serve_until_stopped(app, |app| crate::web::run(config, app, crate::bot::shutdown_signal()))?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -592,9 +594,7 @@ fn stats(app: &App, since: &str, csv: bool) -> anyhow::Result<ExitCode> {
 }
 
 fn teach(app: &App, request: Result<crate::teach::Request, crate::teach::TeachError>) -> anyhow::Result<ExitCode> {
-    let done = request.and_then(|request| app.teach_request(None, request));
-    app.flush_log();
-    match done {
+    match request.and_then(|request| app.teach_request(None, request)) {
         Ok(reply) => {
             say!("{}", render_text(&reply.card()));
             if let crate::app::TeachReply::Done { taught, .. } = reply {

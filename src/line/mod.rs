@@ -389,17 +389,13 @@ async fn answer(state: &Arc<LineState>, chat: i64, question: String) -> Vec<Valu
     let context = state.sessions.context(chat);
     let app = Arc::clone(&state.app);
     let q = question.clone();
-    let presented =
-        tokio::task::spawn_blocking(move || app.present(app.engine().ask_in_context(&q, context), Audience::Public))
-            .await;
+    let presented = tokio::task::spawn_blocking(move || app.answer(&q, context, Audience::Public))
+        .await
+        .map_err(|e| e.to_string())
+        .and_then(|answered| answered.map_err(|e| e.to_string()));
     let (outcome, card) = match presented {
-        Ok(Ok((outcome, card, _))) => (outcome, card),
-        failed => {
-            let error = match failed {
-                Ok(Err(e)) => e.to_string(),
-                Err(e) => e.to_string(),
-                Ok(Ok(_)) => String::new(),
-            };
+        Ok((outcome, card, _)) => (outcome, card),
+        Err(error) => {
             tracing::warn!(%error, "an answer failed");
             return vec![flex::text_message("ただいま回答できません。しばらくしてからもう一度お試しください。", None)];
         }
@@ -407,27 +403,41 @@ async fn answer(state: &Arc<LineState>, chat: i64, question: String) -> Vec<Valu
     let number = state.answers.fetch_add(1, Ordering::Relaxed);
     state.app.record_question("line", Audience::Public, Asker::Chat(chat), &question, &outcome, Some(number));
     tracing::info!(intent = outcome.intent.as_str(), ambiguous = outcome.ambiguous, "answered on LINE");
-    render(state, chat, &outcome, &card, Some(number))
+    render(state, chat, &outcome, &card, number)
 }
 
 /// The messages of an outcome's card: a long list as its first page with 「次へ」.
-fn render(state: &LineState, chat: i64, outcome: &Outcome, card: &Card, vote_on: Option<i64>) -> Vec<Value> {
-    let mut more: Vec<(String, Callback)> = Vec::new();
+fn render(state: &LineState, chat: i64, outcome: &Outcome, card: &Card, answer: i64) -> Vec<Value> {
     if outcome.intent == Intent::List && !outcome.progress && outcome.hits.len() > PER_PAGE {
         let id = state.sessions.store_list(outcome.clone());
-        more.push(("次の10件 ▶".into(), Callback::ListPage { list: id, n: 1 }));
-        let first = list_page(&state.app.plan(), outcome, 0, PER_PAGE);
-        return flex::messages(&first, false, &more);
+        return list_messages(state, outcome, id, 0);
     }
     if let Some(page) = outcome.single_page() {
         state.sessions.set_context(chat, Some(page));
     }
-    if let (Some(n), true) = (vote_on, state.app.logs_questions()) {
+    let mut more: Vec<(String, Callback)> = Vec::new();
+    if state.app.logs_questions() {
         more.push(("👍 解決した".into(), Callback::Vote { up: true }));
         more.push(("👎 解決しない".into(), Callback::Vote { up: false }));
-        state.sessions.set_last_answer(chat, n);
+        state.sessions.set_last_answer(chat, answer);
     }
     flex::messages(card, outcome.ambiguous, &more)
+}
+
+/// Page `n` of the stored list `list`, with 「◀ 前の10件」 and 「次の10件 ▶」 as quick replies.
+fn list_messages(state: &LineState, outcome: &Outcome, list: u32, n: usize) -> Vec<Value> {
+    let pages = outcome.hits.len().div_ceil(PER_PAGE);
+    let n = n.min(pages.saturating_sub(1));
+    let card = list_page(&state.app.plan(), outcome, n, PER_PAGE);
+    let at = |n: usize| Callback::ListPage { list, n: u16::try_from(n).unwrap_or(u16::MAX) };
+    let mut more = Vec::new();
+    if n > 0 {
+        more.push(("◀ 前の10件".into(), at(n - 1)));
+    }
+    if n + 1 < pages {
+        more.push(("次の10件 ▶".into(), at(n + 1)));
+    }
+    flex::messages(&card, false, &more)
 }
 
 /// A postback: a section or a candidate, a list's page, a vote. `None`: nothing to say.
@@ -444,17 +454,7 @@ async fn postback(state: &Arc<LineState>, chat: i64, data: &str) -> Option<Vec<V
             let Some(outcome) = state.sessions.list(list) else {
                 return Some(vec![flex::text_message("この一覧は期限切れです。もう一度聞いてください。", None)]);
             };
-            let pages = outcome.hits.len().div_ceil(PER_PAGE);
-            let n = usize::from(n).min(pages.saturating_sub(1));
-            let card = list_page(&state.app.plan(), &outcome, n, PER_PAGE);
-            let mut more = Vec::new();
-            if n > 0 {
-                more.push(("◀ 前の10件".into(), Callback::ListPage { list, n: (n - 1) as u16 }));
-            }
-            if n + 1 < pages {
-                more.push(("次の10件 ▶".into(), Callback::ListPage { list, n: (n + 1) as u16 }));
-            }
-            Some(flex::messages(&card, false, &more))
+            Some(list_messages(state, &outcome, list, usize::from(n)))
         }
         Callback::Vote { up } => {
             let answer = state.sessions.last_answer(chat)?;

@@ -309,7 +309,7 @@ fn intent_named(name: &str) -> Option<Intent> {
 }
 
 /// The non-comment lines of a TSV, with their numbers, split on tabs.
-fn rows(text: &str) -> impl Iterator<Item = (usize, Vec<&str>)> {
+pub(crate) fn rows(text: &str) -> impl Iterator<Item = (usize, Vec<&str>)> {
     text.lines().enumerate().filter_map(|(n, line)| {
         let line = line.trim_end_matches(['\r', ' ']);
         if line.trim().is_empty() || line.trim_start().starts_with('#') {

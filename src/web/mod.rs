@@ -161,11 +161,10 @@ async fn security_headers(request: Request, next: Next) -> Response {
 /// Before any page: GET (or HEAD) only, no body, a query of sensible length, and the
 /// client's rate.
 async fn guard(State(site): St, ConnectInfo(peer): ConnectInfo<SocketAddr>, request: Request, next: Next) -> Response {
-    let plan = site.app.plan();
     if request.method() != axum::http::Method::GET && request.method() != axum::http::Method::HEAD {
         return page(
             StatusCode::METHOD_NOT_ALLOWED,
-            pages::error(&plan, "使えない操作です", "このサイトは閲覧専用です。"),
+            pages::error(&site.app.plan(), "使えない操作です", "このサイトは閲覧専用です。"),
         );
     }
     let has_body = request
@@ -174,17 +173,19 @@ async fn guard(State(site): St, ConnectInfo(peer): ConnectInfo<SocketAddr>, requ
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok())
         .is_some_and(|n| n > 0);
+    // A query longer than the longest search, percent-encoded (up to 9 bytes a character
+    // of UTF-8 kana and kanji) with room for the name: never read further.
     if has_body || request.uri().query().is_some_and(|q| q.len() > MAX_QUERY * 12) {
         return page(
             StatusCode::BAD_REQUEST,
-            pages::error(&plan, "リクエストが大きすぎます", "検索語を短くしてください。"),
+            pages::error(&site.app.plan(), "リクエストが大きすぎます", "検索語を短くしてください。"),
         );
     }
     let client = client_address(request.headers(), peer, site.trust_proxy);
     if !site.allow(client) {
         let mut response = page(
             StatusCode::TOO_MANY_REQUESTS,
-            pages::error(&plan, "アクセスが集中しています", "少し時間をおいて、もう一度お試しください。"),
+            pages::error(&site.app.plan(), "アクセスが集中しています", "少し時間をおいて、もう一度お試しください。"),
         );
         response.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
         return response;
@@ -337,7 +338,7 @@ async fn search(State(site): St, Query(params): Query<HashMap<String, String>>) 
         return html(pages::search(&plan, "", None));
     }
     let q = question.clone();
-    let answered = blocking(&site, move |site| site.app.present(site.app.engine().ask(&q), Audience::Public)).await;
+    let answered = blocking(&site, move |site| site.app.answer(&q, None, Audience::Public)).await;
     match answered {
         Ok(Ok((_, card, _))) => html(pages::search(&plan, &question, Some(&card))),
         Ok(Err(e)) => {
