@@ -434,9 +434,9 @@ async fn history(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, arg: &str) -
             Ok(i) => i,
             Err(refusal) => return Ok(escape(&refusal.to_string())),
         };
-        let (rows, view) = app.with_store(|s| Ok((s.history(i.page)?, s.view()?)))?;
-        let out = render_html(&crate::answer::history_card(i, &rows, &view));
-        Ok(out)
+        let rows = app.with_store(|s| s.history(i.page))?;
+        let view = app.actuals()?.unwrap_or_default();
+        Ok(render_html(&crate::answer::history_card(i, &rows, &view)))
     })
     .await??;
     send_html(bot, chat, &text, None).await?;
