@@ -60,6 +60,7 @@ fn run(paths: &Paths, args: &Args) -> anyhow::Result<()> {
     let plan_text = search::read_data_file(&paths.plan_file())?;
     let user = search::read_optional(&paths.data_dir.join(search::USER_DICTIONARY_FILE))?;
     let lexicon = search::Lexicon::load(&paths.data_dir)?;
+    let full_corpus = search::learned::CorpusTexts::read(&paths.data_dir)?;
     let exe = PathBuf::from(env!("CARGO_BIN_EXE_keikaku"));
     say!("# keikaku bench\n");
     say!("- machine: {}", support::machine());
@@ -77,6 +78,8 @@ fn run(paths: &Paths, args: &Args) -> anyhow::Result<()> {
         for name in search::lexicon::FILES {
             std::fs::copy(paths.data_dir.join(search::lexicon::LEXICON_DIR).join(name), lexicon_dir.join(name))?;
         }
+        // The corpus speaks of the real plan's pages; a synthetic plan is measured without it.
+        let corpus = if scale <= 1 { full_corpus.clone() } else { search::learned::CorpusTexts::default() };
         let initiatives = Plan::parse(&text).map(|p| p.initiatives.len()).unwrap_or(0);
         let original = Plan::parse(&plan_text).map(|p| p.initiatives.len()).unwrap_or(0);
         anyhow::ensure!(initiatives == original * scale.max(1), "the ×{scale} plan has {initiatives} initiatives");
@@ -92,7 +95,15 @@ fn run(paths: &Paths, args: &Args) -> anyhow::Result<()> {
             search::dictionary::ensure_compiled(&index_dir)?;
             dict_times.push(started.elapsed());
             let started = Instant::now();
-            search::open_from_text(&text, Path::new("bench"), &user, lexicon.clone(), &index_dir, Rebuild::IfStale)?;
+            search::open_from_text(
+                &text,
+                Path::new("bench"),
+                &user,
+                lexicon.clone(),
+                &corpus,
+                &index_dir,
+                Rebuild::IfStale,
+            )?;
             index_times.push(started.elapsed());
         }
         say!("| measure | figures |\n|---|---|");
@@ -144,6 +155,7 @@ fn run(paths: &Paths, args: &Args) -> anyhow::Result<()> {
                 Path::new("bench"),
                 &user,
                 lexicon.clone(),
+                &corpus,
                 &index_dir,
                 Rebuild::IfStale,
             )?);

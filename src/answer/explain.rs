@@ -56,6 +56,29 @@ pub fn render_explanation(x: &Explanation) -> String {
             .collect();
         let _ = writeln!(s, "  p.{page} coverage {coverage:.2}  {}", held.join(", "));
     }
+    match &x.model {
+        None => {
+            let _ = writeln!(s, "models:     none (no corpus in data/nlu/): the engine's stages decide alone");
+        }
+        Some(m) => {
+            let pct = |p: f32| format!("{:.0}%", 100.0 * p);
+            let intents: Vec<String> = m.intents.iter().map(|(i, p)| format!("{i} {}", pct(*p))).collect();
+            let pages: Vec<String> = m
+                .pages
+                .iter()
+                .map(|(page, p)| match page {
+                    Some(page) => format!("p.{page} {}", pct(*p)),
+                    None => format!("none {}", pct(*p)),
+                })
+                .collect();
+            let ranked: Vec<String> = m.ranked.iter().map(|(page, p)| format!("p.{page} {}", pct(*p))).collect();
+            let _ = writeln!(s, "intent model:     {}", intents.join(", "));
+            let _ =
+                writeln!(s, "initiative model: {} (out of plan by either model {})", pages.join(", "), pct(m.outside));
+            let _ = writeln!(s, "ranker:           {}; none {}", ranked.join(", "), pct(m.none));
+            let _ = writeln!(s, "weighed:          {}", m.decision);
+        }
+    }
     let pages: Vec<String> = x.outcome.hits.iter().map(|h| format!("p.{}", h.page)).collect();
     let _ = writeln!(
         s,

@@ -7,6 +7,7 @@
 pub mod actuals;
 pub mod chat;
 pub mod doctor;
+pub mod nlu;
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -73,6 +74,25 @@ pub enum LineCommand {
     RichMenu,
 }
 
+/// The learned understanding's commands.
+#[derive(Debug, Subcommand)]
+pub enum NluCommand {
+    /// Grouped k-fold cross-validation of the corpus: intent accuracy, initiative top-1,
+    /// false not-found and out-of-plan answered, overall and per style.
+    Eval {
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+        /// Keep what was fit (the ranker, thresholds and cue weight) in
+        /// data/nlu/calibration.json, where the bots read it.
+        #[arg(long)]
+        write: bool,
+        /// Also list every held-out question the decision got wrong.
+        #[arg(long)]
+        mistakes: bool,
+    },
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Answer one question (or, with --batch, one per line of stdin) and exit.
@@ -124,6 +144,10 @@ pub enum Command {
     /// LINE: set up the official account's rich menu.
     #[command(subcommand)]
     Line(LineCommand),
+    /// The learned understanding: `nlu eval` cross-validates the corpus of example
+    /// questions (data/nlu/) and prints its figures.
+    #[command(subcommand)]
+    Nlu(NluCommand),
     /// Build (or rebuild) the dictionary and the search index.
     Index,
     /// Check the document, dictionary, index and database, and say what to do about problems.
@@ -292,6 +316,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Line(LineCommand::RichMenu) => rich_menu(&paths),
         Command::Web { listen } => web(app(&paths, &db)?.without_question_log(), listen.as_deref()),
+        Command::Nlu(NluCommand::Eval { json, write, mistakes }) => nlu::eval(&paths, json, write, mistakes),
         Command::Index => index(&paths),
         Command::Doctor => doctor::run(&paths, &db),
         Command::Staff(cmd) => actuals::staff(&app(&paths, &db)?, cmd),

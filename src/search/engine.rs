@@ -28,6 +28,7 @@ use tantivy::{DocAddress, DocSet, Searcher, Term};
 
 use super::analyzer::{Analyzer, bigrams};
 use super::figures::{self, Figure};
+use super::fuse::{self, Basis};
 use super::index::PlanIndex;
 use super::lexicon::Lexicon;
 use super::matcher::{DocText, Evidence, SubjectTerm, Via, evidence, within_one_edit};
@@ -55,6 +56,8 @@ const MAX_CANDIDATES: usize = 5;
 const FIGURE_WEIGHT: f32 = 4.0;
 /// What a background word of a long message weighs, against a word of its question.
 const BACKGROUND: f32 = 0.5;
+/// The engine's candidates the last stage weighs.
+const CANDIDATES_WEIGHED: usize = 8;
 /// Questions longer than this are not searched for one-character typos.
 const MAX_CORRECTED_CHARS: usize = 80;
 /// Questions are cut to this many characters (with a note in the answer).
@@ -89,6 +92,8 @@ pub struct Engine {
     chars: Vec<char>,
     /// The fingerprint of the plan document and the user dictionary it was built from.
     inputs: String,
+    /// The learned understanding, when there is a corpus.
+    nlu: Option<Arc<crate::nlu::Nlu>>,
 }
 
 /// A candidate of `--explain`: its page, its coverage, and per subject word how strongly
@@ -116,6 +121,8 @@ pub struct Explanation {
     pub subject: Vec<SubjectTerm>,
     /// Candidates with their coverage and the evidence per word.
     pub candidates: Vec<Candidate>,
+    /// What the learned models made of it, and how that was weighed with the above.
+    pub model: Option<super::fuse::ModelView>,
     /// The decision.
     pub outcome: Outcome,
 }
@@ -149,6 +156,7 @@ impl Engine {
             chars,
             plan_words: OnceLock::new(),
             inputs,
+            nlu: None,
         }
     }
 
@@ -171,6 +179,35 @@ impl Engine {
     /// The plan served.
     pub fn plan(&self) -> &Arc<Plan> {
         &self.plan
+    }
+
+    /// The analyzer.
+    pub fn analyzer(&self) -> &Analyzer {
+        &self.analyzer
+    }
+
+    /// The learned understanding, when there is a corpus.
+    pub fn nlu(&self) -> Option<&crate::nlu::Nlu> {
+        self.nlu.as_deref()
+    }
+
+    /// The same engine with another learned understanding (`None`: the engine's own stages
+    /// decide alone).
+    pub fn with_nlu(mut self, nlu: Option<Arc<crate::nlu::Nlu>>) -> Engine {
+        self.nlu = nlu;
+        self
+    }
+
+    /// A question as the models read it: its question sentence, normalised (in the plan's
+    /// words when written by sound), with the intent its cues name as a tag — what
+    /// [`Engine::evidence`] would hand the models, without searching.
+    pub fn model_input(&self, question: &str) -> crate::nlu::Analysed {
+        let cut = cut_question(question);
+        let kanji = self.phonetic.kanjify(&cut);
+        let text = normalize(kanji.as_deref().unwrap_or(&cut));
+        let terms = self.analyzer.terms(&text);
+        let parsed = understand::parse(&text, &terms, &self.context());
+        self.for_model(&parsed.text, parsed.intent)
     }
 
     /// The word lists in use.
@@ -233,6 +270,7 @@ impl Engine {
             self.vectors.clone(),
             self.inputs.clone(),
         )
+        .with_nlu(self.nlu.clone())
     }
 
     /// The folder of the open index.
@@ -323,6 +361,7 @@ impl Engine {
             not_in_plan: None,
             subject: Vec::new(),
             candidates: Vec::new(),
+            model: None,
             outcome: Outcome::about(0, Intent::NotFound),
         };
         x.outcome = self.run(question, None, Some(&mut x));
@@ -330,22 +369,52 @@ impl Engine {
     }
 
     fn run(&self, question: &str, context: Option<u16>, mut explain: Option<&mut Explanation>) -> Outcome {
+        let evidence = self.evidence(question, context, explain.as_deref_mut());
+        let Some(nlu) = self.nlu.as_ref() else {
+            return evidence.outcome;
+        };
+        let prediction = nlu.predict(&self.for_model(&evidence.text, evidence.cue));
+        let outcome = super::fuse::fuse(&evidence, &prediction, nlu);
+        if let Some(x) = explain {
+            x.model = Some(super::fuse::explain(&evidence, &prediction, nlu));
+            x.outcome = outcome.clone();
+        }
+        outcome
+    }
+
+    /// What the engine's own stages make of a question — filters, figures, the coverage of
+    /// its words, the intent its cues name, and the engine's own decision — before the
+    /// learned models weigh in. A question with nothing found is tried once more with a
+    /// one-character typo of a plan word corrected.
+    pub fn evidence(
+        &self,
+        question: &str,
+        context: Option<u16>,
+        mut explain: Option<&mut Explanation>,
+    ) -> fuse::Evidence {
         let cut = cut_question(question);
-        let outcome = self.answer(&cut, question, context, explain.as_deref_mut());
-        if matches!(outcome.not_found, Some(NotFoundReason::NoMatch | NotFoundReason::NoSubject))
+        let evidence = self.answer(&cut, question, context, explain.as_deref_mut());
+        if matches!(evidence.outcome.not_found, Some(NotFoundReason::NoMatch | NotFoundReason::NoSubject))
             && let Some(corrected) = self.correct(&cut)
         {
             let retry = self.answer(&corrected, question, context, None);
-            if retry.intent != Intent::NotFound {
+            if retry.outcome.intent != Intent::NotFound {
                 tracing::debug!(%corrected, "answered a corrected question");
                 if let Some(x) = explain {
                     x.normalized = corrected;
-                    x.outcome = retry.clone();
+                    x.outcome = retry.outcome.clone();
                 }
                 return retry;
             }
         }
-        outcome
+        evidence
+    }
+
+    /// A question's text as the models read it, with the intent its cues name as a tag.
+    pub fn for_model(&self, text: &str, cue: Option<Intent>) -> crate::nlu::Analysed {
+        let mut a = super::learned::analysed(&self.analyzer, text);
+        a.tags.push(format!("cue:{}", cue.map_or("none", Intent::as_str)));
+        a
     }
 
     /// The question with one word of the plan's vocabulary restored where it is misspelt by
@@ -377,7 +446,13 @@ impl Engine {
         None
     }
 
-    fn answer(&self, question: &str, asked: &str, context: Option<u16>, explain: Option<&mut Explanation>) -> Outcome {
+    fn answer(
+        &self,
+        question: &str,
+        asked: &str,
+        context: Option<u16>,
+        explain: Option<&mut Explanation>,
+    ) -> fuse::Evidence {
         let kanji = self.phonetic.kanjify(question);
         let text = normalize(kanji.as_deref().unwrap_or(question));
         let terms = self.analyzer.terms(&text);
@@ -422,14 +497,39 @@ impl Engine {
             progress: false,
             truncated: asked.chars().nth(MAX_QUESTION_CHARS).is_some(),
         };
-        let mut outcome = self.decide(&mut outcome, &parsed, &subject, &searcher, context);
-        // 「予約率を70%にするのはいつ？」: when a target is reached is the KPI table's year.
-        if outcome.intent == Intent::Period
-            && parsed.cue.as_deref().is_some_and(|c| matches!(c, "いつ" | "いつごろ" | "いつ頃" | "何年度"))
-            && let Some(top) = outcome.single_page()
-            && figures.iter().any(|(_, pages)| pages.iter().any(|(p, fit)| *p == top && *fit >= 0.9))
-        {
-            outcome.intent = Intent::Kpi;
+        let (outcome, basis) = self.decide(&mut outcome, &parsed, &subject, &searcher, context);
+        let ranked = self.ranked(&subject, &searcher, CANDIDATES_WEIGHED);
+        let figure_fit = |page: u16| {
+            figures
+                .iter()
+                .flat_map(|(_, pages)| pages)
+                .filter(|(p, _)| *p == page)
+                .map(|(_, fit)| *fit)
+                .fold(0.0, f32::max)
+        };
+        let mut candidates: Vec<fuse::Candidate> = ranked
+            .iter()
+            .enumerate()
+            .map(|(rank, h)| fuse::Candidate {
+                page: h.page,
+                coverage: h.coverage,
+                named: self.names(&parsed, &subject, h.page),
+                figure: figure_fit(h.page),
+                rank: Some(rank),
+            })
+            .collect();
+        for (_, pages) in &figures {
+            for (page, _) in pages {
+                if !candidates.iter().any(|c| c.page == *page) {
+                    candidates.push(fuse::Candidate {
+                        page: *page,
+                        coverage: 0.0,
+                        named: false,
+                        figure: figure_fit(*page),
+                        rank: None,
+                    });
+                }
+            }
         }
         if let Some(x) = explain {
             x.normalized = parsed.text.clone();
@@ -439,9 +539,8 @@ impl Engine {
             x.filters = parsed.filters.clone();
             x.figures = figures;
             x.not_in_plan = parsed.unsupported.clone();
-            x.candidates = self
-                .ranked(&subject, &searcher, 8)
-                .into_iter()
+            x.candidates = ranked
+                .iter()
                 .filter_map(|h| {
                     let doc = self.doc_on(h.page)?;
                     let evidence = subject
@@ -457,7 +556,12 @@ impl Engine {
             x.subject = subject;
             x.outcome = outcome.clone();
         }
-        outcome
+        let engine_intent = match outcome.intent {
+            Intent::List | Intent::NotFound => parsed.intent.filter(|i| !matches!(i, Intent::List | Intent::NotFound)),
+            intent => Some(intent),
+        }
+        .unwrap_or(Intent::Overview);
+        fuse::Evidence { outcome, basis, cue: parsed.intent, engine_intent, candidates, text: parsed.text }
     }
 
     fn decide(
@@ -467,12 +571,12 @@ impl Engine {
         subject: &[SubjectTerm],
         searcher: &Searcher,
         context: Option<u16>,
-    ) -> Outcome {
+    ) -> (Outcome, Basis) {
         let mut outcome = outcome.clone();
         if let Some(what) = &parsed.unsupported {
             let hits = self.ranked(subject, searcher, 40);
             outcome.suggestions = hits.into_iter().filter(|h| h.coverage >= MIN_COVERAGE).take(3).collect();
-            return not_found(outcome, NotFoundReason::NotInPlan(what.clone()));
+            return (not_found(outcome, NotFoundReason::NotInPlan(what.clone())), Basis::Unsupported);
         }
 
         // Subject words that only repeat a filter (「キャッシュレス」 of キャッシュレス化) do not
@@ -499,7 +603,7 @@ impl Engine {
             if pages.len() == 1 && !parsed.list {
                 outcome.intent = intent;
                 outcome.hits = vec![Hit { page: pages[0], score: 1.0, coverage: 1.0 }];
-                return outcome;
+                return (outcome, Basis::Filters);
             }
         }
         if f.superlative.is_some() {
@@ -509,17 +613,20 @@ impl Engine {
             if let [page] = pages.as_slice() {
                 outcome.intent = parsed.intent.filter(|i| *i != Intent::List).unwrap_or(Intent::Period);
                 outcome.hits = vec![Hit { page: *page, score: 1.0, coverage: 1.0 }];
-                return outcome;
+                return (outcome, Basis::Filters);
             }
             if !pages.is_empty() {
-                return self.list(outcome, parsed, &[], searcher);
+                return (self.list(outcome, parsed, &[], searcher), Basis::Filters);
             }
         }
         let wants_list = parsed.list
             || (parsed.progress && residual.is_empty())
             || (!f.is_empty() && residual.is_empty() && (parsed.intent.is_none() || structural));
         if wants_list {
-            return self.list(outcome, parsed, &residual, searcher);
+            return (
+                self.list(outcome, parsed, &residual, searcher),
+                if parsed.list || !f.is_empty() { Basis::Filters } else { Basis::Evidence },
+            );
         }
         if subject.is_empty() {
             if let (Some(intent), Some(page)) = (parsed.intent, context)
@@ -527,9 +634,9 @@ impl Engine {
             {
                 outcome.intent = intent;
                 outcome.hits = vec![Hit { page, score: 1.0, coverage: 1.0 }];
-                return outcome;
+                return (outcome, Basis::Context);
             }
-            return not_found(outcome, NotFoundReason::NoSubject);
+            return (not_found(outcome, NotFoundReason::NoSubject), Basis::Evidence);
         }
 
         let mut hits = self.ranked(subject, searcher, 40);
@@ -546,7 +653,7 @@ impl Engine {
         let best = hits.first().map_or(0.0, |h| h.coverage);
         if best < MIN_COVERAGE {
             outcome.suggestions = hits.into_iter().filter(|h| h.coverage >= NEAR_MISS).take(3).collect();
-            return not_found(outcome, NotFoundReason::NoMatch);
+            return (not_found(outcome, NotFoundReason::NoMatch), Basis::Evidence);
         }
         let tied: Vec<Hit> = hits.iter().filter(|h| h.coverage >= best - TIE).cloned().collect();
         let named: Vec<&Hit> = tied.iter().filter(|h| self.names(parsed, subject, h.page)).collect();
@@ -572,13 +679,13 @@ impl Engine {
             pages.sort();
             outcome.hits = pages.into_iter().map(|page| Hit { page, score: 1.0, coverage: 1.0 }).collect();
             outcome.topic = Some(topic_of(subject));
-            return outcome;
+            return (outcome, Basis::Evidence);
         }
         if parsed.intent.is_none() && parsed.progress {
             outcome.intent = Intent::Kpi;
         }
         let Some(top) = outcome.single_page() else {
-            return outcome;
+            return (outcome, Basis::Evidence);
         };
         if parsed.intent.is_none() && self.mentions_kpi(&parsed.text, top) {
             outcome.intent = Intent::Kpi;
@@ -586,7 +693,7 @@ impl Engine {
         if outcome.intent == Intent::Contents && parsed.weak_contents && !self.refers_by_name(subject, top) {
             outcome.intent = Intent::Overview;
         }
-        outcome
+        (outcome, Basis::Evidence)
     }
 
     /// The initiatives that pass the list filters, in page order (the superlative last:

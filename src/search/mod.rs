@@ -4,7 +4,9 @@ pub mod analyzer;
 pub mod dictionary;
 pub mod engine;
 pub mod figures;
+pub mod fuse;
 pub mod index;
+pub mod learned;
 pub mod lexicon;
 pub mod matcher;
 pub mod outcome;
@@ -88,7 +90,15 @@ pub fn open(paths: &Paths, rebuild: Rebuild) -> Result<Engine, SearchError> {
 /// [`open`] over inputs already read.
 pub fn open_inputs(inputs: &Inputs, paths: &Paths, rebuild: Rebuild) -> Result<Engine, SearchError> {
     let lexicon = Lexicon::from_texts(&inputs.lexicon)?;
-    open_from_text(&inputs.plan, &paths.plan_file(), &inputs.user_dictionary, lexicon, &paths.index_dir, rebuild)
+    open_from_text(
+        &inputs.plan,
+        &paths.plan_file(),
+        &inputs.user_dictionary,
+        lexicon,
+        &inputs.corpus,
+        &paths.index_dir,
+        rebuild,
+    )
 }
 
 /// Everything an engine is made from, as read from the data folder.
@@ -100,6 +110,8 @@ pub struct Inputs {
     pub user_dictionary: String,
     /// The lexicon's files.
     pub lexicon: lexicon::Texts,
+    /// The corpus of example questions (`data/nlu/`).
+    pub corpus: learned::CorpusTexts,
 }
 
 impl Inputs {
@@ -109,12 +121,18 @@ impl Inputs {
             plan: read_data_file(&paths.plan_file())?,
             user_dictionary: read_optional(&paths.data_dir.join(USER_DICTIONARY_FILE))?,
             lexicon: lexicon::Texts::read(&paths.data_dir)?,
+            corpus: learned::CorpusTexts::read(&paths.data_dir)?,
         })
     }
 
     /// What an engine made from them reports as [`Engine::inputs`].
     pub fn fingerprint(&self) -> String {
-        format!("{}-{}", inputs_fingerprint(&self.plan, &self.user_dictionary), self.lexicon.fingerprint())
+        format!(
+            "{}-{}-{}",
+            inputs_fingerprint(&self.plan, &self.user_dictionary),
+            index::fingerprint(&[&self.corpus.bytes()]),
+            self.lexicon.fingerprint()
+        )
     }
 }
 
@@ -142,6 +160,7 @@ pub fn open_from_text(
     plan_path: &Path,
     user_dictionary_text: &str,
     lexicon: Lexicon,
+    corpus: &learned::CorpusTexts,
     index_dir: &Path,
     rebuild: Rebuild,
 ) -> Result<Engine, SearchError> {
@@ -152,6 +171,8 @@ pub fn open_from_text(
     let fingerprint = inputs_fingerprint(plan_text, user_dictionary_text);
     let search_dir = index_dir.join("search");
     let vectors = vectors::Vectors::open(index_dir)?.map(Arc::new);
+    // What the engine reports as made from: the index's inputs and the corpus.
+    let made_from = format!("{fingerprint}-{}", index::fingerprint(&[&corpus.bytes()]));
     // An index built from these very inputs, with the data prepared from them: nothing to
     // parse or analyse.
     if rebuild == Rebuild::IfStale
@@ -159,7 +180,10 @@ pub fn open_from_text(
         && let Some(prepared) = Prepared::load(&dir, &lexicon)
     {
         match index::open(&dir, &analyzer) {
-            Ok(index) => return Ok(Engine::new(prepared, analyzer, index, lexicon, vectors, fingerprint)),
+            Ok(index) => {
+                let engine = Engine::new(prepared, analyzer, index, lexicon, vectors, made_from);
+                return learned::attach(engine, index_dir, corpus);
+            }
             Err(e) => tracing::warn!(error = %e, "the current index cannot be opened; rebuilding it"),
         }
     }
@@ -167,7 +191,7 @@ pub fn open_from_text(
     let index = index::open_or_build(&search_dir, &fingerprint, &plan, &analyzer, rebuild == Rebuild::Always)?;
     let prepared = Prepared::compute(plan, &analyzer, &lexicon);
     prepared.save(&index.dir, &lexicon);
-    Ok(Engine::new(prepared, analyzer, index, lexicon, vectors, fingerprint))
+    learned::attach(Engine::new(prepared, analyzer, index, lexicon, vectors, made_from), index_dir, corpus)
 }
 
 /// Makes what keikaku built under the index folder readable by every user — files 0644,
@@ -278,6 +302,9 @@ pub enum SearchError {
     /// A lexicon file is malformed.
     #[error("the lexicon is not in the expected form: {0}")]
     Lexicon(#[from] LexiconError),
+    /// A corpus file is malformed.
+    #[error("the corpus of example questions is not in the expected form: {0}")]
+    Corpus(String),
     /// The word vectors cannot be read.
     #[error("word vectors: {0}; delete the file and run .ci/setup again, or set KEIKAKU_VECTORS_WHEEL")]
     Vectors(String),

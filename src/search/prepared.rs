@@ -66,7 +66,7 @@ impl Key {
 
 /// The running program: its version and its executable's size and time, so that a rebuilt
 /// keikaku (whose parser or analysis may differ) never reads data another build prepared.
-fn program_identity() -> String {
+pub(crate) fn program_identity() -> String {
     let exe = std::env::current_exe().and_then(std::fs::metadata);
     let stamp = exe.map_or_else(
         |_| String::from("?"),

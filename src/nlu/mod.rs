@@ -1,0 +1,208 @@
+//! Understanding learned from examples: the corpus of people's questions
+//! ([`corpus`], `data/nlu/`), their features ([`features`]), two linear classifiers trained
+//! from the corpus and the plan's own text ([`model`]) — one for the intent, one for the
+//! initiative, with "the plan does not answer this" a class of its own — and the decision
+//! they make, with thresholds fit on held-out folds ([`calibrate`], [`crossval`]).
+//!
+//! Knows the plan's text and the corpus; nothing of the search index, the analyzer (the
+//! caller analyses text and hands in [`features::Analysed`]) or any channel.
+
+pub mod calibrate;
+pub mod corpus;
+pub mod crossval;
+pub mod features;
+pub mod model;
+pub mod rank;
+
+use serde::{Deserialize, Serialize};
+
+use crate::plan::Plan;
+pub use calibrate::{Calibration, Decision, Thresholds};
+pub use corpus::{Example, Target};
+pub use features::Analysed;
+use model::{Linear, Training};
+
+/// The class of the initiative model for "the plan does not answer it".
+pub const NONE: &str = "none";
+
+/// The trained understanding: the intent and initiative models and the decision's
+/// thresholds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Nlu {
+    intents: Linear,
+    pages: Linear,
+    /// The ranker, thresholds and cue weight, fit on held-out folds of the corpus
+    /// (`data/nlu/calibration.json`).
+    pub calibration: Calibration,
+    /// How many examples it learned from (corpus questions, plan texts).
+    pub trained_on: (usize, usize),
+}
+
+/// What the models make of a question.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct Prediction {
+    /// Intents by probability, highest first.
+    pub intents: Vec<(String, f32)>,
+    /// Initiatives by probability, highest first; `None` is "the plan does not answer it".
+    pub pages: Vec<(Option<u16>, f32)>,
+}
+
+impl Prediction {
+    /// The probability that the plan does not answer it.
+    pub fn none(&self) -> f32 {
+        self.pages.iter().find(|(p, _)| p.is_none()).map_or(0.0, |(_, v)| *v)
+    }
+
+    /// The probability that the plan does not answer it, by either model: the initiative
+    /// model's "none", or the intent model's `not_found` (a question about a covered topic
+    /// asking what the plan never states: a fee, opening hours).
+    pub fn outside(&self) -> f32 {
+        self.none().max(self.intent("not_found"))
+    }
+
+    /// The initiatives only (not "none"), highest first, their probabilities scaled so that
+    /// with [`Prediction::outside`] they sum to one.
+    pub fn initiatives(&self) -> impl Iterator<Item = (u16, f32)> + '_ {
+        let inside = (1.0 - self.none()).max(1e-6);
+        let scale = (1.0 - self.outside()) / inside;
+        self.pages.iter().filter_map(move |(p, v)| p.map(|p| (p, *v * scale)))
+    }
+
+    /// The probability of an intent.
+    pub fn intent(&self, name: &str) -> f32 {
+        self.intents.iter().find(|(n, _)| n == name).map_or(0.0, |(_, v)| *v)
+    }
+}
+
+/// A training example: the analysed question and its labels.
+pub struct Labelled {
+    /// Its features for the initiative model.
+    pub features: Vec<u64>,
+    /// Its features for the intent model.
+    pub intent_features: Vec<u64>,
+    /// Its intent (`None` for plan texts, which train only the initiative model).
+    pub intent: Option<String>,
+    /// Its initiative class: a page, [`NONE`], or `None` for a list question (which trains
+    /// only the intent model).
+    pub page: Option<String>,
+}
+
+impl Labelled {
+    /// A corpus example.
+    pub fn example(e: &Example, analysed: &Analysed) -> Labelled {
+        let page = match &e.target {
+            Target::Page(p) => Some(p.to_string()),
+            // A question about an initiative's topic that asks what the plan never states
+            // teaches the initiative model its topic; the intent model, that it is not answered.
+            Target::None => Some(e.topic.map_or_else(|| NONE.to_string(), |p| p.to_string())),
+            Target::List(_) => None,
+        };
+        Labelled {
+            features: features::extract(analysed),
+            intent_features: features::extract_intent(analysed),
+            intent: Some(e.intent.clone()),
+            page,
+        }
+    }
+}
+
+/// The plan's own texts as examples of their initiative: titles and headings (also as
+/// examples of the overview intent), departments with the title, each bullet of 内容,
+/// 具体的方法 and 期待する効果, KPI names, schedule rows.
+pub fn plan_examples(plan: &Plan, analyse: &dyn Fn(&str) -> Analysed) -> Vec<Labelled> {
+    let mut out = Vec::new();
+    for i in &plan.initiatives {
+        let page = Some(i.page.to_string());
+        let mut add = |text: &str, intent: Option<&str>| {
+            if !text.trim().is_empty() {
+                let a = analyse(text);
+                out.push(Labelled {
+                    features: features::extract(&a),
+                    intent_features: features::extract_intent(&a),
+                    intent: intent.map(str::to_string),
+                    page: page.clone(),
+                });
+            }
+        };
+        add(&i.title, Some("overview"));
+        if i.heading != i.title {
+            add(&i.heading, Some("overview"));
+        }
+        add(&format!("{} {}", i.department_label(), i.title), None);
+        for text in i.contents.iter().chain(&i.methods).chain(&i.effects) {
+            add(text, None);
+        }
+        for k in &i.kpis {
+            add(&k.name, None);
+        }
+        for row in &i.schedule {
+            let cells: Vec<&str> = row.cells.iter().map(|(_, c)| c.as_str()).collect();
+            add(&format!("{} {}", row.label, cells.join(" ")), None);
+        }
+    }
+    out
+}
+
+impl Nlu {
+    /// Trains both models on `examples` (no calibration: the thresholds are the defaults).
+    pub fn fit(examples: &[&Labelled], plan: &Plan, training: Training) -> Nlu {
+        let intent_classes: Vec<String> = corpus::INTENTS.iter().map(|s| s.to_string()).collect();
+        let mut page_classes: Vec<String> = plan.initiatives.iter().map(|i| i.page.to_string()).collect();
+        page_classes.push(NONE.to_string());
+        let intent_data: Vec<(Vec<u64>, usize)> = examples
+            .iter()
+            .filter_map(|e| {
+                let y = intent_classes.iter().position(|c| Some(c) == e.intent.as_ref())?;
+                Some((e.intent_features.clone(), y))
+            })
+            .collect();
+        let page_data: Vec<(Vec<u64>, usize)> = examples
+            .iter()
+            .filter_map(|e| {
+                let y = page_classes.iter().position(|c| Some(c) == e.page.as_ref())?;
+                Some((e.features.clone(), y))
+            })
+            .collect();
+        let questions = examples.iter().filter(|e| e.intent.is_some()).count();
+        Nlu {
+            intents: Linear::train(intent_classes, &intent_data, training),
+            pages: Linear::train(page_classes, &page_data, training),
+            calibration: Calibration::default(),
+            trained_on: (questions, examples.len() - questions),
+        }
+    }
+
+    /// Trains on the corpus and the plan's texts, with a calibration fit earlier.
+    pub fn train(plan: &Plan, corpus: &[Example], analyse: &dyn Fn(&str) -> Analysed, calibration: Calibration) -> Nlu {
+        let labelled: Vec<Labelled> = corpus.iter().map(|e| Labelled::example(e, &analyse(&e.question))).collect();
+        let plan_texts = plan_examples(plan, analyse);
+        let all: Vec<&Labelled> = labelled.iter().chain(&plan_texts).collect();
+        let mut nlu = Nlu::fit(&all, plan, Training::default());
+        nlu.calibration = calibration;
+        nlu
+    }
+
+    /// What the models make of an analysed question.
+    pub fn predict(&self, analysed: &Analysed) -> Prediction {
+        self.predict_features(&features::extract(analysed), &features::extract_intent(analysed))
+    }
+
+    /// What the models make of a question's features (the initiative model's, the intent
+    /// model's).
+    pub fn predict_features(&self, f: &[u64], intent_features: &[u64]) -> Prediction {
+        let intents = self
+            .intents
+            .ranked(intent_features)
+            .into_iter()
+            .map(|(c, p)| (self.intents.classes[c].clone(), p))
+            .collect();
+        let pages =
+            self.pages.ranked(f).into_iter().map(|(c, p)| (self.pages.classes[c].parse::<u16>().ok(), p)).collect();
+        Prediction { intents, pages }
+    }
+
+    /// The number of features the two models know.
+    pub fn features(&self) -> (usize, usize) {
+        (self.intents.features(), self.pages.features())
+    }
+}

@@ -1,0 +1,259 @@
+//! The last stage: the engine's evidence (filters, figures, the coverage of the question's
+//! words, the intent its cues name) and the learned models' prediction ([`crate::nlu`])
+//! make one decision.
+//!
+//! - What the structure of a question decides stays decided: a list by department, policy,
+//!   year …, a filter that narrows the plan to one initiative, a follow-up on the last
+//!   initiative, a fact the plan never states (an amount, opening hours).
+//! - Otherwise the candidates — the initiative model's first few and the engine's — are
+//!   weighed by the ranker ([`crate::nlu::rank`]) on the model's probability, coverage,
+//!   whether the question names the initiative or quotes its figure; "the plan does not
+//!   answer it" is weighed beside them. The thresholds fit on held-out folds decide:
+//!   answer, offer candidates, or say not found.
+//! - The intent is the intent model's, with the intent the engine's stages settle on as
+//!   evidence (its weight fit on held-out folds).
+
+use serde::Serialize;
+
+use super::outcome::{Hit, NotFoundReason, Outcome};
+use super::understand::Intent;
+use crate::nlu::rank::{CANDIDATE_FEATURES, Choice, NONE_FEATURES};
+use crate::nlu::{Calibration, Decision, Nlu, Prediction};
+
+/// How the engine reached its outcome.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Basis {
+    /// A question about something the plan never states.
+    Unsupported,
+    /// List filters (or a filter narrowing the plan to one initiative).
+    Filters,
+    /// A follow-up on the initiative in context.
+    Context,
+    /// The words of the question and the initiatives' texts.
+    Evidence,
+}
+
+/// One of the engine's candidates, with its evidence.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Candidate {
+    /// The initiative's page.
+    pub page: u16,
+    /// The share of the question's words its text holds (0–1).
+    pub coverage: f32,
+    /// True when the question holds most of its name.
+    pub named: bool,
+    /// How well a figure of the question fits one of its KPIs (0–1).
+    pub figure: f32,
+    /// Its place in the engine's ranking (BM25 × coverage), if ranked.
+    pub rank: Option<usize>,
+}
+
+/// What the engine's stages made of a question.
+#[derive(Debug, Clone)]
+pub struct Evidence {
+    /// The engine's own decision.
+    pub outcome: Outcome,
+    /// How it reached it.
+    pub basis: Basis,
+    /// The intent the cues name (what the models read as a tag).
+    pub cue: Option<Intent>,
+    /// The single-initiative intent the engine's stages settle on: the cues', else one a
+    /// KPI measure the question names implies (「…の施設の数」), else the overview.
+    pub engine_intent: Intent,
+    /// Its candidates.
+    pub candidates: Vec<Candidate>,
+    /// The normalised question (the question sentence of a long message).
+    pub text: String,
+}
+
+/// An initiative belongs to a topic list the models make when the ranker gives it this.
+const TOPIC_MEMBER: f32 = 0.1;
+/// The model's first few initiatives that become candidates too.
+const MODEL_CANDIDATES: usize = 5;
+
+/// The single-initiative intents.
+const SINGLE: [Intent; 8] = [
+    Intent::Overview,
+    Intent::Kpi,
+    Intent::Contents,
+    Intent::Methods,
+    Intent::Effects,
+    Intent::Period,
+    Intent::Schedule,
+    Intent::Department,
+];
+
+fn ln(p: f32) -> f32 {
+    p.max(1e-4).ln()
+}
+
+/// The candidates and "none" of a question, described for the ranker.
+pub fn choice(e: &Evidence, p: &Prediction) -> Choice {
+    let engine_single = e.outcome.single_page();
+    let engine_hits: Vec<u16> = match e.outcome.intent {
+        Intent::List | Intent::NotFound => Vec::new(),
+        _ => e.outcome.hits.iter().map(|h| h.page).collect(),
+    };
+    let mut pages: Vec<u16> = p.initiatives().take(MODEL_CANDIDATES).map(|(page, _)| page).collect();
+    for c in &e.candidates {
+        if !pages.contains(&c.page) {
+            pages.push(c.page);
+        }
+    }
+    let candidates = pages
+        .into_iter()
+        .map(|page| {
+            let model = p.initiatives().find(|(q, _)| *q == page).map_or(0.0, |(_, v)| v);
+            let c = e.candidates.iter().find(|c| c.page == page);
+            let mut x = [0.0f32; CANDIDATE_FEATURES];
+            x[0] = ln(model);
+            x[1] = c.map_or(0.0, |c| c.coverage);
+            x[2] = f32::from(u8::from(c.is_some_and(|c| c.named)));
+            x[3] = c.map_or(0.0, |c| c.figure);
+            x[4] = f32::from(u8::from(engine_single == Some(page)));
+            x[5] = f32::from(u8::from(engine_hits.contains(&page)));
+            x[6] = c.and_then(|c| c.rank).map_or(0.0, |r| 1.0 / (1.0 + r as f32));
+            (page, x)
+        })
+        .collect();
+    let mut none = [0.0f32; NONE_FEATURES];
+    none[0] = ln(p.none());
+    none[1] = ln(p.intent("not_found"));
+    none[2] = f32::from(u8::from(e.outcome.intent == Intent::NotFound));
+    none[3] = e.candidates.iter().map(|c| c.coverage).fold(0.0, f32::max);
+    none[4] = 1.0;
+    Choice { candidates, none }
+}
+
+/// The single-initiative intent: the intent model's log-probability, with a weight added
+/// to the intent the engine's stages settle on — the cue weight when a cue names it, the
+/// implied weight otherwise.
+pub fn single_intent(p: &Prediction, e: &Evidence, c: &Calibration) -> Intent {
+    let weight = if e.cue == Some(e.engine_intent) { c.cue_weight } else { c.implied_weight };
+    SINGLE
+        .iter()
+        .map(|i| (*i, ln(p.intent(i.as_str())) + if e.engine_intent == *i { weight } else { 0.0 }))
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map_or(Intent::Overview, |(i, _)| i)
+}
+
+/// True when the ranker and the thresholds decide the question (not its structure).
+pub fn weighed(e: &Evidence, p: &Prediction) -> bool {
+    e.basis == Basis::Evidence
+        && !(e.outcome.intent == Intent::List && p.intents.first().is_some_and(|(i, _)| i == "list"))
+}
+
+/// The whole decision: the intent, what to answer, and the ranker's candidates with the
+/// probability of "none" (empty where the structure decided).
+pub fn decide(e: &Evidence, p: &Prediction, c: &Calibration) -> (Intent, Decision, Vec<(u16, f32)>, f32) {
+    let engine = || match e.outcome.intent {
+        Intent::List => (Intent::List, Decision::List(Vec::new()), Vec::new(), 0.0),
+        Intent::NotFound => (Intent::NotFound, Decision::NotFound, Vec::new(), 1.0),
+        intent => match e.outcome.single_page() {
+            Some(page) => (intent, Decision::Answer(page), vec![(page, 1.0)], 0.0),
+            None => (intent, Decision::Candidates(e.outcome.hits.iter().map(|h| h.page).collect()), Vec::new(), 0.0),
+        },
+    };
+    if !weighed(e, p) {
+        return engine();
+    }
+    let (ranked, none) = c.ranker.probabilities(&choice(e, p));
+    // A question the intent model takes for a list that the engine's filters did not make
+    // one (「介護まわりの取組まとめて」): the initiatives the ranker finds likely.
+    if p.intents.first().is_some_and(|(i, v)| i == "list" && *v >= 0.5) {
+        let pages: Vec<u16> = ranked.iter().filter(|(_, v)| *v >= TOPIC_MEMBER).map(|(page, _)| *page).collect();
+        if pages.len() >= 2 {
+            return (Intent::List, Decision::List(pages), ranked, none);
+        }
+    }
+    let decision = c.thresholds.decide(&ranked, none);
+    let intent = match decision {
+        Decision::NotFound => Intent::NotFound,
+        _ => single_intent(p, e, c),
+    };
+    (intent, decision, ranked, none)
+}
+
+/// The outcome of the whole decision.
+pub fn fuse(e: &Evidence, p: &Prediction, nlu: &Nlu) -> Outcome {
+    let (intent, decision, ranked, _) = decide(e, p, &nlu.calibration);
+    let hit = |page: u16| Hit {
+        page,
+        score: ranked.iter().find(|(q, _)| *q == page).map_or(0.0, |(_, v)| *v),
+        coverage: e.candidates.iter().find(|c| c.page == page).map_or(0.0, |c| c.coverage),
+    };
+    let mut out = e.outcome.clone();
+    match decision {
+        _ if !weighed(e, p) => return out,
+        Decision::List(pages) => {
+            let mut pages = pages;
+            pages.sort();
+            out.intent = Intent::List;
+            out.ambiguous = false;
+            out.hits = pages.into_iter().map(|page| Hit { page, score: 1.0, coverage: 1.0 }).collect();
+            out.topic = Some(e.text.clone());
+            out.not_found = None;
+            out.suggestions.clear();
+            return out;
+        }
+        Decision::Answer(page) => {
+            out.intent = intent;
+            out.ambiguous = false;
+            out.hits = vec![hit(page)];
+        }
+        Decision::Candidates(pages) => {
+            out.intent = intent;
+            out.ambiguous = true;
+            out.hits = pages.into_iter().map(hit).collect();
+        }
+        Decision::NotFound => {
+            out.intent = Intent::NotFound;
+            out.ambiguous = false;
+            out.hits.clear();
+            out.suggestions = ranked.iter().take(3).filter(|(_, v)| *v >= 0.1).map(|(q, _)| hit(*q)).collect();
+            out.not_found = Some(NotFoundReason::NoMatch);
+            return out;
+        }
+    }
+    out.not_found = None;
+    out.suggestions.clear();
+    out.topic = None;
+    out
+}
+
+/// What the models made of a question, for `--explain`.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelView {
+    /// The intent model's first intents with their probabilities.
+    pub intents: Vec<(String, f32)>,
+    /// The initiative model's first initiatives (`None`: out of plan).
+    pub pages: Vec<(Option<u16>, f32)>,
+    /// The probability that the plan does not answer it, by either model.
+    pub outside: f32,
+    /// The ranker's candidates and the probability of "none".
+    pub ranked: Vec<(u16, f32)>,
+    /// The ranker's "none".
+    pub none: f32,
+    /// The decision, and at which thresholds.
+    pub decision: String,
+}
+
+/// The models' view of a question.
+pub fn explain(e: &Evidence, p: &Prediction, nlu: &Nlu) -> ModelView {
+    let (intent, decision, ranked, none) = decide(e, p, &nlu.calibration);
+    let t = nlu.calibration.thresholds;
+    ModelView {
+        intents: p.intents.iter().take(4).cloned().collect(),
+        pages: p.pages.iter().take(5).copied().collect(),
+        outside: p.outside(),
+        ranked: ranked.into_iter().take(5).collect(),
+        none,
+        decision: format!(
+            "{} {decision:?} (answer at p ≥ {:.3}, candidates at Σp ≥ {:.3}; {})",
+            intent.as_str(),
+            t.answer,
+            t.offer,
+            if weighed(e, p) { "weighed by the ranker" } else { "decided by the question's structure" }
+        ),
+    }
+}

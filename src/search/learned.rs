@@ -1,0 +1,222 @@
+//! The learned understanding ([`crate::nlu`]) wired to the search side: the corpus read
+//! from `data/nlu/`, questions analysed for the models by the analyzer, and the trained
+//! models kept in the index folder (`index/nlu/`), retrained when the plan, the user
+//! dictionary, the corpus or the program change.
+//!
+//! A model file that is missing, stale or unreadable is only a slower start (training
+//! takes about a second), never an error; a corpus that does not parse is an error that
+//! names the file and the line.
+
+use std::path::{Path, PathBuf};
+
+use std::sync::Arc;
+
+use super::analyzer::Analyzer;
+use super::fuse::{self, Evidence};
+use super::{Engine, SearchError, read_data_file};
+use crate::nlu::crossval::{System, Verdict};
+use crate::nlu::rank::Choice;
+use crate::nlu::{self, Analysed, Calibration, Example, Nlu, Prediction};
+use crate::plan::Plan;
+
+/// The corpus's folder inside the data directory.
+pub const CORPUS_DIR: &str = "nlu";
+/// The questions taught from chat, inside the corpus's folder.
+pub const TAUGHT_FILE: &str = "taught.tsv";
+/// Bump when the features or the file's shape change.
+const FORMAT: u32 = 1;
+
+/// The corpus's files: name and text, in name order; and the calibration's text.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CorpusTexts(pub Vec<(String, String)>, pub Option<String>);
+
+impl CorpusTexts {
+    /// Reads every `*.tsv` of `data/nlu/` (none is an empty corpus).
+    pub fn read(data_dir: &Path) -> Result<CorpusTexts, SearchError> {
+        let dir = data_dir.join(CORPUS_DIR);
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            return Ok(CorpusTexts::default());
+        };
+        let calibration = super::read_optional(&dir.join(CALIBRATION_FILE))?;
+        let mut paths: Vec<PathBuf> =
+            entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "tsv")).collect();
+        paths.sort();
+        let mut files = Vec::new();
+        for path in paths {
+            let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            files.push((name, read_data_file(&path)?));
+        }
+        Ok(CorpusTexts(files, (!calibration.is_empty()).then_some(calibration)))
+    }
+
+    /// The calibration kept beside the corpus (the defaults when there is none).
+    pub fn calibration(&self) -> Result<Calibration, SearchError> {
+        match &self.1 {
+            None => Ok(Calibration::default()),
+            Some(text) => serde_json::from_str(text).map_err(|e| {
+                SearchError::Corpus(format!(
+                    "data/{CORPUS_DIR}/{CALIBRATION_FILE}: {e}; run `keikaku nlu eval --write` to write it again"
+                ))
+            }),
+        }
+    }
+
+    /// The fingerprint of the corpus a calibration is fit on: every file but the taught
+    /// questions.
+    pub fn fingerprint(&self) -> String {
+        let parts: Vec<&[u8]> =
+            self.0.iter().filter(|(n, _)| n != TAUGHT_FILE).flat_map(|(n, t)| [n.as_bytes(), t.as_bytes()]).collect();
+        super::index::fingerprint(&parts)
+    }
+
+    /// The examples, or the first line that is not one.
+    pub fn examples(&self, plan: &Plan) -> Result<Vec<Example>, SearchError> {
+        let pages: Vec<u16> = plan.initiatives.iter().map(|i| i.page).collect();
+        let mut out = Vec::new();
+        for (name, text) in &self.0 {
+            let file = format!("{}/{CORPUS_DIR}/{name}", "data");
+            out.extend(nlu::corpus::parse(&file, text, &pages).map_err(|e| SearchError::Corpus(e.to_string()))?);
+        }
+        Ok(out)
+    }
+
+    /// Their bytes, for fingerprints (the calibration's too).
+    pub fn bytes(&self) -> Vec<u8> {
+        let mut b = self.1.clone().unwrap_or_default().into_bytes();
+        for (name, text) in &self.0 {
+            b.extend(name.as_bytes());
+            b.push(0);
+            b.extend(text.as_bytes());
+            b.push(0);
+        }
+        b
+    }
+}
+
+/// A question as the models read it: normalised text, reading and content words.
+pub fn analysed(analyzer: &Analyzer, text: &str) -> Analysed {
+    let normalized = crate::normalize::normalize(text);
+    let terms = analyzer.terms(&normalized);
+    let reading: String = terms.iter().map(|t| t.reading.as_str()).collect();
+    let words = terms.iter().filter(|t| t.content).map(|t| t.text.clone()).collect();
+    Analysed { text: normalized, reading, words, tags: Vec::new() }
+}
+
+/// The calibration's file inside the corpus's folder.
+pub const CALIBRATION_FILE: &str = "calibration.json";
+
+/// The engine with its learned understanding: the models read from `index/nlu/` when they
+/// were trained on the same inputs, otherwise trained now (about a second) and kept there;
+/// the calibration read from `data/nlu/calibration.json`. The engine as it was when the
+/// corpus is empty.
+pub fn attach(engine: Engine, index_dir: &Path, corpus: &CorpusTexts) -> Result<Engine, SearchError> {
+    let examples = corpus.examples(engine.plan())?;
+    if examples.is_empty() {
+        return Ok(engine);
+    }
+    let calibration = corpus.calibration()?;
+    if calibration.corpus != corpus.fingerprint() {
+        tracing::warn!(
+            "data/nlu/calibration.json was fit on another corpus; run `keikaku nlu eval --write` to fit it again"
+        );
+    }
+    let key = super::index::fingerprint(&[
+        engine.inputs().as_bytes(),
+        &corpus.bytes(),
+        env!("CARGO_PKG_VERSION").as_bytes(),
+        &FORMAT.to_le_bytes(),
+    ]);
+    let dir = index_dir.join(CORPUS_DIR);
+    let file = dir.join(format!("model-{key}.bin"));
+    if let Ok(bytes) = std::fs::read(&file)
+        && let Ok(mut nlu) = postcard::from_bytes::<Nlu>(&bytes)
+    {
+        nlu.calibration = calibration;
+        return Ok(engine.with_nlu(Some(Arc::new(nlu))));
+    }
+    let started = std::time::Instant::now();
+    let nlu = Nlu::train(engine.plan(), &examples, &|q| engine.model_input(q), calibration);
+    tracing::info!(
+        examples = examples.len(),
+        ms = started.elapsed().as_millis() as u64,
+        "trained the understanding models"
+    );
+    keep(&dir, &file, &nlu);
+    Ok(engine.with_nlu(Some(Arc::new(nlu))))
+}
+
+/// Writes the model atomically, leaving older models of other inputs for other processes
+/// still serving them to be cleaned later (only the newest few are kept).
+fn keep(dir: &Path, file: &Path, nlu: &Nlu) {
+    let write = || -> Result<(), Box<dyn std::error::Error>> {
+        std::fs::create_dir_all(dir)?;
+        super::readable_by_all_shallow(dir);
+        let tmp = dir.join(format!(".model.{}", super::unique_suffix()));
+        std::fs::write(&tmp, postcard::to_stdvec(nlu)?)?;
+        super::readable_by_all(&tmp);
+        std::fs::rename(&tmp, file).inspect_err(|_| {
+            let _ = std::fs::remove_file(&tmp);
+        })?;
+        let mut models: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(dir)?
+            .flatten()
+            .filter(|e| e.file_name().to_string_lossy().starts_with("model-"))
+            .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
+            .collect();
+        models.sort();
+        let excess = models.len().saturating_sub(4);
+        for (_, old) in models.into_iter().take(excess) {
+            let _ = std::fs::remove_file(old);
+        }
+        Ok(())
+    };
+    if let Err(e) = write() {
+        tracing::debug!(error = %e, dir = %dir.display(), "the trained model was not kept; the next start trains it again");
+    }
+}
+
+/// The corpus as the whole decision sees it: each question's evidence from the engine's
+/// own stages, computed once (it does not depend on the models).
+struct Corpus<'a> {
+    engine: &'a Engine,
+    evidence: Vec<Evidence>,
+}
+
+impl System for Corpus<'_> {
+    fn choice(&self, i: usize, p: &Prediction) -> Choice {
+        fuse::choice(&self.evidence[i], p)
+    }
+
+    fn cue(&self, i: usize) -> Option<(String, bool)> {
+        let e = &self.evidence[i];
+        Some((e.engine_intent.as_str().to_string(), e.cue == Some(e.engine_intent)))
+    }
+
+    fn weighed(&self, i: usize, p: &Prediction) -> bool {
+        fuse::weighed(&self.evidence[i], p)
+    }
+
+    fn verdict(&self, i: usize, p: &Prediction, c: &Calibration) -> Verdict {
+        let (intent, decision, ranked, _) = fuse::decide(&self.evidence[i], p, c);
+        let _ = self.engine;
+        Verdict { intent: intent.as_str().to_string(), decision, ranked }
+    }
+}
+
+/// Cross-validates the corpus (`keikaku nlu eval`): grouped k-fold, the ranker and the
+/// thresholds fit on the held-out predictions, the figures of the whole decision overall,
+/// per style and per intent. The report's calibration carries the corpus's fingerprint.
+pub fn cross_validate(engine: &Engine, corpus: &CorpusTexts) -> Result<nlu::crossval::Report, SearchError> {
+    let plan = engine.plan();
+    let examples = corpus.examples(plan)?;
+    let evidence: Vec<Evidence> = examples.iter().map(|e| engine.evidence(&e.question, None, None)).collect();
+    let labelled: Vec<nlu::Labelled> = examples
+        .iter()
+        .zip(&evidence)
+        .map(|(e, ev)| nlu::Labelled::example(e, &engine.for_model(&ev.text, ev.cue)))
+        .collect();
+    let plan_texts = nlu::plan_examples(plan, &|q| engine.model_input(q));
+    let system = Corpus { engine, evidence };
+    let mut report = nlu::crossval::evaluate(&examples, &labelled, &plan_texts, plan, &system);
+    report.calibration.corpus = corpus.fingerprint();
+    Ok(report)
+}
