@@ -230,6 +230,10 @@ fn candidates(c: &mut Card, plan: &Plan, outcome: &Outcome, intent: Intent, x: &
                     kpi(c, i.page, k, outcome.year, x);
                 }
             }
+            // Asked when: each candidate's period, so the one meant is seen at a glance.
+            Intent::Period => {
+                c.blocks.push(Block::Item(format!("取組期間: {}", i.period)));
+            }
             _ => {
                 if let Some(first) = i.contents.first() {
                     c.blocks.push(Block::Item(first.clone()));

@@ -43,9 +43,8 @@ fn print_report(r: &Report, seconds: f32) -> anyhow::Result<()> {
         r.overall.questions
     );
     say!(
-        "thresholds fit on the held-out folds: answer at p ≥ {:.3}, candidates at Σp ≥ {:.3} (cost {:.3} per question)\n",
-        r.calibration.thresholds.answer,
-        r.calibration.thresholds.offer,
+        "the decision: the least expected cost under the ranker's probabilities at temperature {:.2}, fit on the held-out folds (cost {:.3} per question)",
+        r.calibration.thresholds.temperature,
         r.calibration.thresholds.cost
     );
     let w = &r.calibration.ranker;

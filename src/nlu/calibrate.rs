@@ -1,11 +1,12 @@
 //! The decision: answer with one initiative, offer a few candidates, or say the plan has
-//! nothing — from the ranker's probabilities ([`super::rank`]), with two thresholds fit on
-//! held-out predictions by the least expected cost (never typed by hand).
+//! nothing — whichever costs least in expectation under the ranker's probabilities
+//! ([`super::rank`]), with the probabilities' temperature fit on held-out predictions
+//! (never typed by hand).
 //!
 //! The costs say what is worst: an out-of-plan question answered with a card (10), a wrong
 //! card (3), telling someone the plan has nothing when it has (2); candidates are the safe
-//! choice when unsure (0.5 when the right one is among them). The thresholds of least
-//! total cost win.
+//! choice when unsure (0.5 when the right one is among them, 1.5 when not, 1 for a
+//! question the plan does not answer).
 //!
 //! What is fit is kept as a [`Calibration`] in `data/nlu/calibration.json`, written by
 //! `keikaku nlu eval --write`: reviewable in a diff, and checked against the corpus it was
@@ -18,21 +19,32 @@ use super::rank::Ranker;
 /// At most this many candidates are offered.
 pub const MAX_CANDIDATES: usize = 3;
 
-/// The decision's thresholds.
+/// What a wrong card costs.
+const WRONG_CARD: f32 = 3.0;
+/// What offering candidates with the right one among them costs.
+const CANDIDATES_HIT: f32 = 0.5;
+/// What offering candidates without the right one costs.
+const CANDIDATES_MISS: f32 = 1.5;
+/// What telling someone the plan has nothing, when it has, costs.
+const FALSE_NOT_FOUND: f32 = 2.0;
+/// What answering an out-of-plan question with a card (or a list) costs.
+const OUT_OF_PLAN_CARD: f32 = 10.0;
+/// What offering candidates for an out-of-plan question costs.
+const OUT_OF_PLAN_CANDIDATES: f32 = 1.0;
+
+/// How sure the ranker's probabilities are taken to be.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]
 pub struct Thresholds {
-    /// The top initiative is answered when its probability is at least this.
-    pub answer: f32,
-    /// Otherwise candidates are offered when the top ones together hold at least this
-    /// (each at least a quarter of it).
-    pub offer: f32,
-    /// The cost per question on the held-out folds at these thresholds.
+    /// The probabilities' temperature: above 1 they are taken as less sure than the
+    /// ranker says, below 1 as surer.
+    pub temperature: f32,
+    /// The cost per question on the held-out folds at this temperature.
     pub cost: f32,
 }
 
 impl Default for Thresholds {
     fn default() -> Thresholds {
-        Thresholds { answer: 0.5, offer: 0.4, cost: 0.0 }
+        Thresholds { temperature: 1.0, cost: 0.0 }
     }
 }
 
@@ -67,24 +79,31 @@ pub enum Decision {
 }
 
 impl Thresholds {
-    /// The decision for ranked candidates (highest first) and the probability of "none".
+    /// The decision for ranked candidates (highest first) and the probability of "none":
+    /// the least expected cost among answering the first, offering the first two or three,
+    /// and saying the plan has nothing.
     pub fn decide(&self, ranked: &[(u16, f32)], none: f32) -> Decision {
-        let top: Vec<(u16, f32)> = ranked.iter().copied().take(MAX_CANDIDATES).collect();
-        let Some(&(first, p1)) = top.first() else {
+        let t = self.temperature.max(0.05);
+        let sharpen = |p: f32| p.max(1e-9).powf(1.0 / t);
+        let z: f32 = ranked.iter().map(|(_, p)| sharpen(*p)).sum::<f32>() + sharpen(none);
+        let p: Vec<(u16, f32)> = ranked.iter().map(|(page, v)| (*page, sharpen(*v) / z)).collect();
+        let none = sharpen(none) / z;
+        let inside = 1.0 - none;
+        let Some(&(first, p1)) = p.first() else {
             return Decision::NotFound;
         };
-        if p1 >= self.answer && p1 > none {
-            return Decision::Answer(first);
+        let mut best = ((inside - p1) * WRONG_CARD + none * OUT_OF_PLAN_CARD, Decision::Answer(first));
+        for k in 2..=MAX_CANDIDATES.min(p.len()) {
+            let held: f32 = p[..k].iter().map(|(_, v)| v).sum();
+            let cost = held * CANDIDATES_HIT + (inside - held) * CANDIDATES_MISS + none * OUT_OF_PLAN_CANDIDATES;
+            if cost < best.0 {
+                best = (cost, Decision::Candidates(p[..k].iter().map(|(page, _)| *page).collect()));
+            }
         }
-        let members: Vec<(u16, f32)> = top.iter().copied().filter(|(_, v)| *v >= self.offer / 4.0).collect();
-        let held: f32 = members.iter().map(|(_, v)| v).sum();
-        if held >= self.offer && held > none {
-            return match members.as_slice() {
-                [(one, _)] => Decision::Answer(*one),
-                _ => Decision::Candidates(members.into_iter().map(|(p, _)| p).collect()),
-            };
+        if inside * FALSE_NOT_FOUND < best.0 {
+            return Decision::NotFound;
         }
-        Decision::NotFound
+        best.1
     }
 }
 
@@ -95,20 +114,20 @@ pub fn cost(truth: Option<u16>, d: &Decision) -> f32 {
             if *p == t {
                 0.0
             } else {
-                3.0
+                WRONG_CARD
             }
         }
         (Some(t), Decision::Candidates(c)) => {
             if c.contains(&t) {
-                0.5
+                CANDIDATES_HIT
             } else {
-                1.5
+                CANDIDATES_MISS
             }
         }
-        (Some(_), Decision::List(_)) => 1.5,
-        (Some(_), Decision::NotFound) => 2.0,
-        (None, Decision::Answer(_) | Decision::List(_)) => 10.0,
-        (None, Decision::Candidates(_)) => 1.0,
+        (Some(_), Decision::List(_)) => CANDIDATES_MISS,
+        (Some(_), Decision::NotFound) => FALSE_NOT_FOUND,
+        (None, Decision::Answer(_) | Decision::List(_)) => OUT_OF_PLAN_CARD,
+        (None, Decision::Candidates(_)) => OUT_OF_PLAN_CANDIDATES,
         (None, Decision::NotFound) => 0.0,
     }
 }
@@ -117,20 +136,18 @@ pub fn cost(truth: Option<u16>, d: &Decision) -> f32 {
 /// and the probability of "none".
 pub type Case = (Option<u16>, Vec<(u16, f32)>, f32);
 
-/// Fits the thresholds on held-out cases: the least cost.
+/// Fits the temperature on held-out cases: the least total cost.
 pub fn fit(cases: &[Case]) -> Thresholds {
-    let mut best: Option<Thresholds> = None;
-    for a in (4..=39).map(|n| n as f32 * 0.025) {
-        for o in (4..=39).map(|n| n as f32 * 0.025).filter(|o| *o <= a + 0.2) {
-            let t = Thresholds { answer: a, offer: o, cost: 0.0 };
-            let total: f32 = cases.iter().map(|(truth, ranked, none)| cost(*truth, &t.decide(ranked, *none))).sum();
-            let t = Thresholds { cost: total / cases.len().max(1) as f32, ..t };
-            if best.is_none_or(|b| t.cost < b.cost) {
-                best = Some(t);
-            }
+    let mut best = Thresholds { temperature: 1.0, cost: f32::INFINITY };
+    for temperature in (4..=40).map(|n| n as f32 * 0.05) {
+        let t = Thresholds { temperature, cost: 0.0 };
+        let total: f32 = cases.iter().map(|(truth, ranked, none)| cost(*truth, &t.decide(ranked, *none))).sum();
+        let per = total / cases.len().max(1) as f32;
+        if per < best.cost {
+            best = Thresholds { temperature, cost: per };
         }
     }
-    best.unwrap_or_default()
+    best
 }
 
 #[cfg(test)]
@@ -139,18 +156,20 @@ mod tests {
 
     #[test]
     fn it_answers_offers_or_says_not_found() {
-        let t = Thresholds { answer: 0.5, offer: 0.4, cost: 0.0 };
-        assert_eq!(t.decide(&[(18, 0.7)], 0.2), Decision::Answer(18));
-        assert_eq!(t.decide(&[(22, 0.3), (23, 0.3)], 0.2), Decision::Candidates(vec![22, 23]));
+        let t = Thresholds::default();
+        assert_eq!(t.decide(&[(18, 0.9)], 0.05), Decision::Answer(18));
+        assert_eq!(t.decide(&[(22, 0.45), (23, 0.45)], 0.05), Decision::Candidates(vec![22, 23]));
         assert_eq!(t.decide(&[(18, 0.1)], 0.8), Decision::NotFound);
     }
 
     #[test]
     fn the_fit_keeps_half_sure_out_of_plan_questions_from_cards() {
-        // In-plan questions are sure (0.9); out-of-plan ones look half sure (0.6).
-        let mut cases: Vec<Case> = (0..50).map(|_| (Some(18), vec![(18, 0.9)], 0.05)).collect();
-        cases.extend((0..50).map(|_| (None, vec![(18, 0.6)], 0.3)));
+        // In-plan questions are sure; out-of-plan ones look as sure as some in-plan ones.
+        let mut cases: Vec<Case> = (0..50).map(|_| (Some(18), vec![(18, 0.95)], 0.02)).collect();
+        cases.extend((0..20).map(|_| (None, vec![(18, 0.8)], 0.15)));
+        cases.extend((0..20).map(|_| (Some(18), vec![(18, 0.8)], 0.15)));
         let t = fit(&cases);
-        assert!(t.answer > 0.6 && t.answer <= 0.9, "{t:?}");
+        assert_eq!(t.decide(&[(18, 0.95)], 0.02), Decision::Answer(18));
+        assert_ne!(t.decide(&[(18, 0.8)], 0.15), Decision::Answer(18), "{t:?}");
     }
 }

@@ -22,6 +22,9 @@ pub use corpus::{Example, Target};
 pub use features::Analysed;
 use model::{Linear, Training};
 
+/// The intent model's L2 weight decay.
+const INTENT_L2: f32 = 1e-4;
+
 /// The class of the initiative model for "the plan does not answer it".
 pub const NONE: &str = "none";
 
@@ -165,7 +168,9 @@ impl Nlu {
             .collect();
         let questions = examples.iter().filter(|e| e.intent.is_some()).count();
         Nlu {
-            intents: Linear::train(intent_classes, &intent_data, training),
+            // The intent model is held back harder: an initiative's name says nothing of
+            // what is asked about it, and must not learn to.
+            intents: Linear::train(intent_classes, &intent_data, Training { l2: INTENT_L2, ..training }),
             pages: Linear::train(page_classes, &page_data, training),
             calibration: Calibration::default(),
             trained_on: (questions, examples.len() - questions),

@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 /// The numbers that describe a candidate.
 pub const CANDIDATE_FEATURES: usize = 7;
 /// The numbers that describe "none".
-pub const NONE_FEATURES: usize = 5;
+pub const NONE_FEATURES: usize = 6;
 
 /// One question's choice: its candidates and "none", described.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -122,7 +122,7 @@ mod tests {
                     (p, x)
                 })
                 .collect(),
-            none: [-2.0, 0.0, 0.0, 0.0, 1.0],
+            none: [-2.0, 0.0, 0.0, 0.0, 1.0, 0.0],
         };
         let data: Vec<Choice> = (0..30).map(|i| mk(i % 3)).collect();
         let pairs: Vec<(&Choice, Option<u16>)> =

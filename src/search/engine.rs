@@ -414,6 +414,13 @@ impl Engine {
     pub fn for_model(&self, text: &str, cue: Option<Intent>) -> crate::nlu::Analysed {
         let mut a = super::learned::analysed(&self.analyzer, text);
         a.tags.push(format!("cue:{}", cue.map_or("none", Intent::as_str)));
+        // Every intent some cue of the lexicon names, not only the one that won: the model
+        // learns how far to trust each.
+        for (intent, cues) in &self.lexicon.intents {
+            if cues.iter().any(|c| text.contains(c.as_str())) {
+                a.tags.push(format!("any-cue:{}", intent.as_str()));
+            }
+        }
         a
     }
 
@@ -636,7 +643,7 @@ impl Engine {
                 outcome.hits = vec![Hit { page, score: 1.0, coverage: 1.0 }];
                 return (outcome, Basis::Context);
             }
-            return (not_found(outcome, NotFoundReason::NoSubject), Basis::Evidence);
+            return (not_found(outcome, NotFoundReason::NoSubject), Basis::NoSubject);
         }
 
         let mut hits = self.ranked(subject, searcher, 40);

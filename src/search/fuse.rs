@@ -8,8 +8,8 @@
 //! - Otherwise the candidates — the initiative model's first few and the engine's — are
 //!   weighed by the ranker ([`crate::nlu::rank`]) on the model's probability, coverage,
 //!   whether the question names the initiative or quotes its figure; "the plan does not
-//!   answer it" is weighed beside them. The thresholds fit on held-out folds decide:
-//!   answer, offer candidates, or say not found.
+//!   answer it" is weighed beside them. The least expected cost decides: answer, offer
+//!   candidates, or say not found ([`crate::nlu::calibrate`]).
 //! - The intent is the intent model's, with the intent the engine's stages settle on as
 //!   evidence (its weight fit on held-out folds).
 
@@ -29,6 +29,9 @@ pub enum Basis {
     Filters,
     /// A follow-up on the initiative in context.
     Context,
+    /// Nothing in it names a subject and nothing is in context (「スケジュールは」 first
+    /// thing): there is nothing to weigh.
+    NoSubject,
     /// The words of the question and the initiatives' texts.
     Evidence,
 }
@@ -119,9 +122,10 @@ pub fn choice(e: &Evidence, p: &Prediction) -> Choice {
     let mut none = [0.0f32; NONE_FEATURES];
     none[0] = ln(p.none());
     none[1] = ln(p.intent("not_found"));
-    none[2] = f32::from(u8::from(e.outcome.intent == Intent::NotFound));
+    none[2] = f32::from(u8::from(e.outcome.not_found == Some(NotFoundReason::NoMatch)));
     none[3] = e.candidates.iter().map(|c| c.coverage).fold(0.0, f32::max);
     none[4] = 1.0;
+    none[5] = f32::from(u8::from(e.outcome.not_found == Some(NotFoundReason::NoSubject)));
     Choice { candidates, none }
 }
 
@@ -249,10 +253,9 @@ pub fn explain(e: &Evidence, p: &Prediction, nlu: &Nlu) -> ModelView {
         ranked: ranked.into_iter().take(5).collect(),
         none,
         decision: format!(
-            "{} {decision:?} (answer at p ≥ {:.3}, candidates at Σp ≥ {:.3}; {})",
+            "{} {decision:?} (the least expected cost at temperature {:.2}; {})",
             intent.as_str(),
-            t.answer,
-            t.offer,
+            t.temperature,
             if weighed(e, p) { "weighed by the ranker" } else { "decided by the question's structure" }
         ),
     }

@@ -114,7 +114,12 @@ pub fn attach(engine: Engine, index_dir: &Path, corpus: &CorpusTexts) -> Result<
     if examples.is_empty() {
         return Ok(engine);
     }
-    let calibration = corpus.calibration()?;
+    // A calibration that does not read (written by another version) is only a worse
+    // decision until `keikaku nlu eval --write` fits it again, never a stop.
+    let calibration = corpus.calibration().unwrap_or_else(|e| {
+        tracing::warn!(error = %e, "the calibration is not used");
+        Calibration::default()
+    });
     if calibration.corpus != corpus.fingerprint() {
         tracing::warn!(
             "data/nlu/calibration.json was fit on another corpus; run `keikaku nlu eval --write` to fit it again"
