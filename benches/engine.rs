@@ -164,6 +164,52 @@ fn run(paths: &Paths, args: &Args) -> anyhow::Result<()> {
         say!("| open engine in-process (index built) | {} |", Stats::new(opens).line());
         let engine = engine.context("no engine")?;
 
+        // Training the understanding models from the corpus and the plan (what a start
+        // after a change of either pays, once), and the engine with and without them.
+        if let Ok(examples) = corpus.examples(engine.plan())
+            && !examples.is_empty()
+        {
+            let calibration = corpus.calibration().unwrap_or_default();
+            let mut trainings = Vec::new();
+            for _ in 0..3 {
+                let t = Instant::now();
+                std::hint::black_box(keikaku::nlu::Nlu::train(
+                    engine.plan(),
+                    &examples,
+                    &|q| engine.model_input(q),
+                    calibration.clone(),
+                ));
+                trainings.push(t.elapsed());
+            }
+            say!(
+                "| train the models ({} questions and the plan's texts) | {} |",
+                examples.len(),
+                Stats::new(trainings).line()
+            );
+            let bare_engine = search::open_from_text(
+                &text,
+                Path::new("bench"),
+                &user,
+                lexicon.clone(),
+                &search::learned::CorpusTexts::default(),
+                &index_dir,
+                Rebuild::IfStale,
+            )?;
+            let (mut with, mut without) = (Vec::new(), Vec::new());
+            for _ in 0..args.rounds {
+                for q in &questions {
+                    let t = Instant::now();
+                    std::hint::black_box(engine.ask(q));
+                    with.push(t.elapsed());
+                    let t = Instant::now();
+                    std::hint::black_box(bare_engine.ask(q));
+                    without.push(t.elapsed());
+                }
+            }
+            say!("| per question, with the models | {} |", Stats::new(with).line());
+            say!("| per question, the engine's stages alone | {} |", Stats::new(without).line());
+        }
+
         // Per-question latency, engine only and the whole --json path, interleaved.
         let (mut bare, mut full) = (Vec::new(), Vec::new());
         for _ in 0..args.rounds {

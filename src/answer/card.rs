@@ -230,10 +230,24 @@ fn candidates(c: &mut Card, plan: &Plan, outcome: &Outcome, intent: Intent, x: &
                     kpi(c, i.page, k, outcome.year, x);
                 }
             }
-            // Asked when: each candidate's period, so the one meant is seen at a glance.
+            // What was asked, of each candidate, so the one meant is seen at a glance.
             Intent::Period => {
                 c.blocks.push(Block::Item(format!("取組期間: {}", i.period)));
             }
+            Intent::Methods | Intent::Effects => {
+                let (section, lines) =
+                    if intent == Intent::Methods { ("方法", &i.methods) } else { ("効果", &i.effects) };
+                if let Some(first) = lines.first() {
+                    c.blocks.push(Block::Item(format!("{section}: {first}")));
+                }
+            }
+            Intent::Schedule => match i.schedule.first() {
+                Some(row) => {
+                    let cells: Vec<String> = row.cells.iter().map(|(y, cell)| format!("{y} {cell}")).collect();
+                    c.blocks.push(Block::Item(format!("{}: {}", row.label, cells.join(" ／ "))));
+                }
+                None => c.blocks.push(Block::Item("実施スケジュールの記載なし".into())),
+            },
             _ => {
                 if let Some(first) = i.contents.first() {
                     c.blocks.push(Block::Item(first.clone()));

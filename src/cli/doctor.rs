@@ -103,6 +103,7 @@ pub fn run(paths: &Paths, db: &Path) -> anyhow::Result<ExitCode> {
         ),
         Err(e) => r.problem("lexicon", e.to_string(), "fix that line, or restore the file from the repository"),
     }
+    corpus(&mut r, paths, plan_text.as_deref());
     // The bots' charts (「📈 グラフ」) need a Japanese font; the rest of keikaku does not.
     match crate::chart::png::Renderer::new() {
         Ok(renderer) => r.ok("chart font", renderer.font.display().to_string()),
@@ -212,4 +213,32 @@ fn writable(dir: &Path) -> std::io::Result<()> {
     let probe = dir.join(format!(".keikaku-probe-{}", std::process::id()));
     std::fs::write(&probe, b"probe")?;
     std::fs::remove_file(probe)
+}
+
+/// The corpus of example questions parses, and the calibration was fit on it.
+fn corpus(r: &mut Report, paths: &Paths, plan_text: Option<&str>) {
+    use search::learned::CorpusTexts;
+    let texts = match CorpusTexts::read(&paths.data_dir) {
+        Ok(t) => t,
+        Err(e) => return r.problem("corpus", e.to_string(), "make data/nlu/ readable"),
+    };
+    let Some(plan) = plan_text.and_then(|t| crate::plan::Plan::parse(t).ok()) else { return };
+    match texts.examples(&plan) {
+        Ok(examples) if examples.is_empty() => {
+            r.note("corpus", "data/nlu/ holds no questions: the engine's stages decide alone")
+        }
+        Ok(examples) => {
+            r.ok("corpus", format!("{} example questions in {} files", examples.len(), texts.0.len()));
+            match texts.calibration() {
+                Ok(c) if c.corpus == texts.fingerprint() => r.ok("calibration", "fit on this corpus"),
+                Ok(_) => r.problem(
+                    "calibration",
+                    "data/nlu/calibration.json was fit on another corpus",
+                    "run `keikaku nlu eval --write` to fit it again",
+                ),
+                Err(e) => r.problem("calibration", e.to_string(), "run `keikaku nlu eval --write`"),
+            }
+        }
+        Err(e) => r.problem("corpus", e.to_string(), "fix that line"),
+    }
 }

@@ -2,6 +2,9 @@
 //! [`super::features`]) weighted by TF-IDF and L2-normalised, a softmax over the classes,
 //! trained by AdaGrad on cross-entropy with a fixed seed (the same examples give the same
 //! model, bit for bit). Small enough to train in well under a second on the corpus.
+//! Features seen in one example only are left out (they teach nothing that carries over),
+//! and the weights are kept as 8-bit integers with a scale per feature: a quarter of the
+//! memory and of the file, for probabilities that differ in the third decimal.
 
 use serde::{Deserialize, Serialize};
 
@@ -33,8 +36,10 @@ pub struct Linear {
     vocab: Vec<u64>,
     /// Each feature's inverse document frequency.
     idf: Vec<f32>,
-    /// Weights, feature-major: `w[row * classes + class]`.
-    w: Vec<f32>,
+    /// Weights, feature-major (`w[row * classes + class]`), as `q × scale[row]`.
+    q: Vec<i8>,
+    /// Each feature's scale.
+    scale: Vec<f32>,
     /// A bias per class.
     b: Vec<f32>,
 }
@@ -45,24 +50,24 @@ type Input = Vec<(u32, f32)>;
 impl Linear {
     /// Trains on `examples`: each its features and its class (an index into `classes`).
     pub fn train(classes: Vec<String>, examples: &[(Vec<u64>, usize)], t: Training) -> Linear {
-        let mut vocab: Vec<u64> = examples.iter().flat_map(|(f, _)| f.iter().copied()).collect();
-        vocab.sort_unstable();
-        vocab.dedup();
-        let mut df = vec![0u32; vocab.len()];
-        for (f, _) in examples {
-            for x in f {
-                if let Ok(r) = vocab.binary_search(x) {
-                    df[r] += 1;
-                }
+        let mut all: Vec<u64> = examples.iter().flat_map(|(f, _)| f.iter().copied()).collect();
+        all.sort_unstable();
+        let mut vocab = Vec::new();
+        let mut df = Vec::new();
+        for run in all.chunk_by(|a, b| a == b) {
+            if run.len() >= MIN_EXAMPLES {
+                vocab.push(run[0]);
+                df.push(run.len() as f32);
             }
         }
         let n = examples.len().max(1) as f32;
-        let idf: Vec<f32> = df.iter().map(|d| ((1.0 + n) / (1.0 + *d as f32)).ln() + 1.0).collect();
+        let idf: Vec<f32> = df.iter().map(|d| ((1.0 + n) / (1.0 + d)).ln() + 1.0).collect();
         let k = classes.len();
-        let mut model = Linear { classes, vocab, idf, w: Vec::new(), b: vec![0.0; k] };
-        model.w = vec![0.0; model.vocab.len() * k];
+        let rows = vocab.len();
+        let mut model = Linear { classes, vocab, idf, q: Vec::new(), scale: Vec::new(), b: vec![0.0; k] };
         let inputs: Vec<(Input, usize)> = examples.iter().map(|(f, y)| (model.input(f), *y)).collect();
-        let mut g2w = vec![1e-6f32; model.w.len()];
+        let mut w = vec![0.0f32; rows * k];
+        let mut g2w = vec![1e-6f32; w.len()];
         let mut g2b = vec![1e-6f32; k];
         let mut order: Vec<usize> = (0..inputs.len()).collect();
         let mut rng = t.seed;
@@ -71,7 +76,7 @@ impl Linear {
             shuffle(&mut order, &mut rng);
             for &i in &order {
                 let (x, y) = &inputs[i];
-                model.probabilities_into(x, &mut probs);
+                softmax_into(&w, &model.b, x, &mut probs);
                 for c in 0..k {
                     let g = probs[c] - if c == *y { 1.0 } else { 0.0 };
                     g2b[c] += g * g;
@@ -83,12 +88,18 @@ impl Linear {
                     }
                     for (row, v) in x {
                         let at = *row as usize * k + c;
-                        let gw = g * v + t.l2 * model.w[at];
+                        let gw = g * v + t.l2 * w[at];
                         g2w[at] += gw * gw;
-                        model.w[at] -= t.rate * gw / g2w[at].sqrt();
+                        w[at] -= t.rate * gw / g2w[at].sqrt();
                     }
                 }
             }
+        }
+        for row in w.chunks(k.max(1)) {
+            let max = row.iter().fold(0.0f32, |m, v| m.max(v.abs()));
+            let scale = if max > 0.0 { max / 127.0 } else { 1.0 };
+            model.scale.push(scale);
+            model.q.extend(row.iter().map(|v| (v / scale).round().clamp(-127.0, 127.0) as i8));
         }
         model
     }
@@ -110,20 +121,14 @@ impl Linear {
         let k = self.classes.len();
         out.copy_from_slice(&self.b);
         for (row, v) in x {
-            let w = &self.w[*row as usize * k..(*row as usize + 1) * k];
+            let r = *row as usize;
+            let w = &self.q[r * k..(r + 1) * k];
+            let scaled = v * self.scale[r];
             for (o, wc) in out.iter_mut().zip(w) {
-                *o += wc * v;
+                *o += f32::from(*wc) * scaled;
             }
         }
-        let max = out.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        let mut sum = 0.0;
-        for o in out.iter_mut() {
-            *o = (*o - max).exp();
-            sum += *o;
-        }
-        for o in out.iter_mut() {
-            *o /= sum;
-        }
+        normalise(out);
     }
 
     /// The probability of each class (in the order of [`Linear::classes`]).
@@ -146,6 +151,35 @@ impl Linear {
     }
 }
 
+/// A feature must occur in at least this many examples to be learned.
+const MIN_EXAMPLES: usize = 2;
+
+/// The softmax of the weights `w` (feature-major, `out.len()` classes) for input `x`.
+fn softmax_into(w: &[f32], b: &[f32], x: &Input, out: &mut [f32]) {
+    let k = out.len();
+    out.copy_from_slice(b);
+    for (row, v) in x {
+        let r = *row as usize;
+        for (o, wc) in out.iter_mut().zip(&w[r * k..(r + 1) * k]) {
+            *o += wc * v;
+        }
+    }
+    normalise(out);
+}
+
+/// Scores to probabilities, in place.
+fn normalise(out: &mut [f32]) {
+    let max = out.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0.0;
+    for o in out.iter_mut() {
+        *o = (*o - max).exp();
+        sum += *o;
+    }
+    for o in out.iter_mut() {
+        *o /= sum;
+    }
+}
+
 /// Fisher–Yates with xorshift64*: deterministic for a seed.
 fn shuffle(order: &mut [usize], state: &mut u64) {
     for i in (1..order.len()).rev() {
@@ -163,7 +197,7 @@ mod tests {
 
     #[test]
     fn it_learns_a_separable_toy_problem_and_is_deterministic() {
-        let ex = vec![(vec![1, 2], 0), (vec![1, 3], 0), (vec![4, 5], 1), (vec![4, 6], 1)];
+        let ex = vec![(vec![1, 2], 0), (vec![1, 3], 0), (vec![4, 5], 1), (vec![4, 6], 1), (vec![1], 0), (vec![4], 1)];
         let m = Linear::train(vec!["a".into(), "b".into()], &ex, Training::default());
         assert_eq!(m.ranked(&[1, 9])[0].0, 0);
         assert_eq!(m.ranked(&[4])[0].0, 1);

@@ -9,7 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The numbers that describe a candidate.
-pub const CANDIDATE_FEATURES: usize = 7;
+pub const CANDIDATE_FEATURES: usize = 9;
 /// The numbers that describe "none".
 pub const NONE_FEATURES: usize = 6;
 

@@ -374,9 +374,9 @@ impl Engine {
             return evidence.outcome;
         };
         let prediction = nlu.predict(&self.for_model(&evidence.text, evidence.cue));
-        let outcome = super::fuse::fuse(&evidence, &prediction, nlu);
+        let outcome = super::fuse::fuse(&evidence, &prediction, nlu, &self.plan);
         if let Some(x) = explain {
-            x.model = Some(super::fuse::explain(&evidence, &prediction, nlu));
+            x.model = Some(super::fuse::explain(&evidence, &prediction, nlu, &self.plan));
             x.outcome = outcome.clone();
         }
         outcome
@@ -521,6 +521,8 @@ impl Engine {
                 page: h.page,
                 coverage: h.coverage,
                 named: self.names(&parsed, &subject, h.page),
+                names_kpi: self.mentions_kpi(&parsed.text, h.page),
+                has_kpi: self.plan.initiative(h.page).is_some_and(|i| !i.kpis.is_empty()),
                 figure: figure_fit(h.page),
                 rank: Some(rank),
             })
@@ -532,6 +534,8 @@ impl Engine {
                         page: *page,
                         coverage: 0.0,
                         named: false,
+                        names_kpi: self.mentions_kpi(&parsed.text, *page),
+                        has_kpi: true,
                         figure: figure_fit(*page),
                         rank: None,
                     });

@@ -47,6 +47,10 @@ pub struct Candidate {
     pub named: bool,
     /// How well a figure of the question fits one of its KPIs (0–1).
     pub figure: f32,
+    /// True when the question names one of its KPIs' measures (「…の搭載手続数」).
+    pub names_kpi: bool,
+    /// True when it has a KPI at all.
+    pub has_kpi: bool,
     /// Its place in the engine's ranking (BM25 × coverage), if ranked.
     pub rank: Option<usize>,
 }
@@ -91,7 +95,7 @@ fn ln(p: f32) -> f32 {
 }
 
 /// The candidates and "none" of a question, described for the ranker.
-pub fn choice(e: &Evidence, p: &Prediction) -> Choice {
+pub fn choice(e: &Evidence, p: &Prediction, plan: &crate::plan::Plan) -> Choice {
     let engine_single = e.outcome.single_page();
     let engine_hits: Vec<u16> = match e.outcome.intent {
         Intent::List | Intent::NotFound => Vec::new(),
@@ -116,6 +120,10 @@ pub fn choice(e: &Evidence, p: &Prediction) -> Choice {
             x[4] = f32::from(u8::from(engine_single == Some(page)));
             x[5] = f32::from(u8::from(engine_hits.contains(&page)));
             x[6] = c.and_then(|c| c.rank).map_or(0.0, |r| 1.0 / (1.0 + r as f32));
+            // A question about targets, and an initiative with none.
+            let has_kpi = c.map_or_else(|| plan.initiative(page).is_some_and(|i| !i.kpis.is_empty()), |c| c.has_kpi);
+            x[7] = p.intent("kpi") * f32::from(u8::from(!has_kpi));
+            x[8] = f32::from(u8::from(c.is_some_and(|c| c.names_kpi)));
             (page, x)
         })
         .collect();
@@ -149,7 +157,12 @@ pub fn weighed(e: &Evidence, p: &Prediction) -> bool {
 
 /// The whole decision: the intent, what to answer, and the ranker's candidates with the
 /// probability of "none" (empty where the structure decided).
-pub fn decide(e: &Evidence, p: &Prediction, c: &Calibration) -> (Intent, Decision, Vec<(u16, f32)>, f32) {
+pub fn decide(
+    e: &Evidence,
+    p: &Prediction,
+    c: &Calibration,
+    plan: &crate::plan::Plan,
+) -> (Intent, Decision, Vec<(u16, f32)>, f32) {
     let engine = || match e.outcome.intent {
         Intent::List => (Intent::List, Decision::List(Vec::new()), Vec::new(), 0.0),
         Intent::NotFound => (Intent::NotFound, Decision::NotFound, Vec::new(), 1.0),
@@ -161,7 +174,7 @@ pub fn decide(e: &Evidence, p: &Prediction, c: &Calibration) -> (Intent, Decisio
     if !weighed(e, p) {
         return engine();
     }
-    let (ranked, none) = c.ranker.probabilities(&choice(e, p));
+    let (ranked, none) = c.ranker.probabilities(&choice(e, p, plan));
     // A question the intent model takes for a list that the engine's filters did not make
     // one (「介護まわりの取組まとめて」): the initiatives the ranker finds likely.
     if p.intents.first().is_some_and(|(i, v)| i == "list" && *v >= 0.5) {
@@ -179,8 +192,8 @@ pub fn decide(e: &Evidence, p: &Prediction, c: &Calibration) -> (Intent, Decisio
 }
 
 /// The outcome of the whole decision.
-pub fn fuse(e: &Evidence, p: &Prediction, nlu: &Nlu) -> Outcome {
-    let (intent, decision, ranked, _) = decide(e, p, &nlu.calibration);
+pub fn fuse(e: &Evidence, p: &Prediction, nlu: &Nlu, plan: &crate::plan::Plan) -> Outcome {
+    let (intent, decision, ranked, _) = decide(e, p, &nlu.calibration, plan);
     let hit = |page: u16| Hit {
         page,
         score: ranked.iter().find(|(q, _)| *q == page).map_or(0.0, |(_, v)| *v),
@@ -243,8 +256,8 @@ pub struct ModelView {
 }
 
 /// The models' view of a question.
-pub fn explain(e: &Evidence, p: &Prediction, nlu: &Nlu) -> ModelView {
-    let (intent, decision, ranked, none) = decide(e, p, &nlu.calibration);
+pub fn explain(e: &Evidence, p: &Prediction, nlu: &Nlu, plan: &crate::plan::Plan) -> ModelView {
+    let (intent, decision, ranked, none) = decide(e, p, &nlu.calibration, plan);
     let t = nlu.calibration.thresholds;
     ModelView {
         intents: p.intents.iter().take(4).cloned().collect(),

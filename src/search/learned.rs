@@ -188,7 +188,7 @@ struct Corpus<'a> {
 
 impl System for Corpus<'_> {
     fn choice(&self, i: usize, p: &Prediction) -> Choice {
-        fuse::choice(&self.evidence[i], p)
+        fuse::choice(&self.evidence[i], p, self.engine.plan())
     }
 
     fn cue(&self, i: usize) -> Option<(String, bool)> {
@@ -201,8 +201,7 @@ impl System for Corpus<'_> {
     }
 
     fn verdict(&self, i: usize, p: &Prediction, c: &Calibration) -> Verdict {
-        let (intent, decision, ranked, _) = fuse::decide(&self.evidence[i], p, c);
-        let _ = self.engine;
+        let (intent, decision, ranked, _) = fuse::decide(&self.evidence[i], p, c, self.engine.plan());
         Verdict { intent: intent.as_str().to_string(), decision, ranked }
     }
 }
