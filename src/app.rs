@@ -30,7 +30,7 @@ pub enum Audience {
 
 impl InitiativeFinder for Engine {
     fn find_initiative(&self, text: &str) -> Found {
-        let outcome = self.ask(text);
+        let outcome = self.by_name(text);
         let pages: Vec<u16> = outcome.hits.iter().map(|h| h.page).collect();
         match outcome.intent {
             Intent::NotFound => Found::None(outcome.suggestions.iter().map(|h| h.page).collect()),

@@ -27,6 +27,9 @@ const CANDIDATES_HIT: f32 = 0.5;
 const CANDIDATES_MISS: f32 = 1.5;
 /// What telling someone the plan has nothing, when it has, costs.
 const FALSE_NOT_FOUND: f32 = 2.0;
+/// What each candidate offered adds: one more to read (so a third is offered only when it
+/// is likely enough to be the one).
+const PER_CANDIDATE: f32 = 0.05;
 /// What answering an out-of-plan question with a card (or a list) costs.
 const OUT_OF_PLAN_CARD: f32 = 10.0;
 /// What offering candidates for an out-of-plan question costs.
@@ -95,7 +98,10 @@ impl Thresholds {
         let mut best = ((inside - p1) * WRONG_CARD + none * OUT_OF_PLAN_CARD, Decision::Answer(first));
         for k in 2..=MAX_CANDIDATES.min(p.len()) {
             let held: f32 = p[..k].iter().map(|(_, v)| v).sum();
-            let cost = held * CANDIDATES_HIT + (inside - held) * CANDIDATES_MISS + none * OUT_OF_PLAN_CANDIDATES;
+            let cost = held * CANDIDATES_HIT
+                + (inside - held) * CANDIDATES_MISS
+                + none * OUT_OF_PLAN_CANDIDATES
+                + k as f32 * PER_CANDIDATE;
             if cost < best.0 {
                 best = (cost, Decision::Candidates(p[..k].iter().map(|(page, _)| *page).collect()));
             }
@@ -118,16 +124,12 @@ pub fn cost(truth: Option<u16>, d: &Decision) -> f32 {
             }
         }
         (Some(t), Decision::Candidates(c)) => {
-            if c.contains(&t) {
-                CANDIDATES_HIT
-            } else {
-                CANDIDATES_MISS
-            }
+            c.len() as f32 * PER_CANDIDATE + if c.contains(&t) { CANDIDATES_HIT } else { CANDIDATES_MISS }
         }
         (Some(_), Decision::List(_)) => CANDIDATES_MISS,
         (Some(_), Decision::NotFound) => FALSE_NOT_FOUND,
         (None, Decision::Answer(_) | Decision::List(_)) => OUT_OF_PLAN_CARD,
-        (None, Decision::Candidates(_)) => OUT_OF_PLAN_CANDIDATES,
+        (None, Decision::Candidates(c)) => c.len() as f32 * PER_CANDIDATE + OUT_OF_PLAN_CANDIDATES,
         (None, Decision::NotFound) => 0.0,
     }
 }

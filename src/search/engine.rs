@@ -295,11 +295,18 @@ impl Engine {
     /// the command's. A name that fits several initiatives, a department's list or nothing
     /// is answered as such.
     pub fn about_name(&self, name: &str, intent: Intent) -> Outcome {
-        let mut outcome = self.ask(name);
+        let mut outcome = self.by_name(name);
         if !matches!(outcome.intent, Intent::List | Intent::NotFound) {
             outcome.intent = intent;
         }
         outcome
+    }
+
+    /// The initiative (or initiatives) a name names, by the engine's own stages — words,
+    /// readings, slips, figures — without the learned models: what a report or a command
+    /// names (「漏水」「どこでも窓口」) is found where the plan's text says it, never guessed.
+    pub fn by_name(&self, name: &str) -> Outcome {
+        self.evidence(name, None, None).outcome
     }
 
     /// The list facets `text` names (a department by name, reading or slip; a basic policy;

@@ -149,6 +149,13 @@ pub fn single_intent(p: &Prediction, e: &Evidence, c: &Calibration) -> Intent {
         .map_or(Intent::Overview, |(i, _)| i)
 }
 
+/// The engine's single answer when the question holds that initiative's name and every word
+/// of the question is found in it.
+fn named(e: &Evidence) -> Option<u16> {
+    let page = e.outcome.single_page()?;
+    e.candidates.iter().any(|c| c.page == page && c.named && c.coverage >= 0.99).then_some(page)
+}
+
 /// True when the ranker and the thresholds decide the question (not its structure).
 pub fn weighed(e: &Evidence, p: &Prediction) -> bool {
     e.basis == Basis::Evidence
@@ -173,6 +180,11 @@ pub fn decide(
     };
     if !weighed(e, p) {
         return engine();
+    }
+    // A question that holds an initiative's name, all of whose words that initiative holds,
+    // is about it: the models only say what it asks.
+    if let Some(page) = named(e) {
+        return (single_intent(p, e, c), Decision::Answer(page), vec![(page, 1.0)], 0.0);
     }
     let (ranked, none) = c.ranker.probabilities(&choice(e, p, plan));
     // A question the intent model takes for a list that the engine's filters did not make
