@@ -142,12 +142,23 @@ impl Inputs {
 pub struct Stamp(Vec<Option<(u64, std::time::SystemTime)>>);
 
 impl Stamp {
-    /// The input files' stamps now (a missing file has none).
+    /// The input files' stamps now (a missing file has none): the plan, the user
+    /// dictionary, the lexicon and the corpus with its calibration.
     pub fn of(paths: &Paths) -> Stamp {
         let lexicon_dir = paths.data_dir.join(lexicon::LEXICON_DIR);
+        let corpus_dir = paths.data_dir.join(learned::CORPUS_DIR);
+        let mut corpus: Vec<PathBuf> = std::fs::read_dir(&corpus_dir)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|x| x == "tsv" || x == "json"))
+            .collect();
+        corpus.sort();
         let files = [paths.plan_file(), paths.data_dir.join(USER_DICTIONARY_FILE)]
             .into_iter()
-            .chain(lexicon::FILES.iter().map(|name| lexicon_dir.join(name)));
+            .chain(lexicon::FILES.iter().map(|name| lexicon_dir.join(name)))
+            .chain(corpus);
         Stamp(
             files.map(|path| std::fs::metadata(path).ok().and_then(|m| Some((m.len(), m.modified().ok()?)))).collect(),
         )
