@@ -23,13 +23,7 @@ pub struct Analysed {
 pub fn extract_intent(a: &Analysed) -> Vec<u64> {
     let mut out = Vec::new();
     let text: Vec<char> = crate::normalize::fold_kana(&a.text).chars().collect();
-    for run in runs(&text) {
-        for n in 1..=3 {
-            for w in run.windows(n) {
-                out.push(hash(b'm', w));
-            }
-        }
-    }
+    ngrams(b'm', &text, 1..=3, &mut out);
     tail_features(&text, &mut out);
     for t in &a.tags {
         out.push(hash_str(b't', t));
@@ -53,22 +47,10 @@ pub fn extract_intent(a: &Analysed) -> Vec<u64> {
 pub fn extract(a: &Analysed) -> Vec<u64> {
     let mut out = Vec::with_capacity(a.text.chars().count() * 3 + a.reading.chars().count() * 2 + 16);
     let folded: Vec<char> = crate::normalize::fold_kana(&a.text).chars().collect();
-    for run in runs(&folded) {
-        for n in 1..=3 {
-            for w in run.windows(n) {
-                out.push(hash(b'c', w));
-            }
-        }
-    }
+    ngrams(b'c', &folded, 1..=3, &mut out);
     tail_features(&folded, &mut out);
     let reading: Vec<char> = a.reading.chars().collect();
-    for run in runs(&reading) {
-        for n in 2..=3 {
-            for w in run.windows(n) {
-                out.push(hash(b'r', w));
-            }
-        }
-    }
+    ngrams(b'r', &reading, 2..=3, &mut out);
     for w in &a.words {
         out.push(hash_str(b'w', w));
     }
@@ -84,10 +66,15 @@ pub fn extract(a: &Analysed) -> Vec<u64> {
 /// 「…いつから？」), as features of their own.
 fn tail_features(text: &[char], out: &mut Vec<u64>) {
     let tail: Vec<char> = last_sentence(text).iter().rev().take(TAIL).rev().copied().collect();
-    for run in runs(&tail) {
-        for n in 1..=3 {
+    ngrams(b'e', &tail, 1..=3, out);
+}
+
+/// The character n-grams of `chars` (within runs of letters and digits), hashed as `kind`.
+fn ngrams(kind: u8, chars: &[char], sizes: std::ops::RangeInclusive<usize>, out: &mut Vec<u64>) {
+    for run in runs(chars) {
+        for n in sizes.clone() {
             for w in run.windows(n) {
-                out.push(hash(b'e', w));
+                out.push(hash(kind, w));
             }
         }
     }

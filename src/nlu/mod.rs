@@ -146,26 +146,31 @@ pub fn plan_examples(plan: &Plan, analyse: &dyn Fn(&str) -> Analysed) -> Vec<Lab
     out
 }
 
+/// Each example's features and class for one model (`pick` says which); those without a
+/// label for it are left out.
+fn classed<'a>(
+    examples: &[&'a Labelled],
+    classes: &[String],
+    pick: impl Fn(&'a Labelled) -> (&'a Vec<u64>, &'a Option<String>),
+) -> Vec<(Vec<u64>, usize)> {
+    examples
+        .iter()
+        .filter_map(|e| {
+            let (features, label) = pick(e);
+            let y = classes.iter().position(|c| Some(c) == label.as_ref())?;
+            Some((features.clone(), y))
+        })
+        .collect()
+}
+
 impl Nlu {
     /// Trains both models on `examples` (no calibration: the thresholds are the defaults).
     pub fn fit(examples: &[&Labelled], plan: &Plan, training: Training) -> Nlu {
         let intent_classes: Vec<String> = corpus::INTENTS.iter().map(|s| s.to_string()).collect();
         let mut page_classes: Vec<String> = plan.initiatives.iter().map(|i| i.page.to_string()).collect();
         page_classes.push(NONE.to_string());
-        let intent_data: Vec<(Vec<u64>, usize)> = examples
-            .iter()
-            .filter_map(|e| {
-                let y = intent_classes.iter().position(|c| Some(c) == e.intent.as_ref())?;
-                Some((e.intent_features.clone(), y))
-            })
-            .collect();
-        let page_data: Vec<(Vec<u64>, usize)> = examples
-            .iter()
-            .filter_map(|e| {
-                let y = page_classes.iter().position(|c| Some(c) == e.page.as_ref())?;
-                Some((e.features.clone(), y))
-            })
-            .collect();
+        let intent_data = classed(examples, &intent_classes, |e| (&e.intent_features, &e.intent));
+        let page_data = classed(examples, &page_classes, |e| (&e.features, &e.page));
         let questions = examples.iter().filter(|e| e.intent.is_some()).count();
         Nlu {
             // The intent model is held back harder: an initiative's name says nothing of

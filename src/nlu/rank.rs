@@ -47,17 +47,23 @@ fn dot<const N: usize>(w: &[f32; N], x: &[f32; N]) -> f32 {
 }
 
 impl Ranker {
-    /// The candidates by probability (highest first) and the probability of "none".
-    pub fn probabilities(&self, c: &Choice) -> (Vec<(u16, f32)>, f32) {
+    /// The softmax over the candidates (in their order) and "none" (last).
+    fn softmax(&self, c: &Choice) -> (Vec<f32>, f32) {
         let scores: Vec<f32> = c.candidates.iter().map(|(_, x)| dot(&self.candidate, x)).collect();
         let none = dot(&self.none, &c.none);
         let max = scores.iter().copied().fold(none, f32::max);
         let e: Vec<f32> = scores.iter().map(|s| (s - max).exp()).collect();
         let en = (none - max).exp();
         let sum: f32 = e.iter().sum::<f32>() + en;
-        let mut ranked: Vec<(u16, f32)> = c.candidates.iter().zip(&e).map(|((p, _), v)| (*p, v / sum)).collect();
+        (e.into_iter().map(|v| v / sum).collect(), en / sum)
+    }
+
+    /// The candidates by probability (highest first) and the probability of "none".
+    pub fn probabilities(&self, c: &Choice) -> (Vec<(u16, f32)>, f32) {
+        let (p, none) = self.softmax(c);
+        let mut ranked: Vec<(u16, f32)> = c.candidates.iter().zip(&p).map(|((page, _), v)| (*page, *v)).collect();
         ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        (ranked, en / sum)
+        (ranked, none)
     }
 
     /// Fits the weights by gradient descent on the cross-entropy of the right choice
@@ -78,19 +84,14 @@ impl Ranker {
             let mut gc = [0.0f32; CANDIDATE_FEATURES];
             let mut gn = [0.0f32; NONE_FEATURES];
             for (c, truth) in &usable {
-                let scores: Vec<f32> = c.candidates.iter().map(|(_, x)| dot(&r.candidate, x)).collect();
-                let none = dot(&r.none, &c.none);
-                let max = scores.iter().copied().fold(none, f32::max);
-                let e: Vec<f32> = scores.iter().map(|s| (s - max).exp()).collect();
-                let en = (none - max).exp();
-                let sum: f32 = e.iter().sum::<f32>() + en;
+                let (p, none) = r.softmax(c);
                 for (i, (_, x)) in c.candidates.iter().enumerate() {
-                    let g = e[i] / sum - f32::from(u8::from(*truth == Some(i)));
+                    let g = p[i] - f32::from(u8::from(*truth == Some(i)));
                     for (gk, xk) in gc.iter_mut().zip(x) {
                         *gk += g * xk;
                     }
                 }
-                let g = en / sum - f32::from(u8::from(truth.is_none()));
+                let g = none - f32::from(u8::from(truth.is_none()));
                 for (gk, xk) in gn.iter_mut().zip(&c.none) {
                     *gk += g * xk;
                 }
