@@ -829,7 +829,7 @@ impl Engine {
     }
 
     /// True when the question names a measure (…数, …率, …時間) that one of the initiative's
-    /// KPIs measures: 「書かない窓口の搭載手続数」 asks for the KPI.
+    /// KPIs measures: 「…の搭載手続数」 asks for the KPI.
     fn mentions_kpi(&self, question: &str, page: u16) -> bool {
         let Some(doc) = self.doc_on(page) else {
             return false;

@@ -141,7 +141,7 @@ pub struct Lexicon {
     pub ends: Vec<String>,
     /// KPI cues that count only when no other cue is there (「目指す」).
     pub kpi_weak: Vec<String>,
-    /// Phrases that look like a cue and are none (「行かなくてよくなる」).
+    /// Phrases that look like a cue and are none (「…しなくてよい」).
     pub neutral: Vec<String>,
     /// Everyday words that say less about which initiative is meant (スマホ, 子ども).
     pub light: HashSet<String>,

@@ -226,7 +226,7 @@ pub fn parse(text: &str, terms: &[Term], cx: &Context<'_>) -> Parsed {
             (None, Some(e)) => (YearRelation::Ends, e.len()),
             _ => (YearRelation::Active, 0),
         };
-        // 「令和8年度はまだシステムを作っている段階」: a stage of the schedule in that year.
+        // 「令和N年度に構築中」: a stage of the schedule in that year.
         if let Some((phrase, word)) = lex.stages.iter().find(|(p, _)| after.contains(p.as_str())) {
             filters.stage = Some((*y, word.clone()));
             if let Some(at) = text[range.end..].find(phrase.as_str()) {
