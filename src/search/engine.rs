@@ -181,11 +181,6 @@ impl Engine {
         &self.plan
     }
 
-    /// The analyzer.
-    pub fn analyzer(&self) -> &Analyzer {
-        &self.analyzer
-    }
-
     /// The learned understanding, when there is a corpus.
     pub fn nlu(&self) -> Option<&crate::nlu::Nlu> {
         self.nlu.as_deref()
