@@ -80,6 +80,17 @@ fn run(paths: &Paths, args: &Args) -> anyhow::Result<()> {
         }
         // The corpus speaks of the real plan's pages; a synthetic plan is measured without it.
         let corpus = if scale <= 1 { full_corpus.clone() } else { search::learned::CorpusTexts::default() };
+        let open = |corpus: &search::learned::CorpusTexts, index_dir: &Path| {
+            search::open_from_text(
+                &text,
+                Path::new("bench"),
+                &user,
+                lexicon.clone(),
+                corpus,
+                index_dir,
+                Rebuild::IfStale,
+            )
+        };
         let initiatives = Plan::parse(&text).map(|p| p.initiatives.len()).unwrap_or(0);
         let original = Plan::parse(&plan_text).map(|p| p.initiatives.len()).unwrap_or(0);
         anyhow::ensure!(initiatives == original * scale.max(1), "the ×{scale} plan has {initiatives} initiatives");
@@ -95,15 +106,7 @@ fn run(paths: &Paths, args: &Args) -> anyhow::Result<()> {
             search::dictionary::ensure_compiled(&index_dir)?;
             dict_times.push(started.elapsed());
             let started = Instant::now();
-            search::open_from_text(
-                &text,
-                Path::new("bench"),
-                &user,
-                lexicon.clone(),
-                &corpus,
-                &index_dir,
-                Rebuild::IfStale,
-            )?;
+            open(&corpus, &index_dir)?;
             index_times.push(started.elapsed());
         }
         say!("| measure | figures |\n|---|---|");
@@ -150,15 +153,7 @@ fn run(paths: &Paths, args: &Args) -> anyhow::Result<()> {
         let mut engine = None;
         for _ in 0..10 {
             let t = Instant::now();
-            engine = Some(search::open_from_text(
-                &text,
-                Path::new("bench"),
-                &user,
-                lexicon.clone(),
-                &corpus,
-                &index_dir,
-                Rebuild::IfStale,
-            )?);
+            engine = Some(open(&corpus, &index_dir)?);
             opens.push(t.elapsed());
         }
         say!("| open engine in-process (index built) | {} |", Stats::new(opens).line());
@@ -186,15 +181,7 @@ fn run(paths: &Paths, args: &Args) -> anyhow::Result<()> {
                 examples.len(),
                 Stats::new(trainings).line()
             );
-            let bare_engine = search::open_from_text(
-                &text,
-                Path::new("bench"),
-                &user,
-                lexicon.clone(),
-                &search::learned::CorpusTexts::default(),
-                &index_dir,
-                Rebuild::IfStale,
-            )?;
+            let bare_engine = open(&search::learned::CorpusTexts::default(), &index_dir)?;
             let (mut with, mut without) = (Vec::new(), Vec::new());
             for _ in 0..args.rounds {
                 for q in &questions {

@@ -37,8 +37,6 @@ pub struct Nlu {
     /// The ranker, thresholds and cue weight, fit on held-out folds of the corpus
     /// (`data/nlu/calibration.json`).
     pub calibration: Calibration,
-    /// How many examples it learned from (corpus questions, plan texts).
-    pub trained_on: (usize, usize),
 }
 
 /// What the models make of a question.
@@ -171,14 +169,12 @@ impl Nlu {
         page_classes.push(NONE.to_string());
         let intent_data = classed(examples, &intent_classes, |e| (&e.intent_features, &e.intent));
         let page_data = classed(examples, &page_classes, |e| (&e.features, &e.page));
-        let questions = examples.iter().filter(|e| e.intent.is_some()).count();
         Nlu {
             // The intent model is held back harder: an initiative's name says nothing of
             // what is asked about it, and must not learn to.
             intents: Linear::train(intent_classes, &intent_data, Training { l2: INTENT_L2, ..training }),
             pages: Linear::train(page_classes, &page_data, training),
             calibration: Calibration::default(),
-            trained_on: (questions, examples.len() - questions),
         }
     }
 
@@ -209,10 +205,5 @@ impl Nlu {
         let pages =
             self.pages.ranked(f).into_iter().map(|(c, p)| (self.pages.classes[c].parse::<u16>().ok(), p)).collect();
         Prediction { intents, pages }
-    }
-
-    /// The number of features the two models know.
-    pub fn features(&self) -> (usize, usize) {
-        (self.intents.features(), self.pages.features())
     }
 }

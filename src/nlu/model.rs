@@ -144,11 +144,6 @@ impl Linear {
         r.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         r
     }
-
-    /// The number of features it knows.
-    pub fn features(&self) -> usize {
-        self.vocab.len()
-    }
 }
 
 /// A feature must occur in at least this many examples to be learned.

@@ -197,12 +197,18 @@ impl Engine {
     /// words when written by sound), with the intent its cues name as a tag — what
     /// [`Engine::evidence`] would hand the models, without searching.
     pub fn model_input(&self, question: &str) -> crate::nlu::Analysed {
-        let cut = cut_question(question);
-        let kanji = self.phonetic.kanjify(&cut);
-        let text = normalize(kanji.as_deref().unwrap_or(&cut));
+        let (terms, parsed) = self.read(&cut_question(question));
+        self.for_model(&parsed.text, &terms, parsed.intent)
+    }
+
+    /// A question (already cut to its question sentence) normalised — in the plan's words
+    /// when written by sound —, analysed and taken apart.
+    fn read(&self, question: &str) -> (Vec<super::analyzer::Term>, Parsed) {
+        let kanji = self.phonetic.kanjify(question);
+        let text = normalize(kanji.as_deref().unwrap_or(question));
         let terms = self.analyzer.terms(&text);
         let parsed = understand::parse(&text, &terms, &self.context());
-        self.for_model(&parsed.text, parsed.intent)
+        (terms, parsed)
     }
 
     /// The word lists in use.
@@ -375,10 +381,12 @@ impl Engine {
         let Some(nlu) = self.nlu.as_ref() else {
             return evidence.outcome;
         };
-        let prediction = nlu.predict(&self.for_model(&evidence.text, evidence.cue));
-        let outcome = super::fuse::fuse(&evidence, &prediction, nlu, &self.plan);
+        let prediction = nlu.predict(&evidence.input);
+        let decided = fuse::decide(&evidence, &prediction, &nlu.calibration, &self.plan);
+        let model = explain.is_some().then(|| fuse::explain(&evidence, &prediction, nlu, &decided));
+        let outcome = fuse::fuse(&evidence, &prediction, decided);
         if let Some(x) = explain {
-            x.model = Some(super::fuse::explain(&evidence, &prediction, nlu, &self.plan));
+            x.model = model;
             x.outcome = outcome.clone();
         }
         outcome
@@ -412,9 +420,10 @@ impl Engine {
         evidence
     }
 
-    /// A question's text as the models read it, with the intent its cues name as a tag.
-    pub fn for_model(&self, text: &str, cue: Option<Intent>) -> crate::nlu::Analysed {
-        let mut a = super::learned::analysed(&self.analyzer, text);
+    /// A question's text and terms as the models read them, with the intent its cues name
+    /// as a tag.
+    fn for_model(&self, text: &str, terms: &[super::analyzer::Term], cue: Option<Intent>) -> crate::nlu::Analysed {
+        let mut a = super::learned::analysed(text, terms);
         a.tags.push(format!("cue:{}", cue.map_or("none", Intent::as_str)));
         // Every intent some cue of the lexicon names, not only the one that won: the model
         // learns how far to trust each.
@@ -462,11 +471,8 @@ impl Engine {
         context: Option<u16>,
         explain: Option<&mut Explanation>,
     ) -> fuse::Evidence {
-        let kanji = self.phonetic.kanjify(question);
-        let text = normalize(kanji.as_deref().unwrap_or(question));
-        let terms = self.analyzer.terms(&text);
-        let cx = self.context();
-        let mut parsed = understand::parse(&text, &terms, &cx);
+        let (terms, mut parsed) = self.read(question);
+        let input = self.for_model(&parsed.text, &terms, parsed.intent);
         let figures: Vec<(Figure, Vec<(u16, f32)>)> = figures::extract(&parsed.text)
             .into_iter()
             .map(|f| {
@@ -574,7 +580,7 @@ impl Engine {
             intent => Some(intent),
         }
         .unwrap_or(Intent::Overview);
-        fuse::Evidence { outcome, basis, cue: parsed.intent, engine_intent, candidates, text: parsed.text }
+        fuse::Evidence { outcome, basis, cue: parsed.intent, engine_intent, candidates, text: parsed.text, input }
     }
 
     fn decide(

@@ -71,6 +71,8 @@ pub struct Evidence {
     pub candidates: Vec<Candidate>,
     /// The normalised question (the question sentence of a long message).
     pub text: String,
+    /// The same, as the models read it (analysed once, with the engine's other stages).
+    pub input: crate::nlu::Analysed,
 }
 
 /// An initiative belongs to a topic list the models make when the ranker gives it this.
@@ -164,12 +166,11 @@ pub fn weighed(e: &Evidence, p: &Prediction) -> bool {
 
 /// The whole decision: the intent, what to answer, and the ranker's candidates with the
 /// probability of "none" (empty where the structure decided).
-pub fn decide(
-    e: &Evidence,
-    p: &Prediction,
-    c: &Calibration,
-    plan: &crate::plan::Plan,
-) -> (Intent, Decision, Vec<(u16, f32)>, f32) {
+/// What the last stage decided: the intent, the decision, the ranker's candidates (highest
+/// first) and the probability of "none".
+pub type Decided = (Intent, Decision, Vec<(u16, f32)>, f32);
+
+pub fn decide(e: &Evidence, p: &Prediction, c: &Calibration, plan: &crate::plan::Plan) -> Decided {
     let engine = || match e.outcome.intent {
         Intent::List => (Intent::List, Decision::List(Vec::new()), Vec::new(), 0.0),
         Intent::NotFound => (Intent::NotFound, Decision::NotFound, Vec::new(), 1.0),
@@ -204,8 +205,8 @@ pub fn decide(
 }
 
 /// The outcome of the whole decision.
-pub fn fuse(e: &Evidence, p: &Prediction, nlu: &Nlu, plan: &crate::plan::Plan) -> Outcome {
-    let (intent, decision, ranked, _) = decide(e, p, &nlu.calibration, plan);
+pub fn fuse(e: &Evidence, p: &Prediction, decided: Decided) -> Outcome {
+    let (intent, decision, ranked, _) = decided;
     let hit = |page: u16| Hit {
         page,
         score: ranked.iter().find(|(q, _)| *q == page).map_or(0.0, |(_, v)| *v),
@@ -268,15 +269,15 @@ pub struct ModelView {
 }
 
 /// The models' view of a question.
-pub fn explain(e: &Evidence, p: &Prediction, nlu: &Nlu, plan: &crate::plan::Plan) -> ModelView {
-    let (intent, decision, ranked, none) = decide(e, p, &nlu.calibration, plan);
+pub fn explain(e: &Evidence, p: &Prediction, nlu: &Nlu, decided: &Decided) -> ModelView {
+    let (intent, decision, ranked, none) = decided;
     let t = nlu.calibration.thresholds;
     ModelView {
         intents: p.intents.iter().take(4).cloned().collect(),
         pages: p.pages.iter().take(5).copied().collect(),
         outside: p.outside(),
-        ranked: ranked.into_iter().take(5).collect(),
-        none,
+        ranked: ranked.iter().take(5).copied().collect(),
+        none: *none,
         decision: format!(
             "{} {decision:?} (the least expected cost at temperature {:.2}; {})",
             intent.as_str(),

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use std::sync::Arc;
 
-use super::analyzer::Analyzer;
+use super::analyzer::Term;
 use super::fuse::{self, Evidence};
 use super::{Engine, SearchError, read_data_file};
 use crate::nlu::crossval::{System, Verdict};
@@ -24,7 +24,7 @@ pub const CORPUS_DIR: &str = "nlu";
 /// The questions taught from chat, inside the corpus's folder.
 pub const TAUGHT_FILE: &str = "taught.tsv";
 /// Bump when the features or the file's shape change.
-const FORMAT: u32 = 1;
+const FORMAT: u32 = 2;
 
 /// The corpus's files: name and text, in name order; and the calibration's text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -93,13 +93,12 @@ impl CorpusTexts {
     }
 }
 
-/// A question as the models read it: normalised text, reading and content words.
-pub fn analysed(analyzer: &Analyzer, text: &str) -> Analysed {
-    let normalized = crate::normalize::normalize(text);
-    let terms = analyzer.terms(&normalized);
+/// A question as the models read it — its normalised text, reading and content words —
+/// from the analyzer's terms of that text.
+pub fn analysed(text: &str, terms: &[Term]) -> Analysed {
     let reading: String = terms.iter().map(|t| t.reading.as_str()).collect();
     let words = terms.iter().filter(|t| t.content).map(|t| t.text.clone()).collect();
-    Analysed { text: normalized, reading, words, tags: Vec::new() }
+    Analysed { text: text.to_string(), reading, words, tags: Vec::new() }
 }
 
 /// The calibration's file inside the corpus's folder.
@@ -213,11 +212,8 @@ pub fn cross_validate(engine: &Engine, corpus: &CorpusTexts) -> Result<nlu::cros
     let plan = engine.plan();
     let examples = corpus.examples(plan)?;
     let evidence: Vec<Evidence> = examples.iter().map(|e| engine.evidence(&e.question, None, None)).collect();
-    let labelled: Vec<nlu::Labelled> = examples
-        .iter()
-        .zip(&evidence)
-        .map(|(e, ev)| nlu::Labelled::example(e, &engine.for_model(&ev.text, ev.cue)))
-        .collect();
+    let labelled: Vec<nlu::Labelled> =
+        examples.iter().zip(&evidence).map(|(e, ev)| nlu::Labelled::example(e, &ev.input)).collect();
     let plan_texts = nlu::plan_examples(plan, &|q| engine.model_input(q));
     let system = Corpus { engine, evidence };
     let mut report = nlu::crossval::evaluate(&examples, &labelled, &plan_texts, plan, &system);
