@@ -12,10 +12,10 @@
 //!
 //! Every file is checked when it is loaded: an error names the file and the line.
 
-use std::collections::HashSet;
+use std::collections::BTreeSet;
 use std::path::Path;
 
-use super::understand::Intent;
+use super::intent::Intent;
 use crate::normalize::{fold_kana, normalize};
 
 /// The folder under the data directory.
@@ -144,7 +144,7 @@ pub struct Lexicon {
     /// Phrases that look like a cue and are none (「…しなくてよい」).
     pub neutral: Vec<String>,
     /// Everyday words that say less about which initiative is meant (スマホ, 子ども).
-    pub light: HashSet<String>,
+    pub light: BTreeSet<String>,
     /// Phrases asking what the plan never states, with what that is (「いくら」 → 金額).
     pub not_in_plan: Vec<(String, String)>,
     /// People's words for the plan's terms, longest word first.
@@ -152,9 +152,9 @@ pub struct Lexicon {
     /// Kana-folded thesaurus word → its entries (indexes into `thesaurus`).
     by_word: std::collections::HashMap<String, Vec<usize>>,
     /// Words that never name a subject.
-    pub stopwords: HashSet<String>,
+    pub stopwords: BTreeSet<String>,
     /// Words too common in initiative names to identify one.
-    pub name_noise: HashSet<String>,
+    pub name_noise: BTreeSet<String>,
     /// A hash of the four files' texts: data prepared with this lexicon is kept under it.
     pub fingerprint: String,
 }
@@ -319,7 +319,7 @@ pub(crate) fn rows(text: &str) -> impl Iterator<Item = (usize, Vec<&str>)> {
     })
 }
 
-fn words(text: &str) -> HashSet<String> {
+fn words(text: &str) -> BTreeSet<String> {
     text.lines().map(|l| l.split('#').next().unwrap_or("").trim()).filter(|l| !l.is_empty()).map(normalize).collect()
 }
 

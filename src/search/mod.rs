@@ -6,6 +6,7 @@ pub mod engine;
 pub mod figures;
 pub mod fuse;
 pub mod index;
+pub mod intent;
 pub mod learned;
 pub mod lexicon;
 pub mod matcher;

@@ -8,53 +8,10 @@ use std::ops::Range;
 use serde::Serialize;
 
 use super::analyzer::Term;
+pub use super::intent::Intent;
 use super::lexicon::Lexicon;
 use crate::normalize::normalize;
 use crate::plan::{FiscalYear, Plan};
-
-/// What a question asks for. The names are those of the `ask --json` contract.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Intent {
-    /// The initiative in general, or just its name.
-    Overview,
-    /// Its KPIs and targets.
-    Kpi,
-    /// ■ 内容.
-    Contents,
-    /// ■ 具体的方法.
-    Methods,
-    /// ■ 期待する効果.
-    Effects,
-    /// ■ 取組期間.
-    Period,
-    /// ■ 実施スケジュール.
-    Schedule,
-    /// Which department runs it.
-    Department,
-    /// Several initiatives: by department, basic policy, basic means, year or topic.
-    List,
-    /// The plan does not answer the question.
-    NotFound,
-}
-
-impl Intent {
-    /// The contract name (`kpi`, `not_found` …).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Intent::Overview => "overview",
-            Intent::Kpi => "kpi",
-            Intent::Contents => "contents",
-            Intent::Methods => "methods",
-            Intent::Effects => "effects",
-            Intent::Period => "period",
-            Intent::Schedule => "schedule",
-            Intent::Department => "department",
-            Intent::List => "list",
-            Intent::NotFound => "not_found",
-        }
-    }
-}
 
 /// A year a list is filtered by, and how.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

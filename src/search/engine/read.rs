@@ -1,0 +1,226 @@
+//! Reading a question: normalised, analysed, taken apart; the engine's own evidence for
+//! the learned models.
+
+use super::text::{background_spans, blank_range, cut_question};
+use super::{
+    BACKGROUND, CANDIDATES_WEIGHED, Engine, Explanation, FIGURE_WEIGHT, MAX_CORRECTED_CHARS, MAX_QUESTION_CHARS,
+};
+use crate::normalize::{fold_kana, normalize};
+use crate::search::analyzer::{self};
+use crate::search::figures::{self, Figure};
+use crate::search::fuse::{self};
+use crate::search::learned;
+use crate::search::matcher::{SubjectTerm, within_one_edit};
+use crate::search::outcome::{NotFoundReason, Outcome};
+use crate::search::understand::{self, Intent, Parsed};
+
+impl Engine {
+    /// A question as the models read it: its question sentence, normalised (in the plan's
+    /// words when written by sound), with the intent its cues name as a tag — what
+    /// [`Engine::evidence`] would hand the models, without searching.
+    pub fn model_input(&self, question: &str) -> crate::nlu::Analysed {
+        let (terms, parsed) = self.read(&cut_question(question));
+        self.for_model(&parsed.text, &terms, parsed.intent)
+    }
+
+    /// A question (already cut to its question sentence) normalised — in the plan's words
+    /// when written by sound —, analysed and taken apart.
+    pub(super) fn read(&self, question: &str) -> (Vec<analyzer::Term>, Parsed) {
+        let kanji = self.phonetic.kanjify(question);
+        let text = normalize(kanji.as_deref().unwrap_or(question));
+        let terms = self.analyzer.terms(&text);
+        let parsed = understand::parse(&text, &terms, &self.context());
+        (terms, parsed)
+    }
+
+    /// What the engine's own stages make of a question — filters, figures, the coverage of
+    /// its words, the intent its cues name, and the engine's own decision — before the
+    /// learned models weigh in. A question with nothing found is tried once more with a
+    /// one-character typo of a plan word corrected.
+    pub fn evidence(
+        &self,
+        question: &str,
+        context: Option<u16>,
+        mut explain: Option<&mut Explanation>,
+    ) -> fuse::Evidence {
+        let cut = cut_question(question);
+        let evidence = self.answer(&cut, question, context, explain.as_deref_mut());
+        if matches!(evidence.outcome.not_found, Some(NotFoundReason::NoMatch | NotFoundReason::NoSubject))
+            && let Some(corrected) = self.correct(&cut)
+        {
+            let retry = self.answer(&corrected, question, context, None);
+            if retry.outcome.intent != Intent::NotFound {
+                tracing::debug!(%corrected, "answered a corrected question");
+                if let Some(x) = explain {
+                    x.normalized = corrected;
+                    x.outcome = retry.outcome.clone();
+                }
+                return retry;
+            }
+        }
+        evidence
+    }
+
+    /// A question's text and terms as the models read them, with the intent its cues name
+    /// as a tag.
+    pub(super) fn for_model(&self, text: &str, terms: &[analyzer::Term], cue: Option<Intent>) -> crate::nlu::Analysed {
+        let mut a = learned::analysed(text, terms);
+        a.tags.push(format!("cue:{}", cue.map_or("none", Intent::as_str)));
+        // Every intent some cue of the lexicon names, not only the one that won: the model
+        // learns how far to trust each.
+        for (intent, cues) in &self.lexicon.intents {
+            if cues.iter().any(|c| text.contains(c.as_str())) {
+                a.tags.push(format!("any-cue:{}", intent.as_str()));
+            }
+        }
+        a
+    }
+
+    /// The question with one word of the plan's vocabulary restored where it is misspelt by
+    /// one character (「どこでも窓囗」 → 「どこでも窓口」), or `None`.
+    pub(super) fn correct(&self, question: &str) -> Option<String> {
+        let q: Vec<char> = fold_kana(question).chars().collect();
+        // A slip in a short question, where one word is most of it; a long message is
+        // understood by its other words.
+        if q.len() > MAX_CORRECTED_CHARS {
+            return None;
+        }
+        for word in &self.vocabulary {
+            let n = word.len();
+            for len in [n, n - 1, n + 1] {
+                if len > q.len() {
+                    continue;
+                }
+                for start in 0..=q.len() - len {
+                    let window = &q[start..start + len];
+                    if window != word.as_slice() && within_one_edit(window, word) {
+                        let mut fixed: Vec<char> = q[..start].to_vec();
+                        fixed.extend(word);
+                        fixed.extend(&q[start + len..]);
+                        return Some(fixed.into_iter().collect());
+                    }
+                }
+            }
+        }
+        None
+    }
+
+    pub(super) fn answer(
+        &self,
+        question: &str,
+        asked: &str,
+        context: Option<u16>,
+        explain: Option<&mut Explanation>,
+    ) -> fuse::Evidence {
+        let (terms, mut parsed) = self.read(question);
+        let input = self.for_model(&parsed.text, &terms, parsed.intent);
+        let figures: Vec<(Figure, Vec<(u16, f32)>)> = figures::extract(&parsed.text)
+            .into_iter()
+            .map(|f| {
+                let pages = figures::matches(&self.plan, &f);
+                (f, pages)
+            })
+            .map(|(f, pages)| (f, pages.into_iter().filter(|(_, fit)| *fit >= 0.6).collect::<Vec<_>>()))
+            .filter(|(_, pages)| !pages.is_empty())
+            .collect();
+        for (f, _) in &figures {
+            parsed.subject_text = blank_range(&parsed.subject_text, &parsed.text, f.span.clone());
+        }
+        let searcher = self.index.reader.searcher();
+        let background = background_spans(&parsed.text);
+        let mut subject = self.subject_terms(&parsed, &terms, background.as_ref(), &searcher);
+        for (f, pages) in &figures {
+            let mut t = SubjectTerm::new("", "", String::new(), FIGURE_WEIGHT);
+            t.word = parsed.text[f.span.clone()].to_string();
+            t.forms.clear();
+            t.bigrams.clear();
+            t.pages = pages.clone();
+            if background.as_ref().is_some_and(|r| r.contains(&f.span.start)) {
+                t.importance = BACKGROUND;
+            }
+            subject.push(t);
+        }
+        let mut outcome = Outcome {
+            question: asked.to_string(),
+            intent: parsed.intent.unwrap_or(Intent::Overview),
+            ambiguous: false,
+            hits: Vec::new(),
+            suggestions: Vec::new(),
+            filters: parsed.filters.clone(),
+            topic: None,
+            year: parsed.year,
+            not_found: None,
+            progress: false,
+            truncated: asked.chars().nth(MAX_QUESTION_CHARS).is_some(),
+        };
+        let (outcome, basis) = self.decide(&mut outcome, &parsed, &subject, &searcher, context);
+        let ranked = self.ranked(&subject, &searcher, CANDIDATES_WEIGHED);
+        let figure_fit = |page: u16| {
+            figures
+                .iter()
+                .flat_map(|(_, pages)| pages)
+                .filter(|(p, _)| *p == page)
+                .map(|(_, fit)| *fit)
+                .fold(0.0, f32::max)
+        };
+        let mut candidates: Vec<fuse::Candidate> = ranked
+            .iter()
+            .enumerate()
+            .map(|(rank, h)| fuse::Candidate {
+                page: h.page,
+                coverage: h.coverage,
+                named: self.names(&parsed, &subject, h.page),
+                names_kpi: self.mentions_kpi(&parsed.text, h.page),
+                has_kpi: self.plan.initiative(h.page).is_some_and(|i| !i.kpis.is_empty()),
+                figure: figure_fit(h.page),
+                rank: Some(rank),
+            })
+            .collect();
+        for (_, pages) in &figures {
+            for (page, _) in pages {
+                if !candidates.iter().any(|c| c.page == *page) {
+                    candidates.push(fuse::Candidate {
+                        page: *page,
+                        coverage: 0.0,
+                        named: false,
+                        names_kpi: self.mentions_kpi(&parsed.text, *page),
+                        has_kpi: true,
+                        figure: figure_fit(*page),
+                        rank: None,
+                    });
+                }
+            }
+        }
+        if let Some(x) = explain {
+            x.normalized = parsed.text.clone();
+            x.words =
+                terms.iter().map(|t| (t.surface.clone(), t.text.clone(), t.pos.clone(), t.reading.clone())).collect();
+            x.cue = parsed.cue.clone();
+            x.filters = parsed.filters.clone();
+            x.figures = figures;
+            x.not_in_plan = parsed.unsupported.clone();
+            x.candidates = ranked
+                .iter()
+                .filter_map(|h| {
+                    let doc = self.doc_on(h.page)?;
+                    let evidence = subject
+                        .iter()
+                        .map(|t| {
+                            let (s, via) = doc.holds(t);
+                            (t.word.clone(), s, via)
+                        })
+                        .collect();
+                    Some((h.page, h.coverage, evidence))
+                })
+                .collect();
+            x.subject = subject;
+            x.outcome = outcome.clone();
+        }
+        let engine_intent = match outcome.intent {
+            Intent::List | Intent::NotFound => parsed.intent.filter(|i| !matches!(i, Intent::List | Intent::NotFound)),
+            intent => Some(intent),
+        }
+        .unwrap_or(Intent::Overview);
+        fuse::Evidence { outcome, basis, cue: parsed.intent, engine_intent, candidates, text: parsed.text, input }
+    }
+}

@@ -1,0 +1,94 @@
+//! Text helpers of the engine: the question cut to size, a long message's background,
+//! a list's topic.
+
+use super::MAX_QUESTION_CHARS;
+use crate::search::matcher::SubjectTerm;
+use crate::search::outcome::{NotFoundReason, Outcome};
+use crate::search::understand::Intent;
+
+/// The question cut to [`MAX_QUESTION_CHARS`] characters.
+pub(super) fn cut_question(question: &str) -> String {
+    match question.char_indices().nth(MAX_QUESTION_CHARS) {
+        Some((at, _)) => question[..at].to_string(),
+        None => question.to_string(),
+    }
+}
+
+/// The byte ranges of a long message's background: everything but its last clause, which
+/// is where a message written with personal context and courtesy puts its question
+/// (「…大変なのですが、パソコン上で承認まで済ませる取組はいつまで？」).
+pub(super) fn background_spans(text: &str) -> Option<std::ops::Range<usize>> {
+    if text.chars().count() < 60 {
+        return None;
+    }
+    let mut cut = 0;
+    let trimmed = text.trim_end_matches(['。', '!', '?', '！', '？', ' ']);
+    for (at, c) in trimmed.char_indices() {
+        if matches!(c, '。' | '!' | '?' | '！' | '？') {
+            cut = at + c.len_utf8();
+        }
+    }
+    for joint in ["のですが、", "ですが、", "ますが、", "けれど、", "けど、", "ので、", "が、"]
+    {
+        if let Some(at) = trimmed[cut..].rfind(joint) {
+            cut += at + joint.len();
+            break;
+        }
+    }
+    (cut > 0).then_some(0..cut)
+}
+
+/// `subject_text` (which is `text` with parts blanked) with the characters of `range` of
+/// `text` blanked too.
+pub(super) fn blank_range(subject_text: &str, text: &str, range: std::ops::Range<usize>) -> String {
+    let piece = &text[range];
+    subject_text.replacen(piece, "、", 1)
+}
+
+pub(super) fn topic_of(subject: &[SubjectTerm]) -> String {
+    subject
+        .iter()
+        .filter(|t| !t.is_background() && t.pages.is_empty())
+        .map(|t| t.word.clone())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+pub(super) fn not_found(mut outcome: Outcome, reason: NotFoundReason) -> Outcome {
+    outcome.intent = Intent::NotFound;
+    outcome.ambiguous = false;
+    outcome.hits.clear();
+    outcome.not_found = Some(reason);
+    outcome
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_long_message_keeps_its_question_sentence_in_focus() {
+        let text = "母が運転免許を返納してから、市の乗り合いタクシーを使っています。電話で予約しても乗れないそうです。AIで配車する取組は何年度からでしょうか。";
+        let span = background_spans(text);
+        let question_at = text.find("AIで配車").unwrap_or(0);
+        assert_eq!(span, Some(0..question_at));
+    }
+
+    #[test]
+    fn the_last_clause_after_a_joint_is_the_question() {
+        let text = "本庁の係で働いています。書類を作るたびに紙に印刷してハンコをもらっていて正直しんどいのですが、パソコン上で承認まで済ませる取組はいつまで?";
+        let question_at = text.find("パソコン").unwrap_or(0);
+        assert_eq!(background_spans(text), Some(0..question_at));
+    }
+
+    #[test]
+    fn a_short_question_has_no_background() {
+        assert!(background_spans("どこでも窓口のKPIは？").is_none());
+    }
+
+    #[test]
+    fn long_questions_are_cut() {
+        let long = "あ".repeat(MAX_QUESTION_CHARS + 10);
+        assert_eq!(cut_question(&long).chars().count(), MAX_QUESTION_CHARS);
+    }
+}
