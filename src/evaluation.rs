@@ -1,6 +1,7 @@
-//! The evaluation questions shipped with keikaku (`tests/eval_*.jsonl`) and the rule that
-//! judges an answer to one (DESIGN.md): the tests score the engine with them, and a word
-//! taught from chat is checked against them before it is kept ([`crate::teach`]).
+//! The rule that judges an answer to an evaluation question (DESIGN.md), for the tests and
+//! benches that score the engine with `tests/eval_*.jsonl`. The sets are not built into the
+//! program: what is taught from chat is checked by cross-validating the corpus instead
+//! ([`crate::app::App::teach`]), so the sets stay a measure nobody fits to.
 
 use std::collections::BTreeMap;
 
@@ -9,14 +10,6 @@ use serde::Deserialize;
 use crate::answer::{AskJson, ask_json};
 use crate::normalize::normalize;
 use crate::search::Engine;
-
-/// The shipped sets: their names and texts, built into the program so that a deployed bot
-/// checks with the same questions as the tests.
-pub const SHIPPED: [(&str, &str); 3] = [
-    ("public", include_str!("../tests/eval_public.jsonl")),
-    ("residents", include_str!("../tests/eval_residents.jsonl")),
-    ("paraphrase", include_str!("../tests/eval_paraphrase.jsonl")),
-];
 
 /// One evaluation question and what a right answer is.
 #[derive(Debug, Clone, Deserialize)]
@@ -41,13 +34,6 @@ pub fn parse(jsonl: &str) -> Result<Vec<Case>, String> {
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(n, l)| serde_json::from_str(l).map_err(|e| format!("line {}: {e}", n + 1)))
         .collect()
-}
-
-/// Every shipped case, parsed once.
-pub fn shipped() -> &'static [Case] {
-    static CASES: std::sync::OnceLock<Vec<Case>> = std::sync::OnceLock::new();
-    // The sets are built in and checked by the tests: a malformed one cannot ship.
-    CASES.get_or_init(|| SHIPPED.iter().flat_map(|(_, text)| parse(text).unwrap_or_default()).collect())
 }
 
 /// Why `answer` is wrong for `case`, or `None` when it is right.
@@ -93,25 +79,4 @@ pub fn run_case(engine: &Engine, case: &Case) -> (AskJson, Option<String>) {
 /// The cases `engine` answers wrongly, by id, with why.
 pub fn failures(engine: &Engine, cases: &[Case]) -> BTreeMap<String, String> {
     cases.iter().filter_map(|c| run_case(engine, c).1.map(|why| (c.id.clone(), why))).collect()
-}
-
-/// A case one engine answered rightly and another does not.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Broken {
-    /// The case's id.
-    pub id: String,
-    /// Its question.
-    pub question: String,
-    /// What is wrong now.
-    pub why: String,
-}
-
-/// The cases `before` answers rightly and `after` does not.
-pub fn broken_by(before: &Engine, after: &Engine, cases: &[Case]) -> Vec<Broken> {
-    let was_wrong = failures(before, cases);
-    cases
-        .iter()
-        .filter(|c| !was_wrong.contains_key(&c.id))
-        .filter_map(|c| run_case(after, c).1.map(|why| Broken { id: c.id.clone(), question: c.q.clone(), why }))
-        .collect()
 }

@@ -130,6 +130,13 @@ fn golden_review_and_taught_cards() {
         Lesson { word: "でこぼこ".into(), terms: vec!["陥没".into()] },
         Lesson { word: "注射".into(), terms: vec!["予防接種".into(), "ワクチン接種".into()] },
     ];
-    insta::assert_snapshot!("taught", both(&taught_card(&lessons)));
-    insta::assert_snapshot!("taught_none", both(&taught_card(&[])));
+    let examples = [
+        keikaku::teach::Example::new(
+            "予防接種の予診票って紙じゃなくなるの？",
+            keikaku::teach::Meaning::Initiative { page: 64, intent: "methods".into() },
+        ),
+        keikaku::teach::Example::new("粗大ごみの出し方", keikaku::teach::Meaning::Outside),
+    ];
+    insta::assert_snapshot!("taught", both(&taught_card(&lessons, &examples)));
+    insta::assert_snapshot!("taught_none", both(&taught_card(&[], &[])));
 }

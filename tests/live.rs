@@ -19,9 +19,18 @@ use keikaku::actuals::Store;
 use keikaku::bot::Mode;
 use keikaku::search::Paths;
 
-/// The bot over its own copy of the data, looking for changes every 50 ms.
+/// The bot over its own copy of the data (without the corpus: the engine's own stages
+/// decide), looking for changes every 50 ms.
 async fn serve(mode: Mode) -> (Harness, tempfile::TempDir, Paths) {
     let (dir, paths) = tokio::task::spawn_blocking(common::data_copy).await.unwrap();
+    let h = start_serving(mode, FakeTelegram::start().await.unwrap(), Some(paths.clone())).await;
+    (h, dir, paths)
+}
+
+/// [`serve`] with part of the corpus (see [`common::TEACHING_CORPUS`]): the models decide.
+async fn serve_with_corpus(mode: Mode) -> (Harness, tempfile::TempDir, Paths) {
+    let (dir, paths) =
+        tokio::task::spawn_blocking(|| common::data_copy_with_corpus(&common::TEACHING_CORPUS)).await.unwrap();
     let h = start_serving(mode, FakeTelegram::start().await.unwrap(), Some(paths.clone())).await;
     (h, dir, paths)
 }
@@ -43,11 +52,18 @@ fn teach_audit(db: &Path) -> Vec<(Option<i64>, String, String)> {
 }
 
 const NOT_FOUND: &str = "見つかりませんでした";
+/// How long a teaching may take in a test build (the corpus is cross-validated with the
+/// change, and once without it: the figures are kept for the next).
+const TEACHING: Duration = Duration::from_secs(300);
 /// Nowhere in the plan: 「でこぼこ」. The plan's word for a damaged road is 「陥没」 (p.69).
 const BUMPY: &str = "道がでこぼこ";
+/// Not found in the plan before it is taught as p.69's (with part of the corpus).
+const ROUGH: &str = "道がガタガタ";
+/// The card of p.69 as the bot shows it (a card's title in bold; candidates are buttons).
+const ROAD_CARD: &str = "<b>道路管理オンライン報告システムの導入</b>";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn teaching_a_good_word_answers_the_next_question_and_a_harmful_one_is_refused() {
+async fn teaching_a_good_word_answers_the_next_question_and_a_term_the_plan_lacks_is_refused() {
     let (h, _dir, paths) = serve(Mode::Staff).await;
     let before = std::fs::read_to_string(taught_file(&paths)).unwrap();
     h.fake.message(ADMIN, BUMPY);
@@ -60,7 +76,7 @@ async fn teaching_a_good_word_answers_the_next_question_and_a_harmful_one_is_ref
 
     h.fake.message(ADMIN, "/teach でこぼこ 陥没");
     assert!(h.reply(ADMIN, 2).await.text().contains("確かめています"));
-    let taught = h.reply(ADMIN, 3).await;
+    let taught = h.reply_within(ADMIN, 3, TEACHING).await;
     assert!(taught.text().contains("「でこぼこ」を「陥没」のこととして覚えました"), "{}", taught.text());
     assert!(std::fs::read_to_string(taught_file(&paths)).unwrap().ends_with("でこぼこ\t陥没\n"));
     h.fake.message(ADMIN, BUMPY);
@@ -71,68 +87,114 @@ async fn teaching_a_good_word_answers_the_next_question_and_a_harmful_one_is_ref
         answered.text()
     );
 
-    // 「天気」 as 「防災」 would answer 「今日の天気は？」, which the plan does not answer (an
-    // evaluation case): refused, with the case, and nothing changes.
-    let with_one = std::fs::read_to_string(taught_file(&paths)).unwrap();
-    h.fake.message(ADMIN, "/teach 天気 防災");
-    let refused = h.reply(ADMIN, 6).await;
-    assert!(
-        refused.text().contains("登録しませんでした") && refused.text().contains("今日の天気は？"),
-        "{}",
-        refused.text()
-    );
-    assert_eq!(std::fs::read_to_string(taught_file(&paths)).unwrap(), with_one);
-    h.fake.message(ADMIN, "今日の天気は？");
-    assert!(h.reply(ADMIN, 7).await.text().contains(NOT_FOUND));
-
     // A term the plan does not have leads nowhere: refused.
     h.fake.message(ADMIN, "/teach ワクチン 予防注射センター");
-    assert!(h.reply(ADMIN, 9).await.text().contains("計画の本文にない言葉"));
+    assert!(h.reply_within(ADMIN, 6, TEACHING).await.text().contains("計画の本文にない言葉"));
 
     // The list, then undo: the question finds nothing again.
     h.fake.message(ADMIN, "/teach list");
-    assert!(h.reply(ADMIN, 10).await.text().contains("でこぼこ → 陥没"));
+    assert!(h.reply(ADMIN, 7).await.text().contains("でこぼこ → 陥没"));
     h.fake.message(ADMIN, "/teach undo でこぼこ");
-    assert!(h.reply(ADMIN, 12).await.text().contains("「でこぼこ」を忘れました"));
+    assert!(h.reply_within(ADMIN, 9, TEACHING).await.text().contains("「でこぼこ」を忘れました"));
     assert_eq!(std::fs::read_to_string(taught_file(&paths)).unwrap(), before);
     h.fake.message(ADMIN, BUMPY);
-    assert!(h.reply(ADMIN, 13).await.text().contains(NOT_FOUND));
+    assert!(h.reply(ADMIN, 10).await.text().contains(NOT_FOUND));
 
     let audit = teach_audit(&h.db);
-    let expected: Vec<(Option<i64>, String, String)> =
-        [("teach", "ok"), ("teach", "refused"), ("teach", "refused"), ("teach_undo", "ok")]
-            .iter()
-            .map(|(a, o)| (Some(ADMIN), a.to_string(), o.to_string()))
-            .collect();
+    let expected: Vec<(Option<i64>, String, String)> = [("teach", "ok"), ("teach", "refused"), ("teach_undo", "ok")]
+        .iter()
+        .map(|(a, o)| (Some(ADMIN), a.to_string(), o.to_string()))
+        .collect();
     assert_eq!(audit, expected);
     h.stop().await;
 }
 
-/// 「この質問は p.69 のこと」: a review item's question teaches its own words, and the item
-/// is resolved.
+/// 「この質問は p.69 のこと」: a review item's question joins the corpus as an example of what
+/// it meant; the running bot answers it so at once and the item is resolved; undo restores
+/// the old answer. Taught from the terminal instead, the running bot takes it up at its next
+/// look at the data folder.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_review_item_teaches_the_words_the_plan_lacked() {
-    let (h, _dir, paths) = serve(Mode::Staff).await;
-    h.fake.message(LEAD, BUMPY);
-    assert!(h.reply(LEAD, 1).await.text().contains(NOT_FOUND));
+async fn a_review_item_teaches_its_question_and_undo_restores_the_answer() {
+    let (h, _dir, paths) = serve_with_corpus(Mode::Staff).await;
+    let examples = paths.data_dir.join("nlu/taught.tsv");
+    h.fake.message(LEAD, ROUGH);
+    let before = h.reply(LEAD, 1).await.text().to_string();
+    assert!(!before.contains(ROAD_CARD), "{before}");
     h.logged(1).await;
     h.fake.message(ADMIN, "/review");
     let review = h.reply(ADMIN, 1).await;
     let id: String =
         review.text().split('#').nth(1).unwrap().chars().take_while(char::is_ascii_digit).collect::<String>();
-    assert!(review.text().contains(BUMPY), "{}", review.text());
-    h.fake.message(ADMIN, &format!("/teach #{id} p.69"));
-    let taught = h.reply(ADMIN, 3).await;
-    assert!(taught.text().contains("「でこぼこ」を「道路管理オンライン報告システムの導入」"), "{}", taught.text());
+    assert!(review.text().contains(ROUGH), "{}", review.text());
+
+    h.fake.message(ADMIN, &format!("/teach #{id} p.69 概要"));
+    let taught = h.reply_within(ADMIN, 3, TEACHING).await;
     assert!(
-        std::fs::read_to_string(taught_file(&paths))
-            .unwrap()
-            .contains("でこぼこ\t道路管理オンライン報告システムの導入")
+        taught.text().contains(&format!("「{ROUGH}」をp.69 の概要の例として覚えました"))
+            && taught.text().contains("交差検証")
+            && taught.text().contains("teach undo 例1"),
+        "{}",
+        taught.text()
     );
-    h.fake.message(LEAD, BUMPY);
-    assert!(h.reply(LEAD, 2).await.text().contains("p.69"));
+    assert!(std::fs::read_to_string(&examples).unwrap().ends_with(&format!("69\toverview\ttaught\t{ROUGH}\n")));
+    h.fake.message(LEAD, ROUGH);
+    let after = h.reply(LEAD, 2).await.text().to_string();
+    assert!(after.contains(ROAD_CARD) && after.contains("p.69"), "{after}");
     h.fake.message(ADMIN, "/review");
-    assert!(!h.reply(ADMIN, 4).await.text().contains(BUMPY), "the item is resolved");
+    assert!(!h.reply(ADMIN, 4).await.text().contains(ROUGH), "the item is resolved");
+    h.fake.message(ADMIN, "/teach list");
+    assert!(h.reply(ADMIN, 5).await.text().contains(&format!("例1: 「{ROUGH}」→ p.69 の概要")));
+
+    h.fake.message(ADMIN, "/teach undo 例1");
+    assert!(h.reply_within(ADMIN, 7, TEACHING).await.text().contains("例1を忘れました"));
+    h.fake.message(LEAD, ROUGH);
+    assert_eq!(h.reply(LEAD, 3).await.text(), before);
+
+    // The terminal (another process): a question that would mislead — a bare 「申請」 said to
+    // be outside the plan, when several initiatives are about applying — lowers the
+    // cross-validated figures and is refused with them; then it teaches the same item, and
+    // the bot's next look finds the changed corpus and the models the terminal trained.
+    let keikaku = |args: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_keikaku"))
+            .arg("--data-dir")
+            .arg(&paths.data_dir)
+            .arg("--index-dir")
+            .arg(&paths.index_dir)
+            .arg("--db")
+            .arg(&h.db)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let said = |o: &std::process::Output| {
+        format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    };
+    let refused = keikaku(&["teach", "--question", "申請", "--outside"]);
+    assert_eq!(refused.status.code(), Some(1), "{}", said(&refused));
+    assert!(said(&refused).contains("登録しませんでした") && said(&refused).contains("交差検証"), "{}", said(&refused));
+    assert!(!std::fs::read_to_string(&examples).unwrap().contains("申請"));
+    let out = keikaku(&["teach", "--item", &id, "--page", "69", "--intent", "overview"]);
+    assert!(out.status.success(), "{}", said(&out));
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let mut n = 3;
+    loop {
+        n += 1;
+        h.fake.message(LEAD, ROUGH);
+        if h.reply(LEAD, n).await.text().contains(ROAD_CARD) {
+            break;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "the taught question was not taken up");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let actions: Vec<(Option<i64>, String, String)> = teach_audit(&h.db);
+    let expected = [
+        (Some(ADMIN), "teach_example", "ok"),
+        (Some(ADMIN), "teach_example_undo", "ok"),
+        (None, "teach_example", "refused"),
+        (None, "teach_example", "ok"),
+    ]
+    .map(|(who, a, o)| (who, a.to_string(), o.to_string()));
+    assert_eq!(actions, expected);
     h.stop().await;
 }
 
@@ -242,11 +304,11 @@ fn keikaku_teach_in_the_terminal_teaches_refuses_lists_and_undoes() {
     assert!(taught.status.success() && out(&taught).contains("覚えました"), "{}", out(&taught));
     let asked = run(&["ask", BUMPY]);
     assert!(out(&asked).contains("p.69"), "{}", out(&asked));
-    let refused = run(&["teach", "天気", "防災"]);
+    let refused = run(&["teach", "ワクチン", "予防注射センター"]);
     assert_eq!(refused.status.code(), Some(1), "{}", out(&refused));
-    assert!(out(&refused).contains("登録しませんでした"));
+    assert!(out(&refused).contains("計画の本文にない言葉"));
     let listed = run(&["teach", "--list"]);
-    assert!(out(&listed).contains("でこぼこ → 陥没") && !out(&listed).contains("天気"), "{}", out(&listed));
+    assert!(out(&listed).contains("でこぼこ → 陥没") && !out(&listed).contains("ワクチン"), "{}", out(&listed));
     // The bot's words work in the terminal too.
     assert_eq!(out(&run(&["teach", "list"])), out(&listed));
     let undone = run(&["teach", "--undo", "でこぼこ"]);

@@ -38,7 +38,7 @@ pub fn review_card(items: &[ReviewItem], what: &str) -> Card {
     }
     if !items.is_empty() {
         blocks.push(Block::Note(
-            "対応: resolve 番号 ／ ignore 番号 ／ 言葉を教える: teach #番号 p.ページ（その質問が指していた取組）"
+            "対応: resolve 番号 ／ ignore 番号 ／ 例として教える: teach #番号 p.ページ [意図]（その質問が指していた取組）、teach #番号 なし（計画にない質問）"
                 .into(),
         ));
     }
@@ -85,15 +85,25 @@ pub fn stats_card(plan: &Plan, stats: &Stats, what: &str) -> Card {
     Card { blocks, actions: Vec::new() }
 }
 
-/// The words taught (`/teach list`, `keikaku teach --list`).
-pub fn taught_card(lessons: &[crate::teach::Lesson]) -> Card {
+/// The words and the questions taught (`/teach list`, `keikaku teach --list`).
+pub fn taught_card(lessons: &[crate::teach::Lesson], examples: &[crate::teach::Example]) -> Card {
     let mut blocks = vec![Block::Title(format!("教えた言葉（{}件）", lessons.len()))];
     if lessons.is_empty() {
         blocks.push(Block::Text("教えた言葉はまだありません。".into()));
     }
     blocks.extend(lessons.iter().map(|l| Block::Item(format!("{} → {}", l.word, l.terms.join("、")))));
+    blocks.push(Block::Section(format!("教えた質問（{}件）", examples.len())));
+    if examples.is_empty() {
+        blocks.push(Block::Text("教えた質問はまだありません。".into()));
+    }
+    blocks.extend(
+        examples
+            .iter()
+            .enumerate()
+            .map(|(n, e)| Block::Item(format!("例{}: 「{}」→ {}", n + 1, e.question, e.meaning_text()))),
+    );
     blocks.push(Block::Note(
-        "教える: teach 言葉 用語（例: teach 注射 予防接種）／ 見直しから: teach #番号 p.ページ ／ 取り消し: teach undo 言葉".into(),
+        "教える: teach 言葉 用語（例: teach 注射 予防接種）／ 見直しの質問を例に: teach #番号 p.ページ [意図]、teach #番号 なし ／ 取り消し: teach undo 言葉、teach undo 例番号".into(),
     ));
     Card { blocks, actions: Vec::new() }
 }

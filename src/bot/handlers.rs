@@ -559,14 +559,14 @@ fn charts(app: &App, page: u16) -> Result<Vec<(Vec<u8>, String)>, String> {
         .collect()
 }
 
-/// `/teach 言葉 用語`, `/teach undo 言葉`, `/teach list` (administrators; checked by the
-/// caller): see [`App::teach`]. The check against the evaluation questions takes a moment;
-/// a note says so first.
+/// `/teach 言葉 用語`, `/teach #番号 p.ページ [意図]`, `/teach undo 言葉|例N`, `/teach list`
+/// (administrators; checked by the caller): see [`App::teach`]. The cross-validation of the
+/// corpus takes a few seconds; a note says so first.
 async fn teach_command(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, user: i64, arg: &str) -> HandlerResult {
     use crate::teach::Request;
     let request = Request::parse(arg);
     if matches!(request, Ok(Request::Change(_) | Request::FromItem { .. })) {
-        send_html(bot, chat, "評価用の質問で確かめています…", None).await?;
+        send_html(bot, chat, "例文で交差検証して確かめています（数秒かかります）…", None).await?;
     }
     let reply = blocking(state, move |app| match request.and_then(|r| app.teach_request(Some(user), r)) {
         Ok(reply) => render_html(&reply.card()),

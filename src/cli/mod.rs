@@ -207,23 +207,35 @@ pub enum Command {
         #[arg(long, value_name = "ID")]
         ignore: Vec<i64>,
     },
-    /// Teach a word: `teach 注射 予防接種` (checked against the evaluation questions shipped
-    /// with keikaku, refused if a right answer would turn wrong; written to
-    /// data/lexicon/taught.tsv and audited; running bots pick it up by themselves).
+    /// Teach a word: `teach 注射 予防接種`; or a review item's question as an example of
+    /// what it meant: `teach --item 12 --page 64 --intent kpi` (or `teach #12 p.64 kpi`).
+    /// Kept only when the corpus's cross-validated figures do not fall; written to
+    /// data/lexicon/taught.tsv or data/nlu/taught.tsv and audited; running bots pick it up
+    /// by themselves.
     Teach {
-        /// Forget every taught line of this word.
-        #[arg(long, value_name = "WORD", conflicts_with_all = ["list", "item", "lesson"])]
+        /// Forget every taught line of this word, or the taught question 例N.
+        #[arg(long, value_name = "WORD|例N", conflicts_with_all = ["list", "item", "lesson"])]
         undo: Option<String>,
-        /// List the words taught.
+        /// List the words and questions taught.
         #[arg(long, conflicts_with_all = ["item", "lesson"])]
         list: bool,
-        /// A review item's #ID whose question meant the initiative on --page: its words the
-        /// plan lacks are taught as that initiative's name.
-        #[arg(long, value_name = "ID", requires = "page", conflicts_with = "lesson")]
+        /// A review item's #ID whose question meant the initiative on --page (or, with
+        /// --outside, nothing in the plan): the question joins the corpus as an example.
+        #[arg(long, value_name = "ID", conflicts_with_all = ["lesson", "question"])]
         item: Option<i64>,
-        /// The page of the initiative the review item meant.
-        #[arg(long, requires = "item")]
+        /// A question (from a letter, a call) to teach as --item's would be.
+        #[arg(long, value_name = "TEXT", conflicts_with = "lesson")]
+        question: Option<String>,
+        /// The page of the initiative the question meant.
+        #[arg(long, conflicts_with = "outside")]
         page: Option<u16>,
+        /// What it asked of it: overview, kpi, contents, methods, effects, period, schedule,
+        /// department (or 概要, KPI, 内容 …); by default, what the question is read as.
+        #[arg(long, requires = "page")]
+        intent: Option<String>,
+        /// The question is one the plan does not answer.
+        #[arg(long)]
+        outside: bool,
         /// The word, then the plan's term (or terms, separated by commas).
         #[arg(value_names = ["WORD", "TERM"])]
         lesson: Vec<String>,
@@ -332,13 +344,23 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             review(&app(&paths, &db)?, &since, &status, &resolve, &ignore)
         }
         Command::Stats { since, csv } => stats(&app(&paths, &db)?, &since, csv),
-        Command::Teach { undo, list, item, page, lesson } => {
-            let request = match (undo, item.zip(page)) {
-                _ if list => Ok(crate::teach::Request::List),
-                (Some(word), _) => Ok(crate::teach::Request::Change(crate::teach::Change::Forget(word))),
-                (None, Some((item, page))) => Ok(crate::teach::Request::FromItem { item, page }),
+        Command::Teach { undo, list, item, question, page, intent, outside, lesson } => {
+            use crate::teach::{Request, TeachError, example};
+            let named = match intent.as_deref().map(example::intent_of) {
+                Some(None) => Err(TeachError::UnknownIntent(intent.clone().unwrap_or_default())),
+                named => Ok(named.flatten()),
+            };
+            let meant = page.is_some() || outside;
+            let request = match (undo, item, question) {
+                _ if list => Ok(Request::List),
+                (Some(what), ..) => Request::parse(&format!("undo {what}")),
+                (None, Some(item), None) if meant => named.map(|intent| Request::FromItem { item, page, intent }),
+                (None, None, Some(question)) if meant => {
+                    named.map(|intent| Request::Question { question, page, intent })
+                }
+                (None, Some(_), _) | (None, _, Some(_)) => Err(TeachError::Usage),
                 // The bot's own words work too: `teach #12 p.64`, `teach undo 注射`, `teach list`.
-                (None, None) => crate::teach::Request::parse(&lesson.join(" ")),
+                (None, None, None) => Request::parse(&lesson.join(" ")),
             };
             teach(&app(&paths, &db)?, request)
         }

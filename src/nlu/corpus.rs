@@ -21,7 +21,9 @@ pub const INTENTS: [&str; 10] =
     ["overview", "kpi", "contents", "methods", "effects", "period", "schedule", "department", "list", "not_found"];
 
 /// The styles a question is written in.
-pub const STYLES: [&str; 8] = ["everyday", "hiragana", "casual", "shorthand", "polite", "figure", "typo", "romaji"];
+/// `taught` is a question an administrator taught from chat (`data/nlu/taught.tsv`).
+pub const STYLES: [&str; 9] =
+    ["everyday", "hiragana", "casual", "shorthand", "polite", "figure", "typo", "romaji", "taught"];
 
 /// What a question is about.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]

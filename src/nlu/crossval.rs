@@ -47,20 +47,32 @@ pub fn folds(corpus: &[Example], k: usize) -> Vec<usize> {
         }
     }
     // Groups are dealt to the folds in turn within each target, so every target is spread
-    // over the folds.
+    // over the folds; each target starts at a fold its name picks, so that a question more
+    // (taught, read last) leaves every other question in its fold.
     let mut fold_of_group: BTreeMap<usize, usize> = BTreeMap::new();
     let mut next_per_target: BTreeMap<&Target, usize> = BTreeMap::new();
     (0..corpus.len())
         .map(|i| {
             let g = root(&mut parent, i);
             *fold_of_group.entry(g).or_insert_with(|| {
-                let n = next_per_target.entry(&corpus[i].target).or_insert(i % k);
+                let n = next_per_target.entry(&corpus[i].target).or_insert_with(|| start_fold(&corpus[i].target, k));
                 let f = *n % k;
                 *n += 1;
                 f
             })
         })
         .collect()
+}
+
+/// The fold a target's first group goes to.
+fn start_fold(target: &Target, k: usize) -> usize {
+    let name = match target {
+        Target::Page(p) => p.to_string(),
+        Target::List(f) => format!("list:{f}"),
+        Target::None => "none".to_string(),
+    };
+    let h = name.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3));
+    (h % k.max(1) as u64) as usize
 }
 
 /// Predictions for every corpus example by models trained without its fold (and with the
@@ -106,7 +118,7 @@ pub trait System {
 }
 
 /// The cross-validated figures of the corpus, overall and per style.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize, PartialEq)]
 pub struct Figures {
     /// Questions scored.
     pub questions: usize,
@@ -128,6 +140,12 @@ pub struct Figures {
     pub out_of_plan_refused: f32,
     /// Share of list questions answered with a list.
     pub list_answered: f32,
+    /// Single-initiative questions (what the shares of those are of).
+    #[serde(default)]
+    pub singles: usize,
+    /// Out-of-plan questions.
+    #[serde(default)]
+    pub outside: usize,
 }
 
 fn figures(corpus: &[Example], verdicts: &[Verdict], indices: &[usize]) -> Figures {
@@ -172,6 +190,7 @@ fn figures(corpus: &[Example], verdicts: &[Verdict], indices: &[usize]) -> Figur
     share(&mut f.out_of_plan_answered, outside);
     share(&mut f.out_of_plan_refused, outside);
     share(&mut f.list_answered, lists);
+    (f.singles, f.outside) = (singles, outside);
     f
 }
 
@@ -290,6 +309,25 @@ fn fit_calibration(
     let (cue_weight, implied_weight) = fit_cue_weights(corpus, oof, system);
     let calibration = Calibration { cue_weight, implied_weight, ..calibration };
     (calibration, rankers)
+}
+
+/// The figures of the whole decision under a calibration fit earlier, with the models
+/// trained without each fold: what a change of the corpus or the lexicon does to the
+/// understanding, with the decision's thresholds held still (refitting them on a corpus one
+/// question larger moves the figures more than most changes do).
+pub fn figures_with(
+    corpus: &[Example],
+    labelled: &[Labelled],
+    plan_texts: &[Labelled],
+    plan: &Plan,
+    system: &dyn System,
+    calibration: &Calibration,
+) -> Figures {
+    let folds = folds(corpus, K);
+    let oof = out_of_fold(labelled, plan_texts, &folds, plan);
+    let verdicts: Vec<Verdict> = (0..corpus.len()).map(|i| system.verdict(i, &oof[i], calibration)).collect();
+    let all: Vec<usize> = (0..corpus.len()).collect();
+    figures(corpus, &verdicts, &all)
 }
 
 /// Cross-validates the corpus: grouped folds, out-of-fold predictions, the ranker and the

@@ -70,10 +70,14 @@ impl Linear {
         let mut g2w = vec![1e-6f32; w.len()];
         let mut g2b = vec![1e-6f32; k];
         let mut order: Vec<usize> = (0..inputs.len()).collect();
-        let mut rng = t.seed;
+        // Each epoch visits the examples in an order keyed by their content, not by their
+        // place: one example more (a question taught) falls in somewhere and leaves the
+        // others' order as it was, so the models with and without it differ by it alone.
+        let keys: Vec<u64> = examples.iter().map(|(f, y)| content_key(f, *y)).collect();
         let mut probs = vec![0.0f32; k];
-        for _ in 0..t.epochs {
-            shuffle(&mut order, &mut rng);
+        for epoch in 0..t.epochs {
+            let salt = mix(t.seed ^ (epoch as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+            order.sort_by_key(|&i| (mix(keys[i] ^ salt), i));
             for &i in &order {
                 let (x, y) = &inputs[i];
                 softmax_into(&w, &model.b, x, &mut probs);
@@ -175,15 +179,21 @@ fn normalise(out: &mut [f32]) {
     }
 }
 
-/// Fisher–Yates with xorshift64*: deterministic for a seed.
-fn shuffle(order: &mut [usize], state: &mut u64) {
-    for i in (1..order.len()).rev() {
-        *state ^= *state >> 12;
-        *state ^= *state << 25;
-        *state ^= *state >> 27;
-        let r = state.wrapping_mul(0x2545_f491_4f6c_dd1d);
-        order.swap(i, (r % (i as u64 + 1)) as usize);
+/// An example's key: its features and class, hashed (FNV-1a).
+fn content_key(features: &[u64], class: usize) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for v in features.iter().copied().chain([class as u64]) {
+        h ^= v;
+        h = h.wrapping_mul(0x0000_0100_0000_01b3);
     }
+    h
+}
+
+/// A 64-bit mix (splitmix64's finaliser).
+fn mix(mut z: u64) -> u64 {
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
 }
 
 #[cfg(test)]

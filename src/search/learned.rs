@@ -14,7 +14,7 @@ use std::sync::Arc;
 use super::analyzer::Term;
 use super::fuse::{self, Evidence};
 use super::{Engine, SearchError, read_data_file};
-use crate::nlu::crossval::{System, Verdict};
+use crate::nlu::crossval::{Figures, System, Verdict};
 use crate::nlu::rank::Choice;
 use crate::nlu::{self, Analysed, Calibration, Example, Nlu, Prediction};
 use crate::plan::Plan;
@@ -40,7 +40,9 @@ impl CorpusTexts {
         let calibration = super::read_optional(&dir.join(CALIBRATION_FILE))?;
         let mut paths: Vec<PathBuf> =
             entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "tsv")).collect();
-        paths.sort();
+        // In name order, the taught questions last: a question taught from chat comes after
+        // every curated one (and so changes no other question's fold).
+        paths.sort_by_key(|p| (p.file_name().is_some_and(|n| n == TAUGHT_FILE), p.clone()));
         let mut files = Vec::new();
         for path in paths {
             let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
@@ -67,6 +69,18 @@ impl CorpusTexts {
         let parts: Vec<&[u8]> =
             self.0.iter().filter(|(n, _)| n != TAUGHT_FILE).flat_map(|(n, t)| [n.as_bytes(), t.as_bytes()]).collect();
         super::index::fingerprint(&parts)
+    }
+
+    /// The taught questions' text (empty when none were taught).
+    pub fn taught(&self) -> &str {
+        self.0.iter().find(|(n, _)| n == TAUGHT_FILE).map_or("", |(_, t)| t.as_str())
+    }
+
+    /// The same corpus with the taught questions' text replaced.
+    pub fn with_taught(&self, text: String) -> CorpusTexts {
+        let mut files: Vec<(String, String)> = self.0.iter().filter(|(n, _)| n != TAUGHT_FILE).cloned().collect();
+        files.push((TAUGHT_FILE.to_string(), text));
+        CorpusTexts(files, self.1.clone())
     }
 
     /// The examples, or the first line that is not one.
@@ -203,6 +217,58 @@ impl System for Corpus<'_> {
         let (intent, decision, ranked, _) = fuse::decide(&self.evidence[i], p, c, self.engine.plan());
         Verdict { intent: intent.as_str().to_string(), decision, ranked }
     }
+}
+
+/// The corpus's cross-validated figures overall, under its calibration (see
+/// [`crate::nlu::crossval::figures_with`]), with `engine`'s own stages; kept in `index/nlu/` beside the models (a teaching compares the
+/// figures with and without it, and the next one starts from the last), recomputed when
+/// the plan, the lexicon, the corpus or the program change. `None` without a corpus.
+pub fn figures(engine: &Engine, index_dir: &Path, corpus: &CorpusTexts) -> Result<Option<Figures>, SearchError> {
+    if corpus.examples(engine.plan())?.is_empty() {
+        return Ok(None);
+    }
+    let key = super::index::fingerprint(&[
+        engine.inputs().as_bytes(),
+        &corpus.bytes(),
+        env!("CARGO_PKG_VERSION").as_bytes(),
+        &FORMAT.to_le_bytes(),
+    ]);
+    let dir = index_dir.join(CORPUS_DIR);
+    // `fixed`: figures under the corpus's own calibration (not refit), see above.
+    let file = dir.join(format!("figures-fixed-{key}.json"));
+    if let Ok(text) = std::fs::read_to_string(&file)
+        && let Ok(figures) = serde_json::from_str::<Figures>(&text)
+    {
+        return Ok(Some(figures));
+    }
+    let started = std::time::Instant::now();
+    let figures = cross_validate_with(engine, corpus, &corpus.calibration().unwrap_or_default())?;
+    tracing::info!(ms = started.elapsed().as_millis() as u64, "cross-validated the corpus");
+    if let Ok(text) = serde_json::to_string(&figures) {
+        let _ = std::fs::create_dir_all(&dir);
+        let tmp = dir.join(format!(".figures.{}", super::unique_suffix()));
+        if std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, &file)).is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+    }
+    Ok(Some(figures))
+}
+
+/// The corpus cross-validated under a fixed calibration: the models trained without each
+/// fold, the decision's thresholds as given.
+fn cross_validate_with(
+    engine: &Engine,
+    corpus: &CorpusTexts,
+    calibration: &Calibration,
+) -> Result<Figures, SearchError> {
+    let plan = engine.plan();
+    let examples = corpus.examples(plan)?;
+    let evidence: Vec<Evidence> = examples.iter().map(|e| engine.evidence(&e.question, None, None)).collect();
+    let labelled: Vec<nlu::Labelled> =
+        examples.iter().zip(&evidence).map(|(e, ev)| nlu::Labelled::example(e, &ev.input)).collect();
+    let plan_texts = nlu::plan_examples(plan, &|q| engine.model_input(q));
+    let system = Corpus { engine, evidence };
+    Ok(nlu::crossval::figures_with(&examples, &labelled, &plan_texts, plan, &system, calibration))
 }
 
 /// Cross-validates the corpus (`keikaku nlu eval`): grouped k-fold, the ranker and the

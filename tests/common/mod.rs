@@ -66,3 +66,20 @@ pub fn data_copy() -> (tempfile::TempDir, keikaku::search::Paths) {
     }
     (dir, keikaku::search::Paths { data_dir: data, index_dir: index })
 }
+
+/// The corpus files a test of teaching copies: the bare topics and the out-of-plan
+/// questions, about a third of the corpus, so that a teaching's cross-validation takes
+/// seconds in a test build rather than minutes (the whole corpus is measured by
+/// `keikaku nlu eval` and the bench).
+pub const TEACHING_CORPUS: [&str; 2] = ["terse.tsv", "out-of-plan.tsv"];
+
+/// [`data_copy`] with `files` of the corpus (`data/nlu/`).
+pub fn data_copy_with_corpus(files: &[&str]) -> (tempfile::TempDir, keikaku::search::Paths) {
+    let (dir, paths) = data_copy();
+    let nlu = paths.data_dir.join("nlu");
+    std::fs::create_dir_all(&nlu).unwrap();
+    for f in files {
+        std::fs::copy(std::path::Path::new("data/nlu").join(f), nlu.join(f)).unwrap();
+    }
+    (dir, paths)
+}

@@ -97,7 +97,13 @@ pub async fn start_custom(
 impl Harness {
     /// Waits for the `n`-th sendMessage to `chat` and returns it.
     pub async fn reply(&self, chat: i64, n: usize) -> Call {
-        let calls = self.fake.wait_for(WAIT, |c| sent_to(c, chat).len() >= n).await;
+        self.reply_within(chat, n, WAIT).await
+    }
+
+    /// [`Harness::reply`] with a wait of its own (a teaching cross-validates the corpus: a
+    /// few seconds in a release build, a minute or two in a test build).
+    pub async fn reply_within(&self, chat: i64, n: usize, wait: Duration) -> Call {
+        let calls = self.fake.wait_for(wait, |c| sent_to(c, chat).len() >= n).await;
         sent_to(&calls, chat).get(n - 1).cloned().unwrap_or_else(|| panic!("no reply #{n} to {chat}: {calls:#?}"))
     }
 

@@ -1,19 +1,26 @@
 //! Teaching keikaku a word from chat: `/teach 注射 予防接種` in the staff bot,
 //! `keikaku teach 注射 予防接種` in the terminal.
 //!
-//! What is taught is kept in one place, `data/lexicon/taught.tsv`, in the thesaurus's own
-//! form (`word<TAB>term, term`), so that `git diff` shows it and a reviewer can move a line
-//! into `thesaurus.tsv`. This module knows the lesson and the file; checking a lesson
-//! against the evaluation questions, auditing it and putting it in service is
-//! [`crate::app::App::teach`]'s.
+//! And a question from the review list as an example of what it meant: `/teach #12 p.64
+//! kpi` ([`example`]).
+//!
+//! Words are kept in one place, `data/lexicon/taught.tsv`, in the thesaurus's own form
+//! (`word<TAB>term, term`); questions in `data/nlu/taught.tsv`, in the corpus's. `git diff`
+//! shows both, and a reviewer can move a line into `thesaurus.tsv` or the corpus. This
+//! module knows the lessons and the files; checking a change by cross-validation, auditing
+//! it and putting it in service is [`crate::app::App::teach`]'s.
 
-use crate::evaluation::Broken;
+pub mod example;
+
+pub use example::{Example, Meaning};
+
+use crate::nlu::crossval::Figures;
 use crate::normalize::{fold_kana, normalize};
 use crate::search::lexicon::{rows, thesaurus_entry};
 
 /// The first lines of a new `taught.tsv`.
 pub const HEADER: &str = "# Words administrators taught from chat (keikaku teach, /teach): word<TAB>term, term.\n\
-# Written by keikaku; each line was checked against the evaluation questions and audited.\n\
+# Written by keikaku; each line was cross-validated with the corpus and audited.\n\
 # Review them now and then: keep a good one by moving it into thesaurus.tsv.\n";
 
 /// A word and the plan's terms it stands for.
@@ -64,6 +71,10 @@ pub enum Change {
     Teach(Vec<Lesson>),
     /// Forget every taught line of a word.
     Forget(String),
+    /// Teach a question as an example of what it means.
+    Example(Example),
+    /// Forget the taught example number N (from 1, as `teach list` numbers them).
+    ForgetExample(usize),
 }
 
 impl Change {
@@ -72,6 +83,8 @@ impl Change {
         match self {
             Change::Teach(_) => "teach",
             Change::Forget(_) => "teach_undo",
+            Change::Example(_) => "teach_example",
+            Change::ForgetExample(_) => "teach_example_undo",
         }
     }
 
@@ -80,7 +93,15 @@ impl Change {
         match self {
             Change::Teach(lessons) => lessons.iter().map(Lesson::line).collect::<Vec<_>>().join(" / "),
             Change::Forget(word) => word.clone(),
+            Change::Example(e) => e.line(),
+            Change::ForgetExample(n) => format!("例{n}"),
         }
+    }
+
+    /// True when it adds to what is taught (checked by cross-validation before it is
+    /// kept); undoing is never refused.
+    pub fn adds(&self) -> bool {
+        matches!(self, Change::Teach(_) | Change::Example(_))
     }
 }
 
@@ -91,12 +112,26 @@ pub enum Request {
     List,
     /// `/teach 注射 予防接種`, `/teach undo 注射`.
     Change(Change),
-    /// `/teach #12 p.64`: review item #12's question meant the initiative on p.64.
+    /// `/teach #12 p.64 kpi`: review item #12's question meant the initiative on p.64 (its
+    /// KPI; without an intent, the one the question is read as); `/teach #12 なし`: the plan
+    /// has nothing for it.
     FromItem {
         /// The review item (any of its question ids).
         item: i64,
-        /// The page of the initiative meant.
-        page: u16,
+        /// The page of the initiative meant; `None`: nothing in the plan.
+        page: Option<u16>,
+        /// The intent named, if any.
+        intent: Option<&'static str>,
+    },
+    /// `keikaku teach --question 「…」 --page 64`: a question (from a letter, a call) as an
+    /// example, as from a review item.
+    Question {
+        /// The question.
+        question: String,
+        /// The page of the initiative meant; `None`: nothing in the plan.
+        page: Option<u16>,
+        /// The intent named, if any.
+        intent: Option<&'static str>,
     },
 }
 
@@ -106,20 +141,45 @@ impl Request {
         let words: Vec<&str> = arg.split_whitespace().collect();
         Ok(match words.as_slice() {
             [] | ["list"] => Request::List,
+            ["undo", n] if example_number(n).is_some() => {
+                Request::Change(Change::ForgetExample(example_number(n).unwrap_or_default()))
+            }
             ["undo", word] => Request::Change(Change::Forget((*word).to_string())),
-            [item, page] if item.starts_with('#') => {
-                let item = item.trim_start_matches('#').parse().map_err(|_| TeachError::Usage)?;
-                let page = page.trim_start_matches(['p', 'P', '.', 'ｐ', '．']).trim_end_matches(['の', 'こ', 'と']);
-                Request::FromItem { item, page: page.parse().map_err(|_| TeachError::Usage)? }
+            [item, rest @ ..] if item.starts_with(['#', '＃']) && (1..=2).contains(&rest.len()) => {
+                let item = normalize(item).trim_start_matches('#').parse().map_err(|_| TeachError::Usage)?;
+                let (page, intent) = match rest {
+                    [none] if matches!(normalize(none).as_str(), "none" | "なし" | "計画外") => (None, None),
+                    [page] => (Some(page_number(page)?), None),
+                    [page, intent] => {
+                        let intent = example::intent_of(intent).ok_or(TeachError::UnknownIntent((*intent).into()))?;
+                        (Some(page_number(page)?), Some(intent))
+                    }
+                    _ => return Err(TeachError::Usage),
+                };
+                Request::FromItem { item, page, intent }
             }
             _ => Request::Change(Change::Teach(vec![Lesson::parse(arg)?])),
         })
     }
 }
 
+/// 「p.64」「64」「p64の」 as a page number.
+fn page_number(text: &str) -> Result<u16, TeachError> {
+    let page = normalize(text);
+    let page = page.trim_start_matches(['p', '.']).trim_end_matches(['の', 'こ', 'と']);
+    page.parse().map_err(|_| TeachError::Usage)
+}
+
+/// 「例3」「e3」 as an example's number.
+fn example_number(text: &str) -> Option<usize> {
+    let t = normalize(text);
+    t.strip_prefix('例').or_else(|| t.strip_prefix('e'))?.parse().ok()
+}
+
 impl Change {
-    /// What was done, said to the administrator once it is in service.
-    pub fn done(&self, checked: usize) -> String {
+    /// What was done, said to the administrator once it is in service: the change, and the
+    /// corpus's cross-validated figures before and after it (none without a corpus).
+    pub fn done(&self, figures: Option<&(Figures, Figures)>, number: Option<usize>) -> String {
         let what = match self {
             Change::Teach(lessons) => lessons
                 .iter()
@@ -127,12 +187,43 @@ impl Change {
                 .collect::<Vec<_>>()
                 .join("。"),
             Change::Forget(word) => format!("「{word}」を忘れました"),
+            Change::Example(e) => format!("「{}」を{}の例として覚えました", e.question, e.meaning_text()),
+            Change::ForgetExample(n) => format!("例{n}を忘れました"),
         };
-        let undo = if matches!(self, Change::Teach(_)) { "（取り消し: teach undo 言葉）" } else { "" };
-        format!(
-            "{what}。評価用の質問{checked}件で、正しかった答えが変わらないことを確かめました。今から回答に使います{undo}。"
-        )
+        let checked = match figures {
+            Some((before, after)) => format!("例文{}件の交差検証: {}。", after.questions, compare(before, after)),
+            None => "例文がないため、交差検証はしていません。".to_string(),
+        };
+        let undo = match (self, number) {
+            (Change::Teach(_), _) => "（取り消し: teach undo 言葉）",
+            (Change::Example(_), Some(n)) => {
+                return format!("{what}。{checked}今から回答に使います（取り消し: teach undo 例{n}）。");
+            }
+            _ => "",
+        };
+        format!("{what}。{checked}今から回答に使います{undo}。")
     }
+}
+
+/// The figures a change is judged by: name, share before and after, true when higher is
+/// better, and how many questions the share is of.
+pub fn judged(before: &Figures, after: &Figures) -> [(&'static str, f32, f32, bool, usize); 5] {
+    [
+        ("正しいカード", before.answered_right, after.answered_right, true, after.singles),
+        ("意図の正解", before.intent_accuracy, after.intent_accuracy, true, after.questions),
+        ("誤ったカード", before.wrong_card, after.wrong_card, false, after.singles),
+        ("見つからない誤り", before.false_not_found, after.false_not_found, false, after.singles),
+        ("計画外にカード", before.out_of_plan_answered, after.out_of_plan_answered, false, after.outside),
+    ]
+}
+
+/// 「正しいカード 76.4% → 76.5%、…」.
+pub fn compare(before: &Figures, after: &Figures) -> String {
+    judged(before, after)
+        .iter()
+        .map(|(name, b, a, ..)| format!("{name} {:.1}% → {:.1}%", 100.0 * b, 100.0 * a))
+        .collect::<Vec<_>>()
+        .join("、")
 }
 
 /// The taught lessons of a `taught.tsv` text, with their lines' numbers; lines that do not
@@ -147,9 +238,11 @@ pub fn lessons(taught: &str) -> Vec<(usize, Lesson)> {
         .collect()
 }
 
-/// `taught` with `change` made, or why it cannot be made.
+/// `taught` (the words' file) with `change` made, or why it cannot be made. A change of the
+/// taught questions leaves the words as they are.
 pub fn apply(taught: &str, change: &Change) -> Result<String, TeachError> {
     match change {
+        Change::Example(_) | Change::ForgetExample(_) => Ok(taught.to_string()),
         Change::Teach(new) => {
             if new.is_empty() {
                 return Err(TeachError::Usage);
@@ -197,17 +290,20 @@ pub fn apply(taught: &str, change: &Change) -> Result<String, TeachError> {
 pub enum TeachError {
     /// The command was not understood.
     #[error(
-        "使い方: 「teach 言葉 計画の用語」（例: teach 注射 予防接種。用語はカンマで複数可）、「teach #見直し番号 p.ページ」で見直しの質問から、「teach undo 言葉」で取り消し、「teach list」で一覧"
+        "使い方: 「teach 言葉 計画の用語」（例: teach 注射 予防接種。用語はカンマで複数可）、「teach #見直し番号 p.ページ [意図]」で見直しの質問をその取組の例に（意図: 概要・KPI・内容・方法・効果・期間・スケジュール・担当）、「teach #見直し番号 なし」で計画にない質問の例に、「teach undo 言葉」「teach undo 例番号」で取り消し、「teach list」で一覧"
     )]
     Usage,
+    /// An intent nobody knows.
+    #[error(
+        "「{0}」は意図として読めません。概要・KPI・内容・方法・効果・期間・スケジュール・担当のどれかで指定してください。"
+    )]
+    UnknownIntent(String),
+    /// No taught example has that number.
+    #[error("例{0}はありません（教えた例は{1}件）。「teach list」で番号を確かめてください。")]
+    NoSuchExample(usize, usize),
     /// The line would not be a thesaurus line.
     #[error("その形では辞書に書けません: {0}")]
     Form(String),
-    /// A review item has no word the plan lacks: nothing to teach from it.
-    #[error(
-        "「{0}」の言葉はどれも計画にあります。どの言葉をどの用語のことと教えるか、「teach 言葉 用語」で指定してください。"
-    )]
-    NothingUnknown(String),
     /// No review item holds that question.
     #[error("#{0} は見直しの一覧にありません。")]
     NoSuchItem(i64),
@@ -228,9 +324,14 @@ pub enum TeachError {
         /// The words taught.
         known: Vec<String>,
     },
-    /// Right answers would turn wrong.
-    #[error("{}", breaks_text(.0))]
-    WouldBreak(Vec<Broken>),
+    /// The corpus's cross-validated figures would fall.
+    #[error("この変更で例文{}件の交差検証の成績が下がるため、登録しませんでした: {}。", .after.questions, lowered_text(.before, .after))]
+    WouldLower {
+        /// The figures without the change.
+        before: Box<Figures>,
+        /// With it.
+        after: Box<Figures>,
+    },
     /// keikaku runs without its data folder (a test's app, a benchmark).
     #[error("この環境ではデータフォルダが分からないため、言葉を教えられません。")]
     NoDataFolder,
@@ -250,19 +351,37 @@ pub enum TeachError {
     Audit(String),
 }
 
-/// The refusal that lists what a change would break.
-fn breaks_text(broken: &[Broken]) -> String {
-    let mut out = format!(
-        "この変更で、正しく答えていた評価用の質問が{}件答えられなくなるため、登録しませんでした:",
-        broken.len()
-    );
-    for b in broken.iter().take(10) {
-        out.push_str(&format!("\n・{} 「{}」: {}", b.id, b.question, b.why));
-    }
-    if broken.len() > 10 {
-        out.push_str(&format!("\n…ほか{}件", broken.len() - 10));
-    }
-    out
+/// How many questions a figure may move the wrong way by before a change is refused. One
+/// more question in the corpus, or one word, can tip a single neighbour either way; a change
+/// that misleads moves several.
+pub const TOLERANCE: f32 = 1.0;
+
+/// The figures that moved the wrong way by more than [`TOLERANCE`] questions.
+pub fn lowered(before: &Figures, after: &Figures) -> Vec<&'static str> {
+    judged(before, after)
+        .into_iter()
+        .filter(|(_, b, a, higher_better, of)| {
+            let worse = if *higher_better { b - a } else { a - b };
+            // Half a question's share of slack for rounding (shares are of slightly
+            // different counts before and after).
+            worse * *of as f32 > TOLERANCE + 0.5
+        })
+        .map(|(name, ..)| name)
+        .collect()
+}
+
+/// The refusal's figures: those that fell, then the rest.
+fn lowered_text(before: &Figures, after: &Figures) -> String {
+    let fell = lowered(before, after);
+    let all = judged(before, after);
+    let (worse, rest): (Vec<_>, Vec<_>) = all.iter().partition(|(name, ..)| fell.contains(name));
+    let show = |v: &[&(&str, f32, f32, bool, usize)]| {
+        v.iter()
+            .map(|(n, b, a, ..)| format!("{n} {:.1}% → {:.1}%", 100.0 * b, 100.0 * a))
+            .collect::<Vec<_>>()
+            .join("、")
+    };
+    format!("{}（ほか: {}）", show(&worse), show(&rest))
 }
 
 #[cfg(test)]
@@ -281,9 +400,16 @@ mod tests {
     fn the_command_says_list_undo_an_item_or_a_lesson() {
         assert_eq!(Request::parse("").ok(), Some(Request::List));
         assert_eq!(Request::parse("undo 注射").ok(), Some(Request::Change(Change::Forget("注射".into()))));
-        assert_eq!(Request::parse("#12 p.64").ok(), Some(Request::FromItem { item: 12, page: 64 }));
-        assert_eq!(Request::parse("#12 64").ok(), Some(Request::FromItem { item: 12, page: 64 }));
+        let item = |page, intent| Some(Request::FromItem { item: 12, page, intent });
+        assert_eq!(Request::parse("#12 p.64").ok(), item(Some(64), None));
+        assert_eq!(Request::parse("#12 64").ok(), item(Some(64), None));
+        assert_eq!(Request::parse("＃12 ｐ．64 KPI").ok(), item(Some(64), Some("kpi")));
+        assert_eq!(Request::parse("#12 p.64 期間").ok(), item(Some(64), Some("period")));
+        assert_eq!(Request::parse("#12 なし").ok(), item(None, None));
+        assert!(matches!(Request::parse("#12 p.64 天気"), Err(TeachError::UnknownIntent(_))));
         assert!(matches!(Request::parse("#x p.64"), Err(TeachError::Usage)));
+        assert_eq!(Request::parse("undo 例3").ok(), Some(Request::Change(Change::ForgetExample(3))));
+        assert_eq!(Request::parse("undo e3").ok(), Some(Request::Change(Change::ForgetExample(3))));
         let taught = Request::parse("注射 予防接種").ok();
         assert!(matches!(taught, Some(Request::Change(Change::Teach(l))) if l.len() == 1 && l[0].word == "注射"));
     }

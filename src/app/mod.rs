@@ -14,7 +14,6 @@ use crate::answer::{AskJson, Card, Extras, ask_json_with, card_with};
 use crate::plan::FiscalYear;
 use crate::review::{ReviewItem, Stats};
 use crate::search::{self, Engine, Inputs, Intent, Outcome, Paths, Rebuild, Stamp};
-use crate::teach::{self, Change, Lesson, TeachError};
 
 /// Who keikaku answers — in the terminal (`--mode`), in a bot (`serve --mode`), in a card.
 /// One idea, one type.
@@ -39,6 +38,10 @@ impl InitiativeFinder for Engine {
         }
     }
 }
+
+mod teach;
+
+pub use teach::{Taught, TeachReply};
 
 /// The longest question the log keeps, in characters (the engine reads no more).
 const MAX_LOGGED_CHARS: usize = crate::search::engine::MAX_QUESTION_CHARS;
@@ -186,120 +189,6 @@ impl App {
                 if again { Reload::Unchanged } else { Reload::Refused(error) }
             }
         }
-    }
-
-    /// The words taught so far (`taught.tsv`).
-    pub fn taught(&self) -> Result<Vec<Lesson>, TeachError> {
-        let paths = self.source.as_ref().ok_or(TeachError::NoDataFolder)?;
-        let texts = search::lexicon::Texts::read(&paths.data_dir).map_err(|e| TeachError::Data(e.to_string()))?;
-        Ok(teach::lessons(&texts.taught).into_iter().map(|(_, l)| l).collect())
-    }
-
-    /// Teaches a word (or forgets one taught): checks that every term is in the plan, that
-    /// the lexicon still loads, and that no evaluation question shipped with keikaku that is
-    /// answered rightly now would be answered wrongly; then writes `taught.tsv`, audits the
-    /// change (`actor`: the administrator's Telegram id, none for the terminal) and puts the
-    /// new engine in service. A refusal is audited too and changes nothing.
-    pub fn teach(&self, actor: Option<i64>, change: &Change) -> Result<Taught, TeachError> {
-        let paths = self.source.as_ref().ok_or(TeachError::NoDataFolder)?;
-        let _one = self.changing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        // One teacher at a time across processes too (the terminal and the staff bot): an
-        // advisory lock, released when the file is closed, or the process ends.
-        let lock = paths.data_dir.join(search::lexicon::LEXICON_DIR).join(".taught.lock");
-        let _lock = std::fs::OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock)
-            .and_then(|f| f.lock().map(|()| f))
-            .map_err(|cause| TeachError::Write { path: lock.display().to_string(), cause })?;
-        let result = self.try_teach(paths, change);
-        let refused = result.as_ref().err().map(ToString::to_string);
-        if let Err(e) = self.with_store(|s| s.record(actor, change.action(), refused.as_deref(), &change.detail())) {
-            return match result {
-                // Kept only with its audit: put the file back as it was.
-                Ok(done) => {
-                    let restored = write_atomically(&done.file, &done.before);
-                    if let Ok(engine) = restored.and_then(|()| {
-                        search::open(paths, Rebuild::IfStale).map_err(|e| TeachError::Data(e.to_string()))
-                    }) {
-                        self.put_in_service(Arc::new(engine));
-                    }
-                    Err(TeachError::Audit(e.to_string()))
-                }
-                Err(refusal) => Err(refusal),
-            };
-        }
-        result
-    }
-
-    /// Carries out what `/teach` or `keikaku teach` asked: see [`App::teach`]. A review
-    /// item taught from is marked resolved.
-    pub fn teach_request(&self, actor: Option<i64>, request: teach::Request) -> Result<TeachReply, TeachError> {
-        let (change, item) = match request {
-            teach::Request::List => return self.taught().map(TeachReply::List),
-            teach::Request::Change(change) => (change, None),
-            teach::Request::FromItem { item, page } => {
-                let item = self
-                    .review_item(item, None)
-                    .map_err(|e| TeachError::Data(e.to_string()))?
-                    .ok_or(TeachError::NoSuchItem(item))?;
-                (Change::Teach(self.lessons_from_item(&item, page)?), Some(item))
-            }
-        };
-        let taught = self.teach(actor, &change)?;
-        if let Some(item) = item
-            && let Err(e) = self.mark_item(&item, ReviewStatus::Resolved)
-        {
-            tracing::warn!(error = %e, "the review item taught from was not marked resolved");
-        }
-        Ok(TeachReply::Done { change, taught })
-    }
-
-    /// The lessons a review item teaches when an administrator says which initiative its
-    /// question meant (「この質問は p.64 のこと」): each word of the question the plan does not
-    /// have, as meaning that initiative's name.
-    fn lessons_from_item(&self, item: &ReviewItem, page: u16) -> Result<Vec<Lesson>, TeachError> {
-        let engine = self.engine();
-        let initiative = engine.plan().initiative(page).ok_or(TeachError::NoSuchPage(page))?;
-        let name = crate::search::matcher::strip_brackets(&initiative.title);
-        let term = if engine.mentions(&name) { name } else { initiative.heading.clone() };
-        let words = engine.unknown_words(&item.question);
-        if words.is_empty() {
-            return Err(TeachError::NothingUnknown(item.question.clone()));
-        }
-        Ok(words.into_iter().map(|word| Lesson { word, terms: vec![term.clone()] }).collect())
-    }
-
-    fn try_teach(&self, paths: &Paths, change: &Change) -> Result<Taught, TeachError> {
-        let data = |e: &dyn std::fmt::Display| TeachError::Data(e.to_string());
-        let inputs = Inputs::read(paths).map_err(|e| data(&e))?;
-        // What is in service may be older than the files (a reload not yet made): check
-        // against what the files say now.
-        let before = self.engine_for(&inputs, paths).map_err(|e| data(&e))?;
-        if let Change::Teach(lessons) = change {
-            for term in lessons.iter().flat_map(|l| &l.terms) {
-                if !before.mentions(term) {
-                    return Err(TeachError::TermNotInPlan(term.clone()));
-                }
-            }
-        }
-        let mut texts = inputs.lexicon.clone();
-        let old = std::mem::take(&mut texts.taught);
-        texts.taught = teach::apply(&old, change)?;
-        let lexicon = search::Lexicon::from_texts(&texts).map_err(|e| data(&e))?;
-        let after = before.with_lexicon(lexicon);
-        let cases = crate::evaluation::shipped();
-        let broken = crate::evaluation::broken_by(&before, &after, cases);
-        if !broken.is_empty() {
-            return Err(TeachError::WouldBreak(broken));
-        }
-        let file = paths.data_dir.join(search::lexicon::LEXICON_DIR).join(search::lexicon::TAUGHT_FILE);
-        write_atomically(&file, &texts.taught)?;
-        let lessons = teach::lessons(&texts.taught).len();
-        self.put_in_service(Arc::new(after));
-        *self.stamp.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Stamp::of(paths));
-        Ok(Taught { checked: cases.len(), lessons, file, before: old })
     }
 
     /// The same app with today's fiscal year fixed: what cards and relative years
@@ -616,58 +505,6 @@ pub enum Reload {
     },
     /// A file does not load; the old engine stays. The error names the file and the line.
     Refused(String),
-}
-
-/// What came of a `teach` request.
-#[derive(Debug)]
-pub enum TeachReply {
-    /// The words taught so far.
-    List(Vec<Lesson>),
-    /// The change is in service.
-    Done {
-        /// What was changed.
-        change: Change,
-        /// How it went.
-        taught: Taught,
-    },
-}
-
-impl TeachReply {
-    /// As a card.
-    pub fn card(&self) -> Card {
-        match self {
-            TeachReply::List(lessons) => crate::answer::taught_card(lessons),
-            TeachReply::Done { change, taught } => {
-                Card { blocks: vec![crate::answer::Block::Text(change.done(taught.checked))], actions: Vec::new() }
-            }
-        }
-    }
-}
-
-/// A word taught (or forgotten) and in service.
-#[derive(Debug)]
-pub struct Taught {
-    /// How many evaluation questions it was checked against.
-    pub checked: usize,
-    /// How many lessons `taught.tsv` holds now.
-    pub lessons: usize,
-    /// `taught.tsv`.
-    pub file: PathBuf,
-    /// Its text before.
-    before: String,
-}
-
-/// Replaces `path`'s contents at once (a temporary file beside it, renamed over it), so a
-/// reader sees the old text or the new one; the file is readable by all, like the data.
-fn write_atomically(path: &Path, text: &str) -> Result<(), TeachError> {
-    let failed = |cause| TeachError::Write { path: path.display().to_string(), cause };
-    let tmp = path.with_extension(format!("tmp-{}", search::unique_suffix()));
-    std::fs::write(&tmp, text).map_err(failed)?;
-    search::set_mode(&tmp, 0o644);
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        failed(e)
-    })
 }
 
 /// How the log names who asked: a pseudonym for a resident, the id for staff.
