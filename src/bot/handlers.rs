@@ -15,7 +15,7 @@ use teloxide::utils::command::BotCommands;
 
 use super::callback::Callback;
 use super::commands::{PublicCommand, StaffCommand};
-use super::outbox::{Outbox, edit_html, send_html, split, with_retry};
+use super::outbox::{Outbox, edit_html, edit_pressed, send_html, split, with_retry};
 use super::session::{Flow, Pending};
 use super::{BotState, Mode, keyboard};
 use crate::actuals::{Refusal, ResolvedReport, Role, Staff};
@@ -668,7 +668,7 @@ pub async fn callback(q: CallbackQuery, state: Arc<BotState>) -> HandlerResult {
             // has its charts.
             let feedback = message.reply_markup().is_some_and(keyboard::has_feedback);
             let markup = card_buttons(&state.app, &card, (intent == Intent::Kpi).then_some(page), feedback);
-            edit_html(bot, chat, message_id, &render_html(&card), markup).await?;
+            edit_pressed(bot, message, &render_html(&card), markup).await?;
         }
         Callback::ListPage { list, n } => {
             let Some(outcome) = state.sessions.list(list) else {
@@ -678,7 +678,7 @@ pub async fn callback(q: CallbackQuery, state: Arc<BotState>) -> HandlerResult {
             let n = usize::from(n).min(pages.saturating_sub(1));
             let card = list_page(&state.app.plan(), &outcome, n, PER_PAGE);
             say("").await?;
-            edit_html(bot, chat, message_id, &render_html(&card), keyboard::paging(list, n, pages)).await?;
+            edit_pressed(bot, message, &render_html(&card), keyboard::paging(list, n, pages)).await?;
         }
         Callback::Confirm(pid) => confirm(bot, &state, chat, message_id, user, pid, &say).await?,
         Callback::Cancel(pid) => match state.sessions.take_pending(pid) {
