@@ -19,7 +19,7 @@ use crate::plan::{FiscalYear, Plan};
 mod batch;
 mod question_log;
 pub use batch::BatchWriter;
-pub use question_log::{LoggedQuestion, QuestionRecord, QuestionResult, ReviewStatus};
+pub use question_log::{LoggedQuestion, Pseudonyms, QuestionRecord, QuestionResult, ReviewStatus};
 
 /// Why the store failed (not a refusal: those are [`Refusal`]s).
 #[derive(Debug, thiserror::Error)]
