@@ -184,3 +184,23 @@ fn strip_ansi(text: &str) -> String {
     }
     out
 }
+
+/// A flood from one chat under Telegram's own limits, against a Telegram that keeps its
+/// per-chat pace and answers some sends slowly: every question is answered, and not one
+/// send is refused with 429 (the chat's next message waits a second from Telegram's answer
+/// to its previous one, not from when that one left).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_one_chat_flood_keeps_telegrams_pace_without_429s() {
+    const FLOODER: i64 = 4242;
+    const FLOOD: usize = 6;
+    let fake = FakeTelegram::start().await.unwrap();
+    fake.keep_chat_pace(Duration::from_secs(1), Duration::from_millis(300));
+    let h = start_with_telegram_limits(Mode::Public, fake).await;
+    for _ in 0..FLOOD {
+        h.fake.message(FLOODER, "どこでも窓口のKPI");
+    }
+    let calls = h.fake.wait_for(Duration::from_secs(30), |c| sent_to(c, FLOODER).len() >= FLOOD).await;
+    assert_eq!(sent_to(&calls, FLOODER).len(), FLOOD);
+    assert_eq!(h.fake.rate_limited(), 0, "per-chat 429s");
+    h.stop().await;
+}

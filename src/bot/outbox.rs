@@ -91,6 +91,19 @@ where
     }
 }
 
+/// Sends `request` to `chat` when the limits allow, and tells the limiter when Telegram
+/// answered: the chat's next message is paced from then.
+async fn paced<T>(
+    out: &Outbox,
+    chat: ChatId,
+    request: impl std::future::IntoFuture<Output = Result<T, RequestError>>,
+) -> Result<T, RequestError> {
+    let slot = out.limiter.acquire(chat.0).await;
+    let answer = request.await;
+    out.limiter.answered(chat.0, slot);
+    answer
+}
+
 /// Splits HTML into parts of at most `limit` characters, on line boundaries; a single longer
 /// line is cut between characters, never inside a tag or an entity.
 pub fn split(html: &str, limit: usize) -> Vec<String> {
@@ -177,10 +190,7 @@ pub async fn send_html(
             if let Some(k) = markup.clone() {
                 req = req.reply_markup(k);
             }
-            async move {
-                out.limiter.acquire(chat.0).await;
-                req.await
-            }
+            paced(out, chat, req)
         })
         .await?;
         last = Some(sent.id);
@@ -203,10 +213,7 @@ pub async fn send_document(
             .bot
             .send_document(chat, InputFile::memory(bytes.clone()).file_name(name.to_string()))
             .caption(caption.to_string());
-        async move {
-            out.limiter.acquire(chat.0).await;
-            req.await
-        }
+        paced(out, chat, req)
     })
     .await
     .map(drop)
@@ -220,10 +227,7 @@ pub async fn send_photo(out: &Outbox, chat: ChatId, png: Vec<u8>, caption: &str)
     retry_limited("sendPhoto", Some(&out.limiter), || {
         let req =
             out.bot.send_photo(chat, InputFile::memory(png.clone()).file_name("chart.png")).caption(caption.clone());
-        async move {
-            out.limiter.acquire(chat.0).await;
-            req.await
-        }
+        paced(out, chat, req)
     })
     .await
     .map(drop)

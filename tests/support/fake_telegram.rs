@@ -69,6 +69,11 @@ struct State {
     calls: Vec<Call>,
     failures: VecDeque<(String, Failure)>,
     unavailable: bool,
+    /// Telegram's per-chat pace, kept: (the least gap between two messages it takes for one
+    /// chat, how late every other send is answered).
+    pace: Option<(Duration, Duration)>,
+    sends: u64,
+    rate_limited: usize,
 }
 
 /// The running fake server.
@@ -226,6 +231,19 @@ impl FakeTelegram {
     /// Injected failures not yet used.
     pub fn pending_failures(&self) -> usize {
         self.lock().failures.len()
+    }
+
+    /// Keeps a per-chat pace as Telegram does: a message to a chat taken less than `gap`
+    /// after the one it took before is refused with 429 (`retry_after` 1). Every other send
+    /// is answered `slow` late and taken then (Telegram's answer times vary, and when within
+    /// a request it counts the message is its own business).
+    pub fn keep_chat_pace(&self, gap: Duration, slow: Duration) {
+        self.lock().pace = Some((gap, slow));
+    }
+
+    /// How many sends [`FakeTelegram::keep_chat_pace`] refused.
+    pub fn rate_limited(&self) -> usize {
+        self.lock().rate_limited
     }
 
     /// While set, every connection is closed unanswered (Telegram unreachable).
@@ -387,7 +405,35 @@ async fn answer(method: &str, params: &Value, state: &Arc<Mutex<State>>, notify:
             let _ = tokio::time::timeout_at(deadline, notified).await;
         }
     }
+    let sends = ["sendMessage", "sendDocument", "sendPhoto"];
+    let pace = {
+        let mut s = state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match s.pace {
+            Some((gap, slow)) if sends.contains(&method) => {
+                s.sends += 1;
+                Some((gap, if s.sends.is_multiple_of(2) { slow } else { Duration::ZERO }))
+            }
+            _ => None,
+        }
+    };
+    if let Some((_, late)) = pace {
+        tokio::time::sleep(late).await;
+    }
     let mut s = state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((gap, _)) = pace {
+        let chat = params.get("chat_id").and_then(Value::as_i64);
+        let now = std::time::Instant::now();
+        let last = s
+            .calls
+            .iter()
+            .rev()
+            .find(|c| sends.contains(&c.method.as_str()) && c.chat_id() == chat && c.message_id.is_some());
+        if last.is_some_and(|c| now.duration_since(c.at) < gap) {
+            s.rate_limited += 1;
+            return json!({ "ok": false, "error_code": 429, "description": "Too Many Requests: retry after 1",
+                           "parameters": { "retry_after": 1 } });
+        }
+    }
     s.calls.push(Call {
         method: method.to_string(),
         params: params.clone(),
