@@ -219,6 +219,28 @@ fn the_database_is_private() {
     }
 }
 
+/// The state folder is private whichever command creates it first: `keikaku doctor` (its
+/// write probe), the terminal chat (its history) or the store.
+#[cfg(unix)]
+#[test]
+fn the_state_folder_is_private_whoever_creates_it() {
+    use std::os::unix::fs::PermissionsExt;
+    let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+    for first in [&["doctor"][..], &["chat"], &["staff", "list"]] {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("srv/state/keikaku.db");
+        let o = keikaku(&db, first, "どこでも窓口のKPI\nexit\n".as_bytes());
+        assert!(!String::from_utf8_lossy(&o.stderr).contains("panicked"), "{first:?}");
+        let state = db.parent().unwrap();
+        assert_eq!(mode(state), 0o700, "{first:?} made {}", state.display());
+        assert_eq!(mode(state.parent().unwrap()), 0o700, "{first:?}: the parents it made too");
+        // The database made next keeps the folder as it is.
+        let o = keikaku(&db, &["staff", "list"], b"");
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert_eq!(mode(state), 0o700);
+    }
+}
+
 /// History and export show the reporter's name as it was when the report was made.
 #[test]
 fn history_keeps_the_name_at_the_time_of_the_report() {

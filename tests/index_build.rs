@@ -3,6 +3,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use keikaku::search::{self, Paths, Rebuild};
 
 #[test]
@@ -58,4 +60,49 @@ fn the_index_is_readable_by_every_user_and_keeps_its_prepared_data() {
     let again = search::open(&paths, Rebuild::IfStale).unwrap();
     assert_eq!(again.ask("どこでも窓口のKPI").hits[0].page, 18);
     assert_eq!(again.plan().initiatives.len(), first.plan().initiatives.len());
+}
+
+/// A build killed midway leaves its `.building-…` folder; the next start or build removes
+/// it once its process is gone (or it is older than any build takes), and leaves alone the
+/// folder of a build that is still running.
+#[cfg(target_os = "linux")]
+#[test]
+fn the_folders_of_killed_builds_are_removed_and_running_ones_kept() {
+    // Its own index folder, sharing the compiled dictionary: nothing is compiled again.
+    let (_dir, paths) = common::data_copy();
+    drop(search::open(&paths, Rebuild::IfStale).unwrap());
+    let search_dir = paths.index_dir.join("search");
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    let two_hours_ago = now - 2 * 3600 * 1_000_000_000;
+    // A process that ran and is gone (reaped), and one that runs (a build in progress).
+    let gone = std::process::Command::new("true").spawn().unwrap();
+    let gone_pid = gone.id();
+    let mut gone = gone;
+    gone.wait().unwrap();
+    let mut running = std::process::Command::new("sleep").arg("60").spawn().unwrap();
+    let folder = |nonce: u128, pid: u32| {
+        let dir = search_dir.join(format!(".building-0123456789abcdef-{nonce:x}-{pid}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("meta.json"), "{}").unwrap();
+        dir
+    };
+    let killed = folder(now, gone_pid);
+    let ancient = folder(two_hours_ago, running.id());
+    let in_progress = folder(now, running.id());
+
+    // Start (the index is current: nothing is built).
+    drop(search::open(&paths, Rebuild::IfStale).unwrap());
+    assert!(!killed.exists(), "the killed build's folder is removed at start");
+    assert!(!ancient.exists(), "an hours-old building folder is stale whoever has its process id now");
+    assert!(in_progress.exists(), "a running build's folder is kept");
+
+    // The next build removes one killed meanwhile, and still keeps the running one.
+    let killed = folder(now, gone_pid);
+    let engine = search::open(&paths, Rebuild::Always).unwrap();
+    assert_eq!(engine.ask("どこでも窓口のKPI").hits[0].page, 18);
+    assert!(!killed.exists() && in_progress.exists());
+    running.kill().unwrap();
+    running.wait().unwrap();
+    drop(search::open(&paths, Rebuild::IfStale).unwrap());
+    assert!(!in_progress.exists(), "removed once its process is gone");
 }

@@ -119,5 +119,34 @@ fn keikaku_review_lists_and_marks_items() {
     assert!(csv.starts_with("\u{feff}day,mode,questions") && csv.contains("合計,all,3,1,0,2,0,0\r\n"), "{csv}");
     let (code, _, err) = run(&["review", "--since", "2x"], "");
     assert_eq!(code, Some(2));
-    assert!(err.contains("24h, 7d, 30d or all"), "{err}");
+    assert!(err.contains("読めません") && err.contains("7日間"), "{err}");
+    // The forms a Japanese user types are read (this panicked once: 「not a char boundary」).
+    for since in ["7日", "７日間", "2週間", "24時間", "2026-11-01"] {
+        let (code, _, err) = run(&["stats", "--since", since], "");
+        assert_eq!(code, Some(0), "{since}: {err}");
+        let (code, _, err) = run(&["review", "--since", since], "");
+        assert_eq!(code, Some(0), "{since}: {err}");
+    }
+}
+
+#[test]
+fn a_refused_since_names_the_forms_and_changes_nothing() {
+    let state = tempfile::tempdir().unwrap();
+    let db = state.path().join("state/keikaku.db");
+    for args in [&["review", "--since", "1か月", "--resolve", "1"][..], &["stats", "--since", "７x"]] {
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_keikaku"))
+            .args(["--data-dir", "data", "--index-dir"])
+            .arg(common::index_dir())
+            .arg("--db")
+            .arg(&db)
+            .args(args)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("読めません") && err.contains("24時間") && err.contains("2026-11-01"), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+        // Refused before anything opened: not even the state folder exists.
+        assert!(!db.parent().unwrap().exists(), "{args:?}");
+    }
 }

@@ -19,7 +19,7 @@ use crate::plan::{FiscalYear, Plan};
 mod batch;
 mod question_log;
 pub use batch::BatchWriter;
-pub use question_log::{LoggedQuestion, QuestionRecord, QuestionResult, ReviewStatus};
+pub use question_log::{LoggedQuestion, Pseudonyms, QuestionRecord, QuestionResult, ReviewStatus};
 
 /// Why the store failed (not a refusal: those are [`Refusal`]s).
 #[derive(Debug, thiserror::Error)]
@@ -153,7 +153,9 @@ fn load_staff(conn: &Connection, telegram_id: i64) -> rusqlite::Result<Option<St
     Ok(Some(Staff { telegram_id, name, role: Role::parse(&role).unwrap_or(Role::Staff), departments }))
 }
 
-/// Creates `dir` (and its parents) readable by its owner only.
+/// Creates `dir` (and its parents) readable by its owner only. Every creation of the state
+/// folder goes through here (the store, the chat history, `keikaku doctor`'s probe), so
+/// whichever comes first, the folder is 0700.
 pub fn private_dir(dir: &Path) -> std::io::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);

@@ -15,7 +15,7 @@ use teloxide::utils::command::BotCommands;
 
 use super::callback::Callback;
 use super::commands::{PublicCommand, StaffCommand};
-use super::outbox::{Outbox, edit_html, send_html, split, with_retry};
+use super::outbox::{Outbox, edit_html, edit_pressed, send_html, split, with_retry};
 use super::session::{Flow, Pending};
 use super::{BotState, Mode, keyboard};
 use crate::actuals::{Refusal, ResolvedReport, Role, Staff};
@@ -66,8 +66,9 @@ pub async fn message(msg: Message, me: Me, state: Arc<BotState>) -> HandlerResul
     } else {
         text.trim().to_string()
     };
-    tracing::info!(chat_id = chat.0, kind = if is_command { "command" } else { "text" }, "message");
-    tracing::debug!(chat_id = chat.0, text = %question, "message text");
+    let asker = state.names.of(chat.0);
+    tracing::info!(%asker, kind = if is_command { "command" } else { "text" }, "message");
+    tracing::debug!(%asker, text = %question, "message text");
 
     let staff = match state.mode {
         Mode::Staff => match staff_member(&state, user).await? {
@@ -181,7 +182,7 @@ async fn answer(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, ask: Ask) -> 
         probe.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(started.elapsed());
     }
     tracing::info!(
-        chat_id = chat.0,
+        asker = %state.names.of(chat.0),
         intent = outcome.intent.as_str(),
         ambiguous = outcome.ambiguous,
         elapsed_ms = started.elapsed().as_millis() as u64,
@@ -401,7 +402,7 @@ async fn preview(
     let checked = blocking(state, move |app| app.with_store(|s| s.check(&app.plan(), user, &a, resolved))).await??;
     match checked {
         Err(refusal) => {
-            tracing::info!(chat_id = chat.0, "report refused");
+            tracing::info!(asker = %state.names.of(chat.0), "report refused");
             send_html(bot, chat, &format!("報告できません: {}", escape(&refusal.to_string())), None).await?;
         }
         Ok((_, report)) => {
@@ -624,7 +625,7 @@ pub async fn callback(q: CallbackQuery, state: Arc<BotState>) -> HandlerResult {
         return Ok(say("").await?);
     };
     let (chat, message_id) = (message.chat.id, message.id);
-    tracing::info!(chat_id = chat.0, "button");
+    tracing::info!(asker = %state.names.of(chat.0), "button");
     match cb {
         Callback::Noop => say("").await?,
         Callback::Chart(page) => {
@@ -668,7 +669,7 @@ pub async fn callback(q: CallbackQuery, state: Arc<BotState>) -> HandlerResult {
             // has its charts.
             let feedback = message.reply_markup().is_some_and(keyboard::has_feedback);
             let markup = card_buttons(&state.app, &card, (intent == Intent::Kpi).then_some(page), feedback);
-            edit_html(bot, chat, message_id, &render_html(&card), markup).await?;
+            edit_pressed(bot, message, &render_html(&card), markup).await?;
         }
         Callback::ListPage { list, n } => {
             let Some(outcome) = state.sessions.list(list) else {
@@ -678,7 +679,7 @@ pub async fn callback(q: CallbackQuery, state: Arc<BotState>) -> HandlerResult {
             let n = usize::from(n).min(pages.saturating_sub(1));
             let card = list_page(&state.app.plan(), &outcome, n, PER_PAGE);
             say("").await?;
-            edit_html(bot, chat, message_id, &render_html(&card), keyboard::paging(list, n, pages)).await?;
+            edit_pressed(bot, message, &render_html(&card), keyboard::paging(list, n, pages)).await?;
         }
         Callback::Confirm(pid) => confirm(bot, &state, chat, message_id, user, pid, &say).await?,
         Callback::Cancel(pid) => match state.sessions.take_pending(pid) {
@@ -733,7 +734,7 @@ where
     .await?;
     match written {
         Ok(Ok(actual_id)) => {
-            tracing::info!(chat_id = chat.0, actual_id, "report recorded");
+            tracing::info!(asker = %state.names.of(chat.0), actual_id, "report recorded");
             say("記録しました").await?;
             let text = describe(state, &pending.report, &format!("✅ 記録しました（#{actual_id}）"), false);
             edit_html(bot, chat, message_id, &text, None).await?;
@@ -807,7 +808,7 @@ pub async fn inline(q: InlineQuery, state: Arc<BotState>) -> HandlerResult {
     let user = i64::try_from(q.from.id.0).unwrap_or(0);
     let allowed = state.mode == Mode::Public || staff_member(&state, user).await?.is_some();
     let query = q.query.trim().to_string();
-    tracing::info!(user_id = user, "inline query");
+    tracing::info!(asker = %state.names.of(user), "inline query");
     let results: Vec<InlineQueryResult> = if !allowed || query.is_empty() {
         Vec::new()
     } else {

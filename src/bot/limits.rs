@@ -2,6 +2,12 @@
 //! per chat, twenty a minute per group. A message waits only when a limit would be crossed,
 //! so an idle bot answers at once; a 429 `retry_after` freezes sending for that long.
 //!
+//! A chat's pace is counted from when Telegram *answered* its previous message
+//! ([`Limiter::answered`]), not from when we sent it: Telegram counts a message somewhere
+//! between its arrival and its answer, and a second counted from our side let a slow
+//! answer followed by a quick one land closer than a second apart there (per-chat 429s in
+//! a one-chat flood).
+//!
 //! (teloxide's `Throttle` adaptor does the same with a worker that wakes every 250 ms, which
 //! adds up to a quarter of a second to every reply.)
 
@@ -58,8 +64,9 @@ impl Limiter {
         Limiter { limits, state: Mutex::new(State::default()) }
     }
 
-    /// Waits until a message to `chat` may go out, and counts it as sent.
-    pub async fn acquire(&self, chat: i64) {
+    /// Waits until a message to `chat` may go out, and counts it as sent; returns its slot,
+    /// for [`Limiter::answered`].
+    pub async fn acquire(&self, chat: i64) -> Instant {
         loop {
             let wait = {
                 let mut s = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -68,7 +75,7 @@ impl Limiter {
                     None => {
                         s.overall.push_back(now);
                         s.chats.entry(chat).or_default().push_back(now);
-                        return;
+                        return now;
                     }
                     Some(at) => at.saturating_duration_since(now).max(Duration::from_millis(1)),
                 }
@@ -113,6 +120,20 @@ impl Limiter {
         earliest
     }
 
+    /// Telegram answered (or the attempt ended) the message sent to `chat` in `slot`: the
+    /// chat's next message is paced from now. The overall limit keeps the sending times.
+    pub fn answered(&self, chat: i64, slot: Instant) {
+        let mut s = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now = Instant::now();
+        let sent = s.chats.entry(chat).or_default();
+        // The slot may have left the window already (an answer slower than the window).
+        if let Some(i) = sent.iter().position(|t| *t == slot) {
+            sent.remove(i);
+        }
+        let at = sent.partition_point(|t| *t <= now);
+        sent.insert(at, now);
+    }
+
     /// Telegram said 429: send nothing for `after`.
     pub fn freeze(&self, after: Duration) {
         let mut s = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -145,6 +166,26 @@ mod tests {
         }
         let took = start.elapsed();
         assert!(took >= Duration::from_secs(2) && took < Duration::from_secs(3), "{took:?}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_chat_is_paced_from_when_telegram_answered() {
+        let limiter = Limiter::new(Limits::default());
+        let start = Instant::now();
+        let slot = limiter.acquire(1).await;
+        // Telegram took 300 ms to answer: it may have counted the message that late.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        limiter.answered(1, slot);
+        limiter.acquire(2).await;
+        assert!(start.elapsed() < Duration::from_millis(305), "other chats are not held up");
+        let slot = limiter.acquire(1).await;
+        assert!(start.elapsed() >= Duration::from_millis(1300), "{:?}", start.elapsed());
+        // An answer slower than the window still paces the next message from it.
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        limiter.answered(1, slot);
+        let before = Instant::now();
+        limiter.acquire(1).await;
+        assert!(before.elapsed() >= SECOND, "{:?}", before.elapsed());
     }
 
     #[tokio::test(start_paused = true)]

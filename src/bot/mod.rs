@@ -11,6 +11,7 @@ pub mod handlers;
 pub mod keyboard;
 pub mod limits;
 pub mod outbox;
+pub mod privacy;
 pub mod session;
 
 pub use callback::Callback;
@@ -22,7 +23,6 @@ use std::time::Duration;
 use anyhow::Context;
 use teloxide::adaptors::CacheMe;
 use teloxide::dispatching::{Dispatcher, UpdateHandler};
-use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
 use teloxide::types::{BotCommandScope, Recipient};
 use teloxide::update_listeners::Polling;
@@ -115,6 +115,8 @@ pub struct BotState {
     pub probe: Option<Probe>,
     /// Sending, rate-limited and retried.
     pub outbox: outbox::Outbox,
+    /// How log lines name a chat (never by id in the public bot).
+    pub names: privacy::LogNames,
 }
 
 /// The handler tree: messages, button presses, inline queries.
@@ -174,12 +176,17 @@ pub async fn run(config: Config, app: Arc<App>, stop: impl Future<Output = ()> +
     register_commands(&bot, &app, config.mode).await;
 
     let outbox = outbox::Outbox::new(bot.clone(), config.limits);
+    let names = {
+        let (app, mode) = (Arc::clone(&app), config.mode);
+        tokio::task::spawn_blocking(move || privacy::LogNames::for_mode(mode, &app)).await?
+    };
     let state = Arc::new(BotState {
         app,
         mode: config.mode,
         sessions: Sessions::default(),
         probe: config.probe.clone(),
         outbox,
+        names,
     });
     if let Some(every) = config.reload_every {
         let told = Arc::clone(&state);
@@ -199,7 +206,9 @@ pub async fn run(config: Config, app: Arc<App>, stop: impl Future<Output = ()> +
     let mut dispatcher = Dispatcher::builder(bot.clone(), schema())
         .dependencies(dptree::deps![state])
         .default_handler(|_| async {})
-        .error_handler(LoggingErrorHandler::with_custom_text("an update failed"))
+        .error_handler(Arc::new(|e: HandlerError| async move {
+            tracing::error!(error = %privacy::describe(&*e), "an update failed");
+        }))
         .build();
     let token = dispatcher.shutdown_token();
     tokio::spawn(async move {
@@ -216,7 +225,10 @@ pub async fn run(config: Config, app: Arc<App>, stop: impl Future<Output = ()> +
         }
     });
     let listener = Polling::builder(bot).timeout(config.poll_timeout).build();
-    dispatcher.dispatch_with_listener(listener, LoggingErrorHandler::with_custom_text("polling failed")).await;
+    let polling_failed = |e: teloxide::RequestError| async move {
+        tracing::warn!(error = %privacy::describe(&e), "polling failed");
+    };
+    dispatcher.dispatch_with_listener(listener, Arc::new(polling_failed)).await;
     tracing::info!("stopped");
     Ok(())
 }

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use teloxide::payloads::{EditMessageTextSetters, SendMessageSetters};
 use teloxide::prelude::*;
-use teloxide::types::{ChatId, InlineKeyboardMarkup, MessageId, ParseMode};
+use teloxide::types::{ChatId, InlineKeyboardMarkup, Message, MessageId, ParseMode};
 use teloxide::{ApiError, RequestError};
 
 use super::TgBot;
@@ -89,6 +89,19 @@ where
             Err(e) => return Err(e),
         }
     }
+}
+
+/// Sends `request` to `chat` when the limits allow, and tells the limiter when Telegram
+/// answered: the chat's next message is paced from then.
+async fn paced<T>(
+    out: &Outbox,
+    chat: ChatId,
+    request: impl std::future::IntoFuture<Output = Result<T, RequestError>>,
+) -> Result<T, RequestError> {
+    let slot = out.limiter.acquire(chat.0).await;
+    let answer = request.await;
+    out.limiter.answered(chat.0, slot);
+    answer
 }
 
 /// Splits HTML into parts of at most `limit` characters, on line boundaries; a single longer
@@ -177,10 +190,7 @@ pub async fn send_html(
             if let Some(k) = markup.clone() {
                 req = req.reply_markup(k);
             }
-            async move {
-                out.limiter.acquire(chat.0).await;
-                req.await
-            }
+            paced(out, chat, req)
         })
         .await?;
         last = Some(sent.id);
@@ -203,10 +213,7 @@ pub async fn send_document(
             .bot
             .send_document(chat, InputFile::memory(bytes.clone()).file_name(name.to_string()))
             .caption(caption.to_string());
-        async move {
-            out.limiter.acquire(chat.0).await;
-            req.await
-        }
+        paced(out, chat, req)
     })
     .await
     .map(drop)
@@ -220,10 +227,7 @@ pub async fn send_photo(out: &Outbox, chat: ChatId, png: Vec<u8>, caption: &str)
     retry_limited("sendPhoto", Some(&out.limiter), || {
         let req =
             out.bot.send_photo(chat, InputFile::memory(png.clone()).file_name("chart.png")).caption(caption.clone());
-        async move {
-            out.limiter.acquire(chat.0).await;
-            req.await
-        }
+        paced(out, chat, req)
     })
     .await
     .map(drop)
@@ -238,11 +242,42 @@ pub async fn edit_html(
     html: &str,
     keyboard: Option<InlineKeyboardMarkup>,
 ) -> Result<(), RequestError> {
+    send_edit(out, chat, message, fit_for_edit(html), keyboard).await
+}
+
+/// [`edit_html`] of the message a button was pressed on, unless it already shows exactly
+/// this text and keyboard. Telegram refuses such an edit ("message is not modified", 400),
+/// and pressing the same section button twice would otherwise send one.
+pub async fn edit_pressed(
+    out: &Outbox,
+    current: &Message,
+    html: &str,
+    keyboard: Option<InlineKeyboardMarkup>,
+) -> Result<(), RequestError> {
+    let text = fit_for_edit(html);
+    if shows(current, &text, keyboard.as_ref()) {
+        return Ok(());
+    }
+    send_edit(out, current.chat.id, current.id, text, keyboard).await
+}
+
+/// The text an edit sends for `html`: its first part, with a note when cut.
+fn fit_for_edit(html: &str) -> String {
     let mut parts = split(html, MESSAGE_LIMIT - 40);
     let mut text = if parts.is_empty() { String::from("—") } else { parts.remove(0) };
     if !parts.is_empty() {
         text.push_str("\n…（続きは質問し直してください）");
     }
+    text
+}
+
+async fn send_edit(
+    out: &Outbox,
+    chat: ChatId,
+    message: MessageId,
+    text: String,
+    keyboard: Option<InlineKeyboardMarkup>,
+) -> Result<(), RequestError> {
     let result = retry_limited("editMessageText", Some(&out.limiter), || {
         let mut req = out.bot.edit_message_text(chat, message, text.clone()).parse_mode(ParseMode::Html);
         if let Some(k) = keyboard.clone() {
@@ -252,14 +287,59 @@ pub async fn edit_html(
     })
     .await;
     match result {
-        Ok(_) | Err(RequestError::Api(ApiError::MessageNotModified)) => Ok(()),
-        Err(e) => Err(e),
+        // The message already shows this (a press raced an earlier edit): what was wanted
+        // holds, so it is no failure and nothing to log.
+        Err(e) if is_not_modified(&e) => Ok(()),
+        other => other.map(drop),
     }
+}
+
+/// Telegram's "message is not modified" refusal, in teloxide's own variant or, when the
+/// description differs from the one teloxide knows, by its words.
+fn is_not_modified(e: &RequestError) -> bool {
+    match e {
+        RequestError::Api(ApiError::MessageNotModified) => true,
+        RequestError::Api(ApiError::Unknown(text)) => text.to_ascii_lowercase().contains("message is not modified"),
+        _ => false,
+    }
+}
+
+/// True when `current` already shows the HTML `text` (as Telegram keeps it: tags become
+/// entities, character references characters, ends trimmed) with `keyboard`.
+fn shows(current: &Message, text: &str, keyboard: Option<&InlineKeyboardMarkup>) -> bool {
+    let shown = current.text().map(str::trim);
+    let markup = current.reply_markup().filter(|m| !m.inline_keyboard.is_empty());
+    let keyboard = keyboard.filter(|m| !m.inline_keyboard.is_empty());
+    shown == Some(as_telegram_text(text).trim()) && markup == keyboard
+}
+
+/// The plain text Telegram makes of our HTML: tags dropped, the references
+/// [`crate::answer::escape`] writes turned back into characters (`&amp;` last).
+fn as_telegram_text(html: &str) -> String {
+    crate::answer::strip_tags(html)
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&amp;", "&")
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn telegram_keeps_our_html_as_plain_text() {
+        assert_eq!(as_telegram_text("<b>A &amp; B</b>\n&lt;x&gt; &quot;y&quot; &amp;lt;"), "A & B\n<x> \"y\" &lt;");
+    }
+
+    #[test]
+    fn not_modified_is_recognised_in_both_forms() {
+        assert!(is_not_modified(&RequestError::Api(ApiError::MessageNotModified)));
+        let short = RequestError::Api(ApiError::Unknown("Bad Request: message is not modified".into()));
+        assert!(is_not_modified(&short));
+        let other = RequestError::Api(ApiError::Unknown("Bad Request: message to edit not found".into()));
+        assert!(!is_not_modified(&other));
+    }
 
     #[test]
     fn short_text_is_one_part() {

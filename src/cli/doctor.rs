@@ -150,7 +150,8 @@ pub fn run(paths: &Paths, db: &Path) -> anyhow::Result<ExitCode> {
         }
     }
 
-    match writable(&paths.index_dir) {
+    // The index is for every user to read (README: who owns what).
+    match writable(&paths.index_dir, |dir| std::fs::create_dir_all(dir)) {
         Ok(()) => r.ok("index directory", format!("{} is writable", paths.index_dir.display())),
         Err(e) => r.problem(
             "index directory",
@@ -187,7 +188,8 @@ pub fn run(paths: &Paths, db: &Path) -> anyhow::Result<ExitCode> {
             Err(e) => r.problem("database", e.to_string(), "check the path (--db / KEIKAKU_DB) and its permissions"),
         }
     } else {
-        match writable(db_dir) {
+        // The state folder is private, whoever creates it first: the same helper as the store's.
+        match writable(db_dir, crate::actuals::private_dir) {
             Ok(()) => r.note("database", format!("{} does not exist yet; it is created on first write", db.display())),
             Err(e) => r.problem(
                 "database",
@@ -207,9 +209,9 @@ pub fn run(paths: &Paths, db: &Path) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// Creates `dir` if needed and writes a probe file in it.
-fn writable(dir: &Path) -> std::io::Result<()> {
-    std::fs::create_dir_all(dir)?;
+/// Creates `dir` if needed (with `create`) and writes a probe file in it.
+fn writable(dir: &Path, create: fn(&Path) -> std::io::Result<()>) -> std::io::Result<()> {
+    create(dir)?;
     let probe = dir.join(format!(".keikaku-probe-{}", std::process::id()));
     std::fs::write(&probe, b"probe")?;
     std::fs::remove_file(probe)

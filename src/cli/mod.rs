@@ -8,6 +8,7 @@ pub mod actuals;
 pub mod chat;
 pub mod doctor;
 pub mod nlu;
+pub mod since;
 
 use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
@@ -194,7 +195,7 @@ pub enum Command {
     /// What people asked that the plan did not answer (or voted 👎), the same questions
     /// grouped, most asked first; mark an item resolved or ignored by its #number.
     Review {
-        /// How far back: 24h, 7d, 30d …, or all.
+        /// How far back: 7d (7日, 7日間), 2w (2週間), 24h (24時間), a date (2026-11-01), or all.
         #[arg(long, default_value = "30d")]
         since: String,
         /// Which items: pending, resolved, ignored, or all.
@@ -243,7 +244,7 @@ pub enum Command {
     /// Questions per day and mode, the answer rate, 👍 / 👎, the initiatives asked about most
     /// and what most often found nothing.
     Stats {
-        /// How far back: 24h, 7d, 30d …, or all.
+        /// How far back: 7d (7日, 7日間), 2w (2週間), 24h (24時間), a date (2026-11-01), or all.
         #[arg(long, default_value = "30d")]
         since: String,
         /// The days as CSV (UTF-8 with BOM, for Excel).
@@ -340,10 +341,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             actuals::progress(&app(&paths, &db)?, department.as_deref(), year.as_deref())
         }
         Command::Actuals(ActualsCommand::Export { format }) => actuals::export(&app(&paths, &db)?, format),
+        // The period is read before the app opens: a refused --since creates and changes nothing.
         Command::Review { since, status, resolve, ignore } => {
-            review(&app(&paths, &db)?, &since, &status, &resolve, &ignore)
+            let back = parse_since(&since)?;
+            review(&app(&paths, &db)?, (&since, back), &status, &resolve, &ignore)
         }
-        Command::Stats { since, csv } => stats(&app(&paths, &db)?, &since, csv),
+        Command::Stats { since, csv } => {
+            let back = parse_since(&since)?;
+            stats(&app(&paths, &db)?, (&since, back), csv)
+        }
         Command::Teach { undo, list, item, question, page, intent, outside, lesson } => {
             use crate::teach::{Request, TeachError, example};
             let named = match intent.as_deref().map(example::intent_of) {
@@ -594,11 +600,18 @@ fn history_file(db: &Path) -> PathBuf {
     db.parent().unwrap_or(Path::new(".")).join("chat_history")
 }
 
+/// A `--since` as typed and as read (seconds back; `None` for all time).
+type Period<'a> = (&'a str, Option<i64>);
+
 /// `keikaku review`: the items, after marking those asked.
-fn review(app: &App, since: &str, status: &str, resolve: &[i64], ignore: &[i64]) -> anyhow::Result<ExitCode> {
+fn review(
+    app: &App,
+    (period, since): Period<'_>,
+    status: &str,
+    resolve: &[i64],
+    ignore: &[i64],
+) -> anyhow::Result<ExitCode> {
     use crate::actuals::ReviewStatus;
-    let period = since;
-    let since = parse_since(since)?;
     let wanted = match status {
         "all" => None,
         s => Some(
@@ -625,9 +638,7 @@ fn review(app: &App, since: &str, status: &str, resolve: &[i64], ignore: &[i64])
 }
 
 /// `keikaku stats`: as text, or as CSV for Excel.
-fn stats(app: &App, since: &str, csv: bool) -> anyhow::Result<ExitCode> {
-    let period = since;
-    let since = parse_since(since)?;
+fn stats(app: &App, (period, since): Period<'_>, csv: bool) -> anyhow::Result<ExitCode> {
     let stats = app.stats(since)?;
     if csv {
         let mut out = std::io::stdout().lock();
@@ -656,21 +667,7 @@ fn teach(app: &App, request: Result<crate::teach::Request, crate::teach::TeachEr
     }
 }
 
-/// 「24h」「7d」 as seconds; `all` as none.
-pub(crate) fn parse_since(text: &str) -> anyhow::Result<Option<i64>> {
-    let t = text.trim();
-    if t == "all" {
-        return Ok(None);
-    }
-    let (number, unit) = t.split_at(t.len().saturating_sub(1));
-    let n: i64 = number
-        .parse()
-        .ok()
-        .filter(|n| *n > 0)
-        .with_context(|| format!("cannot read 「{text}」: use 24h, 7d, 30d or all"))?;
-    match unit {
-        "h" => Ok(Some(n * 3600)),
-        "d" => Ok(Some(n * 86_400)),
-        _ => anyhow::bail!("cannot read 「{text}」: use 24h, 7d, 30d or all"),
-    }
+/// `--since` read against the clock now (see [`since::parse_since`]).
+fn parse_since(text: &str) -> Result<Option<i64>, since::SinceError> {
+    since::parse_since(text, crate::actuals::now_unix())
 }

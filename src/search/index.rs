@@ -4,7 +4,8 @@
 //! `index/search/CURRENT` names the folder in use and is replaced by a rename, so readers see
 //! the old index or the new one, never a half-built one. The fingerprint covers the plan
 //! document, the user dictionary and the schema version: change any and the
-//! index is rebuilt on next start.
+//! index is rebuilt on next start. A build is written in `.building-…` first; one killed
+//! midway leaves that folder, removed by the next start or build once its process is gone.
 
 use std::path::{Path, PathBuf};
 
@@ -19,8 +20,13 @@ use crate::plan::Plan;
 /// Bump when the schema or the analysis changes, so old indexes are rebuilt.
 const SCHEMA_VERSION: &str = "keikaku-index-v2";
 const CURRENT: &str = "CURRENT";
-/// The prefix of a folder still being written; never opened, never cleaned up by others.
+/// The prefix of a folder still being written (`.building-<fingerprint>-<nonce>-<pid>`);
+/// never opened, and removed by others only once its builder is gone (see
+/// [`remove_stale_builds`]).
 const BUILDING: &str = ".building-";
+/// No build takes this long (about a second): a building folder older than this is stale even
+/// when a process with its builder's id runs (the id was reused).
+const BUILD_AT_MOST: std::time::Duration = std::time::Duration::from_secs(3600);
 
 static BUILD_LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
 
@@ -127,10 +133,13 @@ pub fn open(dir: &Path, analyzer: &Analyzer) -> Result<PlanIndex, SearchError> {
     Ok(PlanIndex { index, reader, fields, dir: dir.to_path_buf() })
 }
 
-/// Builds a fresh index for `plan` and makes it current; returns its folder.
-pub fn build(search_dir: &Path, fingerprint: &str, plan: &Plan, analyzer: &Analyzer) -> Result<PathBuf, SearchError> {
+/// Builds a fresh index for `plan` and makes it current; returns its folder. The caller holds
+/// `BUILD_LOCK`.
+fn build(search_dir: &Path, fingerprint: &str, plan: &Plan, analyzer: &Analyzer) -> Result<PathBuf, SearchError> {
     std::fs::create_dir_all(search_dir).map_err(|e| SearchError::unwritable(search_dir, e))?;
     super::readable_by_all_shallow(search_dir);
+    // Callers hold BUILD_LOCK: no other build of this process is under way.
+    sweep_stale_builds(search_dir);
     let nonce = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_nanos());
     let name = format!("{fingerprint}-{nonce:x}-{}", std::process::id());
     let building = search_dir.join(format!("{BUILDING}{name}"));
@@ -190,4 +199,66 @@ fn remove_others(search_dir: &Path, keep: &str) {
             tracing::debug!(error = %e, dir = %name, "old index folder left in place");
         }
     }
+}
+
+/// Removes the building folders of builds that were killed (their process is gone, or the
+/// folder is older than any build takes). Skipped while this process builds: that build
+/// sweeps when it starts.
+pub fn remove_stale_builds(search_dir: &Path) {
+    if let Ok(_guard) = BUILD_LOCK.try_lock() {
+        sweep_stale_builds(search_dir);
+    }
+}
+
+/// [`remove_stale_builds`] for a caller that holds `BUILD_LOCK`, so that a building folder of
+/// this very process id is stale too: it was left by a failed build, or by an earlier process
+/// that had the same id (a container's service restarts with the same small id).
+fn sweep_stale_builds(search_dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(search_dir) else {
+        return;
+    };
+    let now = std::time::SystemTime::now();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(BUILDING)) else { continue };
+        let created = building_nonce(rest)
+            .map(|nanos| std::time::UNIX_EPOCH + std::time::Duration::from_nanos(nanos))
+            .or_else(|| entry.metadata().and_then(|m| m.modified()).ok());
+        let old = created.is_none_or(|t| now.duration_since(t).is_ok_and(|age| age > BUILD_AT_MOST));
+        let stale = old
+            || match building_pid(rest) {
+                Some(pid) if pid == std::process::id() => true,
+                Some(pid) => process_is_gone(pid),
+                None => false,
+            };
+        if stale && entry.path().is_dir() {
+            match std::fs::remove_dir_all(entry.path()) {
+                Ok(()) => {
+                    tracing::info!(dir = %entry.path().display(), "removed the folder of a build that was stopped")
+                }
+                // Another process may have removed it first, or this user may not own it.
+                Err(e) => {
+                    tracing::debug!(error = %e, dir = %entry.path().display(), "stale build folder left in place")
+                }
+            }
+        }
+    }
+}
+
+/// The builder's process id: the last part of `<fingerprint>-<nonce>-<pid>`.
+fn building_pid(rest: &str) -> Option<u32> {
+    rest.rsplit('-').next()?.parse().ok()
+}
+
+/// When the build started (nanoseconds since the epoch, hex): the part before the pid.
+fn building_nonce(rest: &str) -> Option<u64> {
+    u64::from_str_radix(rest.rsplit('-').nth(1)?, 16).ok()
+}
+
+/// True when no process `pid` runs. Read from /proc; where there is none (not Linux), the
+/// process is taken as running and only the age rule removes its folder. A build in another
+/// pid namespace sharing this folder would look gone: keikaku's processes share one machine.
+fn process_is_gone(pid: u32) -> bool {
+    let proc = Path::new("/proc");
+    proc.join("self").exists() && !proc.join(pid.to_string()).exists()
 }

@@ -182,6 +182,8 @@ pub fn open_from_text(
     let analyzer = Analyzer::new(dict, Some(user));
     let fingerprint = inputs_fingerprint(plan_text, user_dictionary_text);
     let search_dir = index_dir.join("search");
+    // A build killed midway (by anyone) leaves its folder: gone once its builder is.
+    index::remove_stale_builds(&search_dir);
     let vectors = vectors::Vectors::open(index_dir)?.map(Arc::new);
     // What the engine reports as made from: the index's inputs and the corpus.
     let made_from = format!("{fingerprint}-{}", index::fingerprint(&[&corpus.bytes()]));

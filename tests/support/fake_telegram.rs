@@ -69,6 +69,11 @@ struct State {
     calls: Vec<Call>,
     failures: VecDeque<(String, Failure)>,
     unavailable: bool,
+    /// Telegram's per-chat pace, kept: (the least gap between two messages it takes for one
+    /// chat, how late every other send is answered).
+    pace: Option<(Duration, Duration)>,
+    sends: u64,
+    rate_limited: usize,
 }
 
 /// The running fake server.
@@ -170,24 +175,21 @@ impl FakeTelegram {
     }
 
     /// A press of an inline button with `data` on the bot's message `message_id`. As Telegram
-    /// does, the message carries its buttons as the bot last sent or edited them.
+    /// does, the message carries its text and buttons as the bot last sent or edited them.
     pub fn callback(&self, user: i64, chat: i64, message_id: i64, data: &str) -> i64 {
-        let (n, markup) = {
+        let (n, markup, text) = {
             let s = self.lock();
-            let markup = s
-                .calls
-                .iter()
-                .rev()
-                .find(|c| c.message_id == Some(message_id) && c.chat_id() == Some(chat))
-                .and_then(|c| c.params.get("reply_markup").cloned());
-            (s.next_update_id, markup)
+            let last = current(&s.calls, chat, message_id);
+            let markup = last.and_then(|c| c.params.get("reply_markup").cloned());
+            let text = last.map_or_else(|| "card".to_string(), |c| plain_text(c.text()));
+            (s.next_update_id, markup, text)
         };
         let mut message = json!({
             "message_id": message_id,
             "date": 1_795_488_000,
             "chat": { "id": chat, "type": "private", "first_name": format!("user{user}") },
             "from": { "id": 1, "is_bot": true, "first_name": "keikaku", "username": BOT_USERNAME },
-            "text": "card",
+            "text": text,
         });
         if let Some(markup) = markup {
             message["reply_markup"] = markup;
@@ -229,6 +231,19 @@ impl FakeTelegram {
     /// Injected failures not yet used.
     pub fn pending_failures(&self) -> usize {
         self.lock().failures.len()
+    }
+
+    /// Keeps a per-chat pace as Telegram does: a message to a chat taken less than `gap`
+    /// after the one it took before is refused with 429 (`retry_after` 1). Every other send
+    /// is answered `slow` late and taken then (Telegram's answer times vary, and when within
+    /// a request it counts the message is its own business).
+    pub fn keep_chat_pace(&self, gap: Duration, slow: Duration) {
+        self.lock().pace = Some((gap, slow));
+    }
+
+    /// How many sends [`FakeTelegram::keep_chat_pace`] refused.
+    pub fn rate_limited(&self) -> usize {
+        self.lock().rate_limited
     }
 
     /// While set, every connection is closed unanswered (Telegram unreachable).
@@ -326,10 +341,15 @@ async fn connection(socket: TcpStream, state: Arc<Mutex<State>>, notify: Arc<Not
             Some(Failure::Unauthorized) => {
                 (401, json!({ "ok": false, "error_code": 401, "description": "Unauthorized" }).to_string())
             }
-            None => (200, answer(&method, &params, &state, &notify).await.to_string()),
+            None => {
+                let answer = answer(&method, &params, &state, &notify).await;
+                let status = answer.get("error_code").and_then(Value::as_u64).map_or(200, |c| c as u16);
+                (status, answer.to_string())
+            }
         };
         let reason = match status {
             200 => "OK",
+            400 => "Bad Request",
             401 => "Unauthorized",
             429 => "Too Many Requests",
             _ => "Bad Gateway",
@@ -385,7 +405,35 @@ async fn answer(method: &str, params: &Value, state: &Arc<Mutex<State>>, notify:
             let _ = tokio::time::timeout_at(deadline, notified).await;
         }
     }
+    let sends = ["sendMessage", "sendDocument", "sendPhoto"];
+    let pace = {
+        let mut s = state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        match s.pace {
+            Some((gap, slow)) if sends.contains(&method) => {
+                s.sends += 1;
+                Some((gap, if s.sends.is_multiple_of(2) { slow } else { Duration::ZERO }))
+            }
+            _ => None,
+        }
+    };
+    if let Some((_, late)) = pace {
+        tokio::time::sleep(late).await;
+    }
     let mut s = state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some((gap, _)) = pace {
+        let chat = params.get("chat_id").and_then(Value::as_i64);
+        let now = std::time::Instant::now();
+        let last = s
+            .calls
+            .iter()
+            .rev()
+            .find(|c| sends.contains(&c.method.as_str()) && c.chat_id() == chat && c.message_id.is_some());
+        if last.is_some_and(|c| now.duration_since(c.at) < gap) {
+            s.rate_limited += 1;
+            return json!({ "ok": false, "error_code": 429, "description": "Too Many Requests: retry after 1",
+                           "parameters": { "retry_after": 1 } });
+        }
+    }
     s.calls.push(Call {
         method: method.to_string(),
         params: params.clone(),
@@ -397,6 +445,9 @@ async fn answer(method: &str, params: &Value, state: &Arc<Mutex<State>>, notify:
                            "can_join_groups": true, "can_read_all_group_messages": false, "supports_inline_queries": true,
                            "has_main_web_app": false }),
         "getWebhookInfo" => json!({ "url": "", "has_custom_certificate": false, "pending_update_count": 0 }),
+        "editMessageText" if unchanged(&s.calls, params) => {
+            return json!({ "ok": false, "error_code": 400, "description": NOT_MODIFIED });
+        }
         "sendMessage" | "sendDocument" | "sendPhoto" | "editMessageText" => {
             if method == "editMessageText" && params.get("inline_message_id").is_some() {
                 json!(true)
@@ -432,4 +483,43 @@ async fn answer(method: &str, params: &Value, state: &Arc<Mutex<State>>, notify:
         _ => json!(true),
     };
     json!({ "ok": true, "result": result })
+}
+
+/// What Telegram answers (400) to an edit that would change nothing.
+pub const NOT_MODIFIED: &str = "Bad Request: message is not modified: specified new message content and reply markup \
+                                are exactly the same as a current content and reply markup of the message";
+
+/// The call that last set message `id` of `chat` (its send or its latest edit).
+fn current(calls: &[Call], chat: i64, id: i64) -> Option<&Call> {
+    calls.iter().rev().find(|c| c.message_id == Some(id) && c.chat_id() == Some(chat))
+}
+
+/// True when the edit in `params` (already recorded as the last call) would leave its
+/// message as it is: the same text and the same buttons.
+fn unchanged(calls: &[Call], params: &Value) -> bool {
+    let (Some(chat), Some(id)) =
+        (params.get("chat_id").and_then(Value::as_i64), params.get("message_id").and_then(Value::as_i64))
+    else {
+        return false;
+    };
+    let earlier = &calls[..calls.len().saturating_sub(1)];
+    current(earlier, chat, id).is_some_and(|c| {
+        plain_text(c.text()) == plain_text(params.get("text").and_then(Value::as_str).unwrap_or(""))
+            && c.params.get("reply_markup") == params.get("reply_markup")
+    })
+}
+
+/// The text Telegram keeps of an HTML message: tags dropped, references resolved, trimmed.
+pub fn plain_text(html: &str) -> String {
+    let mut plain = String::with_capacity(html.len());
+    let mut in_tag = false;
+    for c in html.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => in_tag = false,
+            _ if !in_tag => plain.push(c),
+            _ => {}
+        }
+    }
+    plain.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", "\"").replace("&amp;", "&").trim().to_string()
 }

@@ -47,6 +47,21 @@ pub async fn start_custom(
     source: Option<keikaku::search::Paths>,
     tweak: impl FnOnce(App) -> App,
 ) -> Harness {
+    start_limited(mode, fake, source, tweak, relaxed_limits(10_000)).await
+}
+
+/// The bot keeping Telegram's own rate limits (1 message a second per chat …).
+pub async fn start_with_telegram_limits(mode: Mode, fake: FakeTelegram) -> Harness {
+    start_limited(mode, fake, None, |app| app, keikaku::bot::Limits::default()).await
+}
+
+async fn start_limited(
+    mode: Mode,
+    fake: FakeTelegram,
+    source: Option<keikaku::search::Paths>,
+    tweak: impl FnOnce(App) -> App,
+    limits: keikaku::bot::Limits,
+) -> Harness {
     if std::env::var_os("TEST_LOG").is_some() {
         keikaku::telemetry::init();
     }
@@ -83,7 +98,7 @@ pub async fn start_custom(
         token: "123456:TEST".into(),
         api_url: Some(fake.url().parse().unwrap()),
         poll_timeout: Duration::from_secs(1),
-        limits: relaxed_limits(10_000),
+        limits,
         probe: None,
         reload_every,
     };

@@ -161,18 +161,17 @@ impl Store {
 
     /// A stable pseudonym for a chat: 16 hex digits of HMAC-SHA256(secret, chat id).
     pub fn pseudonym(&mut self, chat: i64) -> Result<String, StoreError> {
-        let secret = match &self.pseudonym_key {
-            Some(key) => key,
-            None => {
-                let key = self.secret("pseudonym")?;
-                self.pseudonym_key.insert(key)
-            }
-        };
-        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret)
-            .map_err(|e| StoreError::Invalid(format!("pseudonym key: {e}")))?;
-        mac.update(&chat.to_be_bytes());
-        let digest = mac.finalize().into_bytes();
-        Ok(digest.iter().take(8).map(|b| format!("{b:02x}")).collect())
+        Ok(Pseudonyms::new(self.pseudonym_key()?).of(chat))
+    }
+
+    /// The secret pseudonyms are made under (made on first use), for a caller that names
+    /// many chats without the database at hand (the bots' log lines: [`Pseudonyms`]).
+    pub fn pseudonym_key(&mut self) -> Result<Vec<u8>, StoreError> {
+        if let Some(key) = &self.pseudonym_key {
+            return Ok(key.clone());
+        }
+        let key = self.secret("pseudonym")?;
+        Ok(self.pseudonym_key.insert(key).clone())
     }
 
     /// The named secret, made (32 random bytes) and kept on first use.
@@ -277,6 +276,31 @@ impl Store {
 }
 
 /// 32 bytes from the system's random source.
+/// Names chats as the question log does: 16 hex digits of HMAC-SHA256(key, chat id).
+#[derive(Clone)]
+pub struct Pseudonyms(Hmac<Sha256>);
+
+impl Pseudonyms {
+    /// Pseudonyms under `key` ([`Store::pseudonym_key`]).
+    pub fn new(key: Vec<u8>) -> Pseudonyms {
+        // HMAC takes a key of any length: this cannot fail.
+        Pseudonyms(<Hmac<Sha256> as Mac>::new_from_slice(&key).unwrap_or_else(|_| unreachable!("HMAC takes any key")))
+    }
+
+    /// Pseudonyms under a fresh random key, kept nowhere: they tell chats apart within
+    /// this process and match nothing stored (for a bot that keeps no question log).
+    pub fn ephemeral() -> std::io::Result<Pseudonyms> {
+        random_bytes().map(Pseudonyms::new)
+    }
+
+    /// The pseudonym of `chat`.
+    pub fn of(&self, chat: i64) -> String {
+        let mut mac = self.0.clone();
+        mac.update(&chat.to_be_bytes());
+        mac.finalize().into_bytes().iter().take(8).map(|b| format!("{b:02x}")).collect()
+    }
+}
+
 fn random_bytes() -> std::io::Result<Vec<u8>> {
     use std::io::Read;
     let mut bytes = vec![0u8; 32];
