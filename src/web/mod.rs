@@ -5,15 +5,16 @@
 //! Safe to expose: every string escaped ([`pages`]), a Content-Security-Policy without
 //! inline script or style, `X-Content-Type-Options`, `Referrer-Policy`, `X-Frame-Options`;
 //! GET only, bodies refused, queries of at most [`MAX_QUERY`] characters; a per-client rate
-//! limit; 404 and 400 pages in Japanese.
+//! limit ([`limit`]); 404 and 400 pages in Japanese.
 
+pub mod limit;
 pub mod pages;
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
 use axum::extract::{ConnectInfo, Path, Query, Request, State};
@@ -25,6 +26,7 @@ use axum::routing::get;
 use crate::actuals::{ActualsView, Readers, export_csv_for, export_json_for};
 use crate::app::{App, Audience};
 use crate::plan::Initiative;
+use limit::{ClientKey, Limiter};
 
 /// The longest search query taken, in characters.
 pub const MAX_QUERY: usize = 200;
@@ -75,20 +77,13 @@ impl Config {
 pub struct Site {
     app: Arc<App>,
     trust_proxy: bool,
-    burst: f64,
-    per_sec: f64,
-    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+    limiter: Limiter,
 }
 
 /// The site's routes over `app`.
 pub fn router(app: Arc<App>, config: &Config) -> axum::Router {
-    let site = Arc::new(Site {
-        app,
-        trust_proxy: config.trust_proxy,
-        burst: config.burst,
-        per_sec: config.per_sec,
-        buckets: Mutex::new(HashMap::new()),
-    });
+    let site =
+        Arc::new(Site { app, trust_proxy: config.trust_proxy, limiter: Limiter::new(config.burst, config.per_sec) });
     axum::Router::new()
         .route("/", get(top))
         .route("/policies/{n}", get(policy))
@@ -182,7 +177,7 @@ async fn guard(State(site): St, ConnectInfo(peer): ConnectInfo<SocketAddr>, requ
         );
     }
     let client = client_address(request.headers(), peer, site.trust_proxy);
-    if !site.allow(client) {
+    if !site.limiter.allow(ClientKey::of(client)) {
         let mut response = page(
             StatusCode::TOO_MANY_REQUESTS,
             pages::error(&site.app.plan(), "アクセスが集中しています", "少し時間をおいて、もう一度お試しください。"),
@@ -209,24 +204,6 @@ fn client_address(headers: &HeaderMap, peer: SocketAddr, trust_proxy: bool) -> I
 }
 
 impl Site {
-    /// A token bucket per client: `burst` at once, `per_sec` a second after.
-    fn allow(&self, client: IpAddr) -> bool {
-        let mut buckets = self.buckets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let now = Instant::now();
-        if buckets.len() > 100_000 {
-            buckets.retain(|_, (_, at)| now.duration_since(*at) < Duration::from_secs(60));
-        }
-        let (tokens, at) = buckets.entry(client).or_insert((self.burst, now));
-        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * self.per_sec).min(self.burst);
-        *at = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            true
-        } else {
-            false
-        }
-    }
-
     /// The public actuals (none before anything was reported), and today's fiscal year.
     fn view(&self) -> Arc<ActualsView> {
         match self.app.actuals() {
