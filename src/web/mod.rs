@@ -3,12 +3,14 @@
 //! anything; it shows nothing of the staff side.
 //!
 //! Safe to expose: every string escaped ([`pages`]), a Content-Security-Policy without
-//! inline script or style, `X-Content-Type-Options`, `Referrer-Policy`, `X-Frame-Options`;
-//! GET only, bodies refused, queries of at most [`MAX_QUERY`] characters; a per-client rate
-//! limit ([`limit`]); 404 and 400 pages in Japanese.
+//! inline script or style, `X-Content-Type-Options`, `Referrer-Policy`, `X-Frame-Options` on
+//! every answer (hyper's own included, [`serve`]); GET only, bodies refused, queries of at
+//! most [`MAX_QUERY`] characters; a per-client rate limit ([`limit`]); timeouts and a cap on
+//! each client's connections ([`serve`]); error pages in Japanese.
 
 pub mod limit;
 pub mod pages;
+mod serve;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -18,7 +20,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use axum::extract::{ConnectInfo, Path, Query, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -30,6 +32,17 @@ use limit::{ClientKey, Limiter};
 
 /// The longest search query taken, in characters.
 pub const MAX_QUERY: usize = 200;
+
+/// The headers on every answer, hyper's own error answers included.
+const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
+    (
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    ),
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::REFERRER_POLICY, "no-referrer"),
+    (header::X_FRAME_OPTIONS, "DENY"),
+];
 
 /// Where the site listens, and whom to believe about the client's address.
 #[derive(Debug, Clone)]
@@ -46,30 +59,74 @@ pub struct Config {
     /// How often to look for changed data files (`KEIKAKU_RELOAD_SECS`, as the bots): a
     /// changed plan is on the site without a restart.
     pub reload_every: Option<Duration>,
+    /// How long a request's whole head may take to arrive, from the moment the server waits
+    /// for it (`KEIKAKU_WEB_HEADER_TIMEOUT`, seconds; 10, at most 30).
+    pub header_timeout: Duration,
+    /// How long a connection may sit with nothing moving while no page is being made for it
+    /// (`KEIKAKU_WEB_IDLE_TIMEOUT`, seconds; 5): a kept-alive connection between requests.
+    pub idle_timeout: Duration,
+    /// Connections one client may hold open at once (`KEIKAKU_WEB_MAX_CONNECTIONS`; 64). An
+    /// IPv6 client is its /64. Behind a trusted proxy, the proxy's loopback connections are
+    /// not counted.
+    pub max_connections: usize,
 }
 
 impl Config {
-    /// At `listen`, trusting no proxy, with the default rate limit.
+    /// At `listen`, trusting no proxy, with the default limits.
     pub fn at(listen: SocketAddr) -> Config {
-        Config { listen, trust_proxy: false, burst: 60.0, per_sec: 20.0, reload_every: None }
+        Config {
+            listen,
+            trust_proxy: false,
+            burst: 60.0,
+            per_sec: 20.0,
+            reload_every: None,
+            header_timeout: Duration::from_secs(10),
+            idle_timeout: Duration::from_secs(5),
+            max_connections: 64,
+        }
     }
 }
 
 impl Config {
-    /// From `--listen` (or `KEIKAKU_WEB_LISTEN`) and `KEIKAKU_WEB_TRUST_PROXY`.
+    /// From `--listen` (or `KEIKAKU_WEB_LISTEN`), `KEIKAKU_WEB_TRUST_PROXY` and the limits'
+    /// variables.
     pub fn from_env(listen: Option<&str>) -> anyhow::Result<Config> {
-        let text = listen
-            .map(str::to_string)
-            .or_else(|| std::env::var("KEIKAKU_WEB_LISTEN").ok().filter(|s| !s.trim().is_empty()))
-            .unwrap_or_else(|| "127.0.0.1:8080".into());
+        let reload_every = crate::app::reload_every_from_env().map_err(anyhow::Error::msg)?;
+        let config = Config::from_vars(listen, |name| std::env::var(name).ok())?;
+        Ok(Config { reload_every, ..config })
+    }
+
+    /// [`Config::from_env`] with the environment read through `var` (tests).
+    pub fn from_vars(listen: Option<&str>, var: impl Fn(&str) -> Option<String>) -> anyhow::Result<Config> {
+        let var = |name: &str| var(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty());
+        let text =
+            listen.map(str::to_string).or_else(|| var("KEIKAKU_WEB_LISTEN")).unwrap_or_else(|| "127.0.0.1:8080".into());
         let listen = text
             .trim()
             .parse()
             .with_context(|| format!("cannot listen on 「{text}」: give an address and port, e.g. 127.0.0.1:8080"))?;
-        let trust_proxy =
-            matches!(std::env::var("KEIKAKU_WEB_TRUST_PROXY").ok().as_deref(), Some("1" | "true" | "yes"));
-        let reload_every = crate::app::reload_every_from_env().map_err(anyhow::Error::msg)?;
-        Ok(Config { trust_proxy, reload_every, ..Config::at(listen) })
+        let trust_proxy = matches!(var("KEIKAKU_WEB_TRUST_PROXY").as_deref(), Some("1" | "true" | "yes"));
+        let defaults = Config::at(listen);
+        let number = |name: &str, default: u64, most: u64| -> anyhow::Result<u64> {
+            match var(name) {
+                None => Ok(default),
+                Some(v) => v
+                    .parse::<u64>()
+                    .ok()
+                    .filter(|n| (1..=most).contains(n))
+                    .with_context(|| format!("{name} 「{v}」: give a whole number from 1 to {most}")),
+            }
+        };
+        let header = number("KEIKAKU_WEB_HEADER_TIMEOUT", defaults.header_timeout.as_secs(), 30)?;
+        let idle = number("KEIKAKU_WEB_IDLE_TIMEOUT", defaults.idle_timeout.as_secs(), 3600)?;
+        let max_connections = number("KEIKAKU_WEB_MAX_CONNECTIONS", defaults.max_connections as u64, 100_000)?;
+        Ok(Config {
+            trust_proxy,
+            header_timeout: Duration::from_secs(header),
+            idle_timeout: Duration::from_secs(idle),
+            max_connections: usize::try_from(max_connections).unwrap_or(usize::MAX),
+            ..defaults
+        })
     }
 }
 
@@ -82,8 +139,10 @@ pub struct Site {
 
 /// The site's routes over `app`.
 pub fn router(app: Arc<App>, config: &Config) -> axum::Router {
-    let site =
-        Arc::new(Site { app, trust_proxy: config.trust_proxy, limiter: Limiter::new(config.burst, config.per_sec) });
+    routes(Site::new(app, config))
+}
+
+fn routes(site: Arc<Site>) -> axum::Router {
     axum::Router::new()
         .route("/", get(top))
         .route("/policies/{n}", get(policy))
@@ -100,7 +159,7 @@ pub fn router(app: Arc<App>, config: &Config) -> axum::Router {
         .route("/healthz", get(|| async { "ok" }))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(Arc::clone(&site), guard))
-        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn(headers))
         .with_state(site)
 }
 
@@ -126,30 +185,29 @@ pub async fn serve_on(
     if let Some(every) = config.reload_every {
         tokio::spawn(crate::app::watch_data(Arc::clone(&app), every, stop_rx, |_| async {}));
     }
-    axum::serve(listener, router(app, config).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async move {
-            stop.await;
-            let _ = stop_tx.send(true);
-        })
-        .await
-        .context("the progress site failed")
+    let site = Site::new(app, config);
+    let for_errors = Arc::clone(&site);
+    let own_answer: serve::OwnAnswer = Arc::new(move |status| for_errors.raw_error_answer(status));
+    let limits = serve::Limits {
+        header: config.header_timeout,
+        idle: config.idle_timeout,
+        per_client: config.max_connections,
+        proxy_on_loopback: config.trust_proxy,
+    };
+    serve::serve(listener, routes(site), own_answer, limits, stop).await;
+    let _ = stop_tx.send(true);
+    Ok(())
 }
 
 type St = State<Arc<Site>>;
 
 /// Every response: the security headers.
-async fn security_headers(request: Request, next: Next) -> Response {
+async fn headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-        ),
-    );
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    for (name, value) in SECURITY_HEADERS {
+        h.insert(name, HeaderValue::from_static(value));
+    }
     response
 }
 
@@ -204,6 +262,31 @@ fn client_address(headers: &HeaderMap, peer: SocketAddr, trust_proxy: bool) -> I
 }
 
 impl Site {
+    fn new(app: Arc<App>, config: &Config) -> Arc<Site> {
+        Arc::new(Site { app, trust_proxy: config.trust_proxy, limiter: Limiter::new(config.burst, config.per_sec) })
+    }
+
+    /// The whole answer, as bytes, where hyper answers `status` to a request it could not
+    /// read: the site's page in Japanese with every header an answer of the site has.
+    fn raw_error_answer(&self, status: u16) -> Vec<u8> {
+        let (title, message) = match status {
+            414 => ("アドレスが長すぎます", "検索語を短くしてください。"),
+            431 => ("リクエストが大きすぎます", "送られたヘッダーが大きすぎます。"),
+            _ => ("リクエストを読み取れません", "アドレスの形式が正しくありません。トップページからお進みください。"),
+        };
+        let body = pages::error(&self.app.plan(), title, message);
+        let reason = StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("Error");
+        let mut head = format!(
+            "HTTP/1.1 {status} {reason}\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\ncache-control: no-store\r\n",
+            body.len()
+        );
+        for (name, value) in SECURITY_HEADERS {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str("\r\n");
+        [head.into_bytes(), body.into_bytes()].concat()
+    }
+
     /// The public actuals (none before anything was reported), and today's fiscal year.
     fn view(&self) -> Arc<ActualsView> {
         match self.app.actuals() {
