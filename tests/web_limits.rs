@@ -1,7 +1,9 @@
-//! The progress site against slow and malformed clients (issue 18), over raw TCP on
+//! The progress site against slow and malformed clients (issue 18), over HTTP and raw TCP on
 //! 127.0.0.1: a head that never completes and an idle kept-alive connection are closed
-//! within their timeouts; one client holds at most its cap of connections; the requests the
-//! server cannot read get the Japanese page with every header.
+//! within their timeouts; one client holds at most its cap of connections; every answer,
+//! the server's own 400/414/431 included, carries the security headers and says how long it
+//! may be kept; a malformed address gets the Japanese page; the search limit is counted in
+//! characters.
 //!
 //! The timeouts are set to a second here and the checks allow twenty: nothing depends on
 //! how fast the machine is.
@@ -206,4 +208,80 @@ fn the_timeouts_and_the_cap_are_read_from_the_environment_and_bounded() {
         assert!(message.contains("KEIKAKU_WEB_HEADER_TIMEOUT") && message.contains("1 to 30"), "{message}");
     }
     assert!(Config::from_vars(None, env(vec![("KEIKAKU_WEB_MAX_CONNECTIONS", "0".into())])).is_err());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_answer_has_the_security_headers_and_says_how_long_it_may_be_kept() {
+    let site = start().await;
+    let five_minutes = "public, max-age=300";
+    let too_long_query = format!("/search?q={}", "a".repeat(3_000));
+    let cases: Vec<(&str, u16, &str)> = vec![
+        ("/", 200, five_minutes),
+        ("/initiatives/18", 200, five_minutes),
+        ("/search?q=どこでも窓口のKPI", 200, five_minutes),
+        ("/charts/18/0.svg", 200, five_minutes),
+        ("/opendata/actuals.csv", 200, five_minutes),
+        ("/opendata/actuals.json", 200, five_minutes),
+        ("/opendata/plan.json", 200, five_minutes),
+        ("/static/style.css", 200, "max-age=3600"),
+        ("/healthz", 200, "no-store"),
+        ("/no/such/page", 404, "no-store"),
+        ("/initiatives/9999", 404, "no-store"),
+        ("/departments/%ff", 400, "no-store"),
+        (&too_long_query, 414, "no-store"),
+    ];
+    for (path, status, cache) in cases {
+        let (got, headers, body) = site.get(path).await;
+        assert_eq!(got, status, "{path}");
+        let pairs: Vec<(String, String)> =
+            headers.iter().map(|(n, v)| (n.as_str().to_string(), v.to_str().unwrap_or("").to_string())).collect();
+        assert_secured(&pairs, path);
+        assert_eq!(headers.get("cache-control").and_then(|v| v.to_str().ok()), Some(cache), "{path}");
+        if status != 200 {
+            assert!(body.contains("<html lang=\"ja\">"), "{path}: {body}");
+        }
+    }
+    let posted = site.http.post(format!("{}/search", site.base)).body("q=x").send().await.unwrap();
+    assert_eq!(posted.status().as_u16(), 405);
+    assert_eq!(posted.headers()["cache-control"], "no-store");
+    assert_eq!(posted.headers()["x-frame-options"], "DENY");
+    // A refusal for being too fast is never kept: the reader is welcome again a second later.
+    let limited = loop {
+        let (status, headers, _) = site.get("/healthz").await;
+        if status == 429 {
+            break headers;
+        }
+    };
+    assert_eq!(limited["cache-control"], "no-store");
+    assert_eq!(limited["content-security-policy"], site.get("/healthz").await.1["content-security-policy"]);
+    site.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_malformed_address_gets_the_japanese_page() {
+    let site = start().await;
+    // %ff and %c3%28 decode to bytes that are not UTF-8.
+    for path in ["/departments/%ff", "/initiatives/%ff", "/policies/%c3%28", "/means/%ff", "/charts/%ff/0.svg"] {
+        let (status, headers, html) = site.get(path).await;
+        assert_eq!(status, 400, "{path}");
+        assert!(headers["content-type"].to_str().unwrap().starts_with("text/html"), "{path}");
+        assert!(html.starts_with("<!DOCTYPE html>\n<html lang=\"ja\">"), "{path}: {html}");
+        assert!(html.contains("<h1>アドレスが正しくありません</h1>"), "{path}: {html}");
+    }
+    site.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_search_limit_is_counted_in_characters() {
+    let site = start().await;
+    let max = keikaku::web::MAX_QUERY;
+    // Four bytes of UTF-8 each, twelve once encoded: the longest characters there are.
+    for c in ["😀", "𠮷"] {
+        let (status, _, html) = site.get(&format!("/search?q={}", c.repeat(max))).await;
+        assert_eq!(status, 200, "{max} × {c}: {html}");
+        assert!(html.contains(&c.repeat(max)), "the query is shown back");
+        let (status, _, html) = site.get(&format!("/search?q={}", c.repeat(max + 1))).await;
+        assert!(status == 400 && html.contains("検索語が長すぎます"), "{} × {c}: {status}", max + 1);
+    }
+    site.stop().await;
 }

@@ -19,7 +19,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use axum::extract::{ConnectInfo, Path, Query, Request, State};
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, Request, State};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
@@ -33,6 +34,10 @@ use limit::{ClientKey, Limiter};
 /// The longest search query taken, in characters.
 pub const MAX_QUERY: usize = 200;
 
+/// The longest raw query string read: [`MAX_QUERY`] characters percent-encoded (up to 12
+/// bytes a character: 4 bytes of UTF-8, an emoji, at 3 each) and room for the name.
+const MAX_RAW_QUERY: usize = MAX_QUERY * 12 + 64;
+
 /// The headers on every answer, hyper's own error answers included.
 const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
     (
@@ -43,6 +48,16 @@ const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
     (header::REFERRER_POLICY, "no-referrer"),
     (header::X_FRAME_OPTIONS, "DENY"),
 ];
+
+/// Pages, charts and open data may be kept five minutes, by browsers and by any proxy in
+/// front: they change only when a department reports an actual or the plan is reloaded, so
+/// a reader sees a new figure within five minutes while repeat views and crawlers cost the
+/// server nothing. (The style sheet, which changes with a release only, sets an hour.)
+const CACHE_PUBLIC: &str = "public, max-age=300";
+
+/// Errors and refusals (404, 400, 429, …) are never kept: a 429 kept would refuse a reader
+/// who is no longer over the limit.
+const CACHE_NONE: &str = "no-store";
 
 /// Where the site listens, and whom to believe about the client's address.
 #[derive(Debug, Clone)]
@@ -156,7 +171,8 @@ fn routes(site: Arc<Site>) -> axum::Router {
         .route("/opendata/actuals.json", get(actuals_json))
         .route("/opendata/plan.json", get(plan_json))
         .route("/static/style.css", get(style))
-        .route("/healthz", get(|| async { "ok" }))
+        // A probe's answer is about this moment: never kept.
+        .route("/healthz", get(|| async { ([(header::CACHE_CONTROL, CACHE_NONE)], "ok") }))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(Arc::clone(&site), guard))
         .layer(middleware::from_fn(headers))
@@ -201,13 +217,42 @@ pub async fn serve_on(
 
 type St = State<Arc<Site>>;
 
-/// Every response: the security headers.
+/// An extractor whose rejection is the site's 400 page in Japanese rather than axum's
+/// English text: `/departments/%ff` (not UTF-8 once decoded), a query that does not parse.
+struct Checked<E>(E);
+
+impl<E> FromRequestParts<Arc<Site>> for Checked<E>
+where
+    E: FromRequestParts<Arc<Site>>,
+    E::Rejection: std::fmt::Display,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, site: &Arc<Site>) -> Result<Self, Response> {
+        E::from_request_parts(parts, site).await.map(Checked).map_err(|e| {
+            tracing::debug!(error = %e, "a malformed address");
+            page(
+                StatusCode::BAD_REQUEST,
+                pages::error(
+                    &site.app.plan(),
+                    "アドレスが正しくありません",
+                    "アドレスの文字を読み取れません。トップページか検索欄からお進みください。",
+                ),
+            )
+        })
+    }
+}
+
+/// Every response: the security headers, and how long it may be kept (unless the handler
+/// said).
 async fn headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
+    let cache = if response.status().is_success() { CACHE_PUBLIC } else { CACHE_NONE };
     let h = response.headers_mut();
     for (name, value) in SECURITY_HEADERS {
         h.insert(name, HeaderValue::from_static(value));
     }
+    h.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static(cache));
     response
 }
 
@@ -226,12 +271,18 @@ async fn guard(State(site): St, ConnectInfo(peer): ConnectInfo<SocketAddr>, requ
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok())
         .is_some_and(|n| n > 0);
-    // A query longer than the longest search, percent-encoded (up to 9 bytes a character
-    // of UTF-8 kana and kanji) with room for the name: never read further.
-    if has_body || request.uri().query().is_some_and(|q| q.len() > MAX_QUERY * 12) {
+    if has_body {
         return page(
             StatusCode::BAD_REQUEST,
-            pages::error(&site.app.plan(), "リクエストが大きすぎます", "検索語を短くしてください。"),
+            pages::error(&site.app.plan(), "リクエストが大きすぎます", "このサイトは閲覧専用です。"),
+        );
+    }
+    // A query longer than the longest search could be, encoded: never read further (the
+    // search itself counts characters).
+    if request.uri().query().is_some_and(|q| q.len() > MAX_RAW_QUERY) {
+        return page(
+            StatusCode::URI_TOO_LONG,
+            pages::error(&site.app.plan(), "アドレスが長すぎます", "検索語を短くしてください。"),
         );
     }
     let client = client_address(request.headers(), peer, site.trust_proxy);
@@ -277,7 +328,7 @@ impl Site {
         let body = pages::error(&self.app.plan(), title, message);
         let reason = StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("Error");
         let mut head = format!(
-            "HTTP/1.1 {status} {reason}\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\ncache-control: no-store\r\n",
+            "HTTP/1.1 {status} {reason}\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\ncache-control: {CACHE_NONE}\r\n",
             body.len()
         );
         for (name, value) in SECURITY_HEADERS {
@@ -312,10 +363,14 @@ async fn blocking<T: Send + 'static>(
     site: &Arc<Site>,
     f: impl FnOnce(&Site) -> T + Send + 'static,
 ) -> Result<T, Response> {
+    let plan = site.app.plan();
     let site = Arc::clone(site);
     tokio::task::spawn_blocking(move || f(&site)).await.map_err(|e| {
         tracing::warn!(error = %e, "a page failed");
-        (StatusCode::INTERNAL_SERVER_ERROR, "内部エラーが発生しました").into_response()
+        page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            pages::error(&plan, "内部エラーが発生しました", "しばらくしてからもう一度お試しください。"),
+        )
     })
 }
 
@@ -324,7 +379,7 @@ async fn top(State(site): St) -> Response {
     html(pages::top(&site.app.plan(), &view, site.app.today()))
 }
 
-async fn policy(State(site): St, Path(n): Path<String>) -> Response {
+async fn policy(State(site): St, Checked(Path(n)): Checked<Path<String>>) -> Response {
     let plan = site.app.plan();
     let Some(p) = n.parse::<u8>().ok().and_then(|n| plan.policy(n)) else {
         return not_found_page(&plan);
@@ -335,7 +390,7 @@ async fn policy(State(site): St, Path(n): Path<String>) -> Response {
     html(pages::list(&plan, &heading, "この基本方針の取組です。", &of, &view, site.app.today()))
 }
 
-async fn department(State(site): St, Path(name): Path<String>) -> Response {
+async fn department(State(site): St, Checked(Path(name)): Checked<Path<String>>) -> Response {
     let plan = site.app.plan();
     let of: Vec<&Initiative> = plan.initiatives.iter().filter(|i| i.departments.contains(&name)).collect();
     if of.is_empty() {
@@ -352,7 +407,7 @@ async fn department(State(site): St, Path(name): Path<String>) -> Response {
     ))
 }
 
-async fn means(State(site): St, Path(n): Path<String>) -> Response {
+async fn means(State(site): St, Checked(Path(n)): Checked<Path<String>>) -> Response {
     let plan = site.app.plan();
     let Some(m) = n.parse::<u8>().ok().and_then(|n| plan.means_by_number(n)) else {
         return not_found_page(&plan);
@@ -362,7 +417,7 @@ async fn means(State(site): St, Path(n): Path<String>) -> Response {
     html(pages::list(&plan, &m.name, &m.description, &of, &view, site.app.today()))
 }
 
-async fn initiative(State(site): St, Path(page): Path<String>) -> Response {
+async fn initiative(State(site): St, Checked(Path(page)): Checked<Path<String>>) -> Response {
     let plan = site.app.plan();
     let Some(i) = page.parse::<u16>().ok().and_then(|p| plan.initiative(p)) else {
         return not_found_page(&plan);
@@ -372,7 +427,7 @@ async fn initiative(State(site): St, Path(page): Path<String>) -> Response {
 }
 
 /// `/charts/{page}/{n}.svg`: a KPI's chart on its own.
-async fn chart(State(site): St, Path((page, file)): Path<(String, String)>) -> Response {
+async fn chart(State(site): St, Checked(Path((page, file))): Checked<Path<(String, String)>>) -> Response {
     let plan = site.app.plan();
     let found = page.parse::<u16>().ok().and_then(|p| plan.initiative(p)).and_then(|i| {
         let n: usize = file.strip_suffix(".svg")?.parse().ok()?;
@@ -385,7 +440,7 @@ async fn chart(State(site): St, Path((page, file)): Path<(String, String)>) -> R
     ([(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")], svg).into_response()
 }
 
-async fn search(State(site): St, Query(params): Query<HashMap<String, String>>) -> Response {
+async fn search(State(site): St, Checked(Query(params)): Checked<Query<HashMap<String, String>>>) -> Response {
     let plan = site.app.plan();
     let question = params.get("q").map(|q| q.trim().to_string()).unwrap_or_default();
     if question.chars().count() > MAX_QUERY {
