@@ -1,6 +1,7 @@
 //! `cargo bench --bench web`: the progress site — how long each kind of page takes to render
 //! in process, and how many requests a second the server answers on loopback with many
-//! clients at once (the per-client rate limit lifted: the clients all come from 127.0.0.1).
+//! clients at once (the per-client rate limit and connection cap lifted: the clients all come
+//! from 127.0.0.1).
 //!
 //! Options after `--`: `cargo bench --bench web -- --rounds 200 --clients 64 --seconds 5`.
 
@@ -118,7 +119,13 @@ fn main() -> anyhow::Result<()> {
     runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let base = format!("http://{}", listener.local_addr()?);
-        let config = keikaku::web::Config { burst: 1e12, per_sec: 1e12, ..keikaku::web::Config::at(listener.local_addr()?) };
+        // All the clients are 127.0.0.1: the per-client rate and connection cap are lifted.
+        let config = keikaku::web::Config {
+            burst: 1e12,
+            per_sec: 1e12,
+            max_connections: usize::MAX,
+            ..keikaku::web::Config::at(listener.local_addr()?)
+        };
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let site_app = Arc::clone(&app);
         let server = tokio::spawn(async move {

@@ -5,6 +5,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
+#[path = "support/site.rs"]
+mod site;
 #[path = "support/webdriver.rs"]
 mod webdriver;
 
@@ -13,72 +15,7 @@ use std::time::Duration;
 
 use keikaku::actuals::Role;
 use keikaku::app::App;
-
-const LEAD: i64 = 1001;
-const LEAD_NAME: &str = "山田太郎";
-
-struct Site {
-    base: String,
-    app: Arc<App>,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
-    task: tokio::task::JoinHandle<anyhow::Result<()>>,
-    _dir: tempfile::TempDir,
-    http: reqwest::Client,
-}
-
-/// The site over a fresh database with one lead and a reported actual (rate-limited as
-/// served).
-async fn start() -> Site {
-    start_limited(60.0).await
-}
-
-/// The same, letting one client make `burst` requests at once.
-async fn start_limited(burst: f64) -> Site {
-    let (dir, _db, app) = tokio::task::spawn_blocking(|| {
-        let (dir, db, app) = common::app_with_roster(&[(LEAD, LEAD_NAME, Role::Lead, &["デジタル推進課"])]);
-        report(&app, ["どこでも窓口", "搭載手続数", "R8", "92件"]);
-        (dir, db, app)
-    })
-    .await
-    .unwrap();
-    let app = Arc::new(app);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let base = format!("http://{}", listener.local_addr().unwrap());
-    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let config = keikaku::web::Config { burst, ..keikaku::web::Config::at(listener.local_addr().unwrap()) };
-    let app2 = Arc::clone(&app);
-    let task = tokio::spawn(async move {
-        keikaku::web::serve_on(listener, &config, app2, async move {
-            let _ = tokio::time::timeout(Duration::from_secs(120), rx).await;
-        })
-        .await
-    });
-    let http = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
-    Site { base, app, stop: Some(tx), task, _dir: dir, http }
-}
-
-fn report(app: &App, parts: [&str; 4]) {
-    let [i, k, y, v] = parts;
-    let resolved = app.resolve_parts(i, k, y, v);
-    let mut store = app.store().unwrap();
-    store.report(&app.plan(), LEAD, &parts.join(" "), resolved, "test").unwrap().unwrap();
-}
-
-impl Site {
-    async fn get(&self, path: &str) -> (u16, reqwest::header::HeaderMap, String) {
-        let r = self.http.get(format!("{}{path}", self.base)).send().await.unwrap();
-        let (status, headers) = (r.status().as_u16(), r.headers().clone());
-        (status, headers, r.text().await.unwrap())
-    }
-
-    async fn stop(mut self) {
-        if let Some(tx) = self.stop.take() {
-            let _ = tx.send(());
-        }
-        let done = tokio::time::timeout(Duration::from_secs(15), &mut self.task).await;
-        assert!(matches!(done, Ok(Ok(Ok(())))), "the site stops: {done:?}");
-    }
-}
+use site::{LEAD, LEAD_NAME, report, start, start_limited};
 
 /// Headings: one h1, and no level skipped on the way down.
 fn assert_headings_in_order(html: &str, path: &str) {

@@ -3,21 +3,27 @@
 //! anything; it shows nothing of the staff side.
 //!
 //! Safe to expose: every string escaped ([`pages`]), a Content-Security-Policy without
-//! inline script or style, `X-Content-Type-Options`, `Referrer-Policy`, `X-Frame-Options`;
-//! GET only, bodies refused, queries of at most [`MAX_QUERY`] characters; a per-client rate
-//! limit; 404 and 400 pages in Japanese.
+//! inline script or style, `X-Content-Type-Options`, `Referrer-Policy`, `X-Frame-Options` on
+//! every answer (hyper's own included, [`serve`]); GET only, bodies refused, queries of at
+//! most [`MAX_QUERY`] characters; a per-client rate limit ([`limit`]); timeouts and a cap on
+//! each client's connections ([`serve`]); error pages in Japanese.
 
+mod config;
+pub mod limit;
 pub mod pages;
+mod serve;
+
+pub use config::Config;
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
 
 use anyhow::Context;
-use axum::extract::{ConnectInfo, Path, Query, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::extract::{ConnectInfo, FromRequestParts, Path, Query, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -25,70 +31,49 @@ use axum::routing::get;
 use crate::actuals::{ActualsView, Readers, export_csv_for, export_json_for};
 use crate::app::{App, Audience};
 use crate::plan::Initiative;
+use limit::{ClientKey, Limiter};
 
 /// The longest search query taken, in characters.
 pub const MAX_QUERY: usize = 200;
 
-/// Where the site listens, and whom to believe about the client's address.
-#[derive(Debug, Clone)]
-pub struct Config {
-    /// `--listen` / `KEIKAKU_WEB_LISTEN`, default `127.0.0.1:8080`.
-    pub listen: SocketAddr,
-    /// Take the client's address from `X-Forwarded-For` (behind a reverse proxy on this
-    /// machine: `KEIKAKU_WEB_TRUST_PROXY=1`); otherwise the connection's.
-    pub trust_proxy: bool,
-    /// Requests a client may make at once (60), and per second after that (20).
-    pub burst: f64,
-    /// See `burst`.
-    pub per_sec: f64,
-    /// How often to look for changed data files (`KEIKAKU_RELOAD_SECS`, as the bots): a
-    /// changed plan is on the site without a restart.
-    pub reload_every: Option<Duration>,
-}
+/// The longest raw query string read: [`MAX_QUERY`] characters percent-encoded (up to 12
+/// bytes a character: 4 bytes of UTF-8, an emoji, at 3 each) and room for the name.
+const MAX_RAW_QUERY: usize = MAX_QUERY * 12 + 64;
 
-impl Config {
-    /// At `listen`, trusting no proxy, with the default rate limit.
-    pub fn at(listen: SocketAddr) -> Config {
-        Config { listen, trust_proxy: false, burst: 60.0, per_sec: 20.0, reload_every: None }
-    }
-}
+/// The headers on every answer, hyper's own error answers included.
+const SECURITY_HEADERS: [(HeaderName, &str); 4] = [
+    (
+        header::CONTENT_SECURITY_POLICY,
+        "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    ),
+    (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+    (header::REFERRER_POLICY, "no-referrer"),
+    (header::X_FRAME_OPTIONS, "DENY"),
+];
 
-impl Config {
-    /// From `--listen` (or `KEIKAKU_WEB_LISTEN`) and `KEIKAKU_WEB_TRUST_PROXY`.
-    pub fn from_env(listen: Option<&str>) -> anyhow::Result<Config> {
-        let text = listen
-            .map(str::to_string)
-            .or_else(|| std::env::var("KEIKAKU_WEB_LISTEN").ok().filter(|s| !s.trim().is_empty()))
-            .unwrap_or_else(|| "127.0.0.1:8080".into());
-        let listen = text
-            .trim()
-            .parse()
-            .with_context(|| format!("cannot listen on 「{text}」: give an address and port, e.g. 127.0.0.1:8080"))?;
-        let trust_proxy =
-            matches!(std::env::var("KEIKAKU_WEB_TRUST_PROXY").ok().as_deref(), Some("1" | "true" | "yes"));
-        let reload_every = crate::app::reload_every_from_env().map_err(anyhow::Error::msg)?;
-        Ok(Config { trust_proxy, reload_every, ..Config::at(listen) })
-    }
-}
+/// Pages, charts and open data may be kept five minutes, by browsers and by any proxy in
+/// front: they change only when a department reports an actual or the plan is reloaded, so
+/// a reader sees a new figure within five minutes while repeat views and crawlers cost the
+/// server nothing. (The style sheet, which changes with a release only, sets an hour.)
+const CACHE_PUBLIC: &str = "public, max-age=300";
+
+/// Errors and refusals (404, 400, 429, …) are never kept: a 429 kept would refuse a reader
+/// who is no longer over the limit.
+const CACHE_NONE: &str = "no-store";
 
 /// What the handlers share.
 pub struct Site {
     app: Arc<App>,
     trust_proxy: bool,
-    burst: f64,
-    per_sec: f64,
-    buckets: Mutex<HashMap<IpAddr, (f64, Instant)>>,
+    limiter: Limiter,
 }
 
 /// The site's routes over `app`.
 pub fn router(app: Arc<App>, config: &Config) -> axum::Router {
-    let site = Arc::new(Site {
-        app,
-        trust_proxy: config.trust_proxy,
-        burst: config.burst,
-        per_sec: config.per_sec,
-        buckets: Mutex::new(HashMap::new()),
-    });
+    routes(Site::new(app, config))
+}
+
+fn routes(site: Arc<Site>) -> axum::Router {
     axum::Router::new()
         .route("/", get(top))
         .route("/policies/{n}", get(policy))
@@ -102,10 +87,11 @@ pub fn router(app: Arc<App>, config: &Config) -> axum::Router {
         .route("/opendata/actuals.json", get(actuals_json))
         .route("/opendata/plan.json", get(plan_json))
         .route("/static/style.css", get(style))
-        .route("/healthz", get(|| async { "ok" }))
+        // A probe's answer is about this moment: never kept.
+        .route("/healthz", get(|| async { ([(header::CACHE_CONTROL, CACHE_NONE)], "ok") }))
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(Arc::clone(&site), guard))
-        .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn(headers))
         .with_state(site)
 }
 
@@ -131,30 +117,58 @@ pub async fn serve_on(
     if let Some(every) = config.reload_every {
         tokio::spawn(crate::app::watch_data(Arc::clone(&app), every, stop_rx, |_| async {}));
     }
-    axum::serve(listener, router(app, config).into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(async move {
-            stop.await;
-            let _ = stop_tx.send(true);
-        })
-        .await
-        .context("the progress site failed")
+    let site = Site::new(app, config);
+    let for_errors = Arc::clone(&site);
+    let own_answer: serve::OwnAnswer = Arc::new(move |status| for_errors.raw_error_answer(status));
+    let limits = serve::Limits {
+        header: config.header_timeout,
+        idle: config.idle_timeout,
+        per_client: config.max_connections,
+        proxy_on_loopback: config.trust_proxy,
+    };
+    serve::serve(listener, routes(site), own_answer, limits, stop).await;
+    let _ = stop_tx.send(true);
+    Ok(())
 }
 
 type St = State<Arc<Site>>;
 
-/// Every response: the security headers.
-async fn security_headers(request: Request, next: Next) -> Response {
+/// An extractor whose rejection is the site's 400 page in Japanese rather than axum's
+/// English text: `/departments/%ff` (not UTF-8 once decoded), a query that does not parse.
+struct Checked<E>(E);
+
+impl<E> FromRequestParts<Arc<Site>> for Checked<E>
+where
+    E: FromRequestParts<Arc<Site>>,
+    E::Rejection: std::fmt::Display,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, site: &Arc<Site>) -> Result<Self, Response> {
+        E::from_request_parts(parts, site).await.map(Checked).map_err(|e| {
+            tracing::debug!(error = %e, "a malformed address");
+            page(
+                StatusCode::BAD_REQUEST,
+                pages::error(
+                    &site.app.plan(),
+                    "アドレスが正しくありません",
+                    "アドレスの文字を読み取れません。トップページか検索欄からお進みください。",
+                ),
+            )
+        })
+    }
+}
+
+/// Every response: the security headers, and how long it may be kept (unless the handler
+/// said).
+async fn headers(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
+    let cache = if response.status().is_success() { CACHE_PUBLIC } else { CACHE_NONE };
     let h = response.headers_mut();
-    h.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-        ),
-    );
-    h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
-    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    for (name, value) in SECURITY_HEADERS {
+        h.insert(name, HeaderValue::from_static(value));
+    }
+    h.entry(header::CACHE_CONTROL).or_insert(HeaderValue::from_static(cache));
     response
 }
 
@@ -173,16 +187,22 @@ async fn guard(State(site): St, ConnectInfo(peer): ConnectInfo<SocketAddr>, requ
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok())
         .is_some_and(|n| n > 0);
-    // A query longer than the longest search, percent-encoded (up to 9 bytes a character
-    // of UTF-8 kana and kanji) with room for the name: never read further.
-    if has_body || request.uri().query().is_some_and(|q| q.len() > MAX_QUERY * 12) {
+    if has_body {
         return page(
             StatusCode::BAD_REQUEST,
-            pages::error(&site.app.plan(), "リクエストが大きすぎます", "検索語を短くしてください。"),
+            pages::error(&site.app.plan(), "リクエストが大きすぎます", "このサイトは閲覧専用です。"),
+        );
+    }
+    // A query longer than the longest search could be, encoded: never read further (the
+    // search itself counts characters).
+    if request.uri().query().is_some_and(|q| q.len() > MAX_RAW_QUERY) {
+        return page(
+            StatusCode::URI_TOO_LONG,
+            pages::error(&site.app.plan(), "アドレスが長すぎます", "検索語を短くしてください。"),
         );
     }
     let client = client_address(request.headers(), peer, site.trust_proxy);
-    if !site.allow(client) {
+    if !site.limiter.allow(ClientKey::of(client)) {
         let mut response = page(
             StatusCode::TOO_MANY_REQUESTS,
             pages::error(&site.app.plan(), "アクセスが集中しています", "少し時間をおいて、もう一度お試しください。"),
@@ -209,22 +229,29 @@ fn client_address(headers: &HeaderMap, peer: SocketAddr, trust_proxy: bool) -> I
 }
 
 impl Site {
-    /// A token bucket per client: `burst` at once, `per_sec` a second after.
-    fn allow(&self, client: IpAddr) -> bool {
-        let mut buckets = self.buckets.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let now = Instant::now();
-        if buckets.len() > 100_000 {
-            buckets.retain(|_, (_, at)| now.duration_since(*at) < Duration::from_secs(60));
+    fn new(app: Arc<App>, config: &Config) -> Arc<Site> {
+        Arc::new(Site { app, trust_proxy: config.trust_proxy, limiter: Limiter::new(config.burst, config.per_sec) })
+    }
+
+    /// The whole answer, as bytes, where hyper answers `status` to a request it could not
+    /// read: the site's page in Japanese with every header an answer of the site has.
+    fn raw_error_answer(&self, status: u16) -> Vec<u8> {
+        let (title, message) = match status {
+            414 => ("アドレスが長すぎます", "検索語を短くしてください。"),
+            431 => ("リクエストが大きすぎます", "送られたヘッダーが大きすぎます。"),
+            _ => ("リクエストを読み取れません", "アドレスの形式が正しくありません。トップページからお進みください。"),
+        };
+        let body = pages::error(&self.app.plan(), title, message);
+        let reason = StatusCode::from_u16(status).ok().and_then(|s| s.canonical_reason()).unwrap_or("Error");
+        let mut head = format!(
+            "HTTP/1.1 {status} {reason}\r\ncontent-type: text/html; charset=utf-8\r\ncontent-length: {}\r\nconnection: close\r\ncache-control: {CACHE_NONE}\r\n",
+            body.len()
+        );
+        for (name, value) in SECURITY_HEADERS {
+            head.push_str(&format!("{name}: {value}\r\n"));
         }
-        let (tokens, at) = buckets.entry(client).or_insert((self.burst, now));
-        *tokens = (*tokens + now.duration_since(*at).as_secs_f64() * self.per_sec).min(self.burst);
-        *at = now;
-        if *tokens >= 1.0 {
-            *tokens -= 1.0;
-            true
-        } else {
-            false
-        }
+        head.push_str("\r\n");
+        [head.into_bytes(), body.into_bytes()].concat()
     }
 
     /// The public actuals (none before anything was reported), and today's fiscal year.
@@ -252,10 +279,14 @@ async fn blocking<T: Send + 'static>(
     site: &Arc<Site>,
     f: impl FnOnce(&Site) -> T + Send + 'static,
 ) -> Result<T, Response> {
+    let plan = site.app.plan();
     let site = Arc::clone(site);
     tokio::task::spawn_blocking(move || f(&site)).await.map_err(|e| {
         tracing::warn!(error = %e, "a page failed");
-        (StatusCode::INTERNAL_SERVER_ERROR, "内部エラーが発生しました").into_response()
+        page(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            pages::error(&plan, "内部エラーが発生しました", "しばらくしてからもう一度お試しください。"),
+        )
     })
 }
 
@@ -264,7 +295,7 @@ async fn top(State(site): St) -> Response {
     html(pages::top(&site.app.plan(), &view, site.app.today()))
 }
 
-async fn policy(State(site): St, Path(n): Path<String>) -> Response {
+async fn policy(State(site): St, Checked(Path(n)): Checked<Path<String>>) -> Response {
     let plan = site.app.plan();
     let Some(p) = n.parse::<u8>().ok().and_then(|n| plan.policy(n)) else {
         return not_found_page(&plan);
@@ -275,7 +306,7 @@ async fn policy(State(site): St, Path(n): Path<String>) -> Response {
     html(pages::list(&plan, &heading, "この基本方針の取組です。", &of, &view, site.app.today()))
 }
 
-async fn department(State(site): St, Path(name): Path<String>) -> Response {
+async fn department(State(site): St, Checked(Path(name)): Checked<Path<String>>) -> Response {
     let plan = site.app.plan();
     let of: Vec<&Initiative> = plan.initiatives.iter().filter(|i| i.departments.contains(&name)).collect();
     if of.is_empty() {
@@ -292,7 +323,7 @@ async fn department(State(site): St, Path(name): Path<String>) -> Response {
     ))
 }
 
-async fn means(State(site): St, Path(n): Path<String>) -> Response {
+async fn means(State(site): St, Checked(Path(n)): Checked<Path<String>>) -> Response {
     let plan = site.app.plan();
     let Some(m) = n.parse::<u8>().ok().and_then(|n| plan.means_by_number(n)) else {
         return not_found_page(&plan);
@@ -302,7 +333,7 @@ async fn means(State(site): St, Path(n): Path<String>) -> Response {
     html(pages::list(&plan, &m.name, &m.description, &of, &view, site.app.today()))
 }
 
-async fn initiative(State(site): St, Path(page): Path<String>) -> Response {
+async fn initiative(State(site): St, Checked(Path(page)): Checked<Path<String>>) -> Response {
     let plan = site.app.plan();
     let Some(i) = page.parse::<u16>().ok().and_then(|p| plan.initiative(p)) else {
         return not_found_page(&plan);
@@ -312,7 +343,7 @@ async fn initiative(State(site): St, Path(page): Path<String>) -> Response {
 }
 
 /// `/charts/{page}/{n}.svg`: a KPI's chart on its own.
-async fn chart(State(site): St, Path((page, file)): Path<(String, String)>) -> Response {
+async fn chart(State(site): St, Checked(Path((page, file))): Checked<Path<(String, String)>>) -> Response {
     let plan = site.app.plan();
     let found = page.parse::<u16>().ok().and_then(|p| plan.initiative(p)).and_then(|i| {
         let n: usize = file.strip_suffix(".svg")?.parse().ok()?;
@@ -325,7 +356,7 @@ async fn chart(State(site): St, Path((page, file)): Path<(String, String)>) -> R
     ([(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")], svg).into_response()
 }
 
-async fn search(State(site): St, Query(params): Query<HashMap<String, String>>) -> Response {
+async fn search(State(site): St, Checked(Query(params)): Checked<Query<HashMap<String, String>>>) -> Response {
     let plan = site.app.plan();
     let question = params.get("q").map(|q| q.trim().to_string()).unwrap_or_default();
     if question.chars().count() > MAX_QUERY {
