@@ -54,9 +54,12 @@ async fn pressing_the_section_already_shown_sends_no_edit() {
     assert!(follow.text().contains("取組期間"), "the bot goes on: {}", follow.text());
     let calls = h.fake.calls();
     let on_card: Vec<_> = edits(&calls).into_iter().filter(|c| c.params["message_id"] == id).collect();
-    assert_eq!(on_card.len(), 2, "{on_card:#?}");
+    // Under load the second press may be handled after the first edit is answered; then it
+    // sees nothing to change and sends nothing. Either way, one edit is taken and any second
+    // one is refused as not modified.
+    assert!((1..=2).contains(&on_card.len()), "{on_card:#?}");
     assert_eq!(on_card[0].message_id, Some(id), "the first edit is taken");
-    assert_eq!(on_card[1].message_id, None, "the second is refused as not modified");
+    assert!(on_card.get(1).is_none_or(|c| c.message_id.is_none()), "a second is refused as not modified");
     h.stop().await;
 }
 

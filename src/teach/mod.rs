@@ -351,12 +351,12 @@ pub enum TeachError {
     Audit(String),
 }
 
-/// How many questions a figure may move the wrong way by before a change is refused. One
-/// more question in the corpus, or one word, can tip a single neighbour either way; a change
-/// that misleads moves several.
-pub const TOLERANCE: f32 = 1.0;
+/// How far a figure may move the wrong way before a change is refused: one question, or
+/// 0.1% of the questions it is of, whichever is more. One more question in the corpus, or
+/// one word, can tip a few neighbours either way; a change that misleads moves more.
+pub const TOLERANCE: (f32, f32) = (1.0, 0.001);
 
-/// The figures that moved the wrong way by more than [`TOLERANCE`] questions.
+/// The figures that moved the wrong way by more than [`TOLERANCE`].
 pub fn lowered(before: &Figures, after: &Figures) -> Vec<&'static str> {
     judged(before, after)
         .into_iter()
@@ -364,7 +364,8 @@ pub fn lowered(before: &Figures, after: &Figures) -> Vec<&'static str> {
             let worse = if *higher_better { b - a } else { a - b };
             // Half a question's share of slack for rounding (shares are of slightly
             // different counts before and after).
-            worse * *of as f32 > TOLERANCE + 0.5
+            let allowed = TOLERANCE.0.max(TOLERANCE.1 * *of as f32);
+            worse * *of as f32 > allowed + 0.5
         })
         .map(|(name, ..)| name)
         .collect()
