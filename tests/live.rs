@@ -329,3 +329,34 @@ fn keikaku_teach_in_the_terminal_teaches_refuses_lists_and_undoes() {
         ]
     );
 }
+
+/// A teaching stopped at any step (a kill injected after staging the new text, after its
+/// audit row, after the rename) leaves no change, or the change with its audit row: the
+/// next keikaku command finishes what was audited and throws away what was not.
+#[test]
+fn a_teaching_stopped_at_any_step_leaves_no_change_or_the_change_with_its_audit_row() {
+    for (step, kept) in [("staged", false), ("audited", true), ("renamed", true)] {
+        let (dir, paths) = common::data_copy();
+        let db = dir.path().join("state/keikaku.db");
+        let run = |args: &[&str], fault: Option<&str>| {
+            let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_keikaku"));
+            cmd.arg("--data-dir").arg(&paths.data_dir).arg("--index-dir").arg(&paths.index_dir).arg("--db").arg(&db);
+            if let Some(step) = fault {
+                cmd.env("KEIKAKU_FAULT_TEACH", step);
+            }
+            cmd.args(args).output().unwrap()
+        };
+        let stopped = run(&["teach", "でこぼこ", "陥没"], Some(step));
+        assert!(!stopped.status.success(), "{step}: the teaching was not stopped");
+        let listed = run(&["teach", "--list"], None);
+        assert!(listed.status.success(), "{step}: {}", String::from_utf8_lossy(&listed.stderr));
+        let text = std::fs::read_to_string(taught_file(&paths)).unwrap();
+        let audited: Vec<(Option<i64>, String, String)> = teach_audit(&db);
+        assert_eq!(text.contains("でこぼこ\t陥没"), kept, "{step}: {text}");
+        let expected: Vec<(Option<i64>, String, String)> =
+            if kept { vec![(None, "teach".into(), "ok".into())] } else { Vec::new() };
+        assert_eq!(audited, expected, "{step}");
+        assert!(!paths.data_dir.join("lexicon/.taught.tsv.pending").exists(), "{step}: the staged text is left");
+        assert_eq!(String::from_utf8_lossy(&listed.stdout).contains("でこぼこ → 陥没"), kept, "{step}");
+    }
+}

@@ -126,6 +126,7 @@ impl App {
     /// ([`App::reload_if_changed`]) and writing taught words there ([`App::teach`]).
     pub fn with_source(mut self, paths: Paths) -> App {
         self.source = Some(paths);
+        self.finish_interrupted_at_start();
         self
     }
 

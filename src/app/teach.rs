@@ -49,8 +49,52 @@ pub struct Taught {
     pub number: Option<usize>,
     /// The file written (`data/lexicon/taught.tsv` or `data/nlu/taught.tsv`).
     pub file: PathBuf,
-    /// Its text before.
-    before: String,
+}
+
+/// A checked change, ready to be put in place.
+struct Staged {
+    file: PathBuf,
+    new: String,
+    engine: Arc<crate::search::Engine>,
+    figures: Option<(Figures, Figures)>,
+    number: Option<usize>,
+}
+
+/// The two files teaching writes.
+fn taught_files(paths: &Paths) -> [PathBuf; 2] {
+    [
+        paths.data_dir.join(search::lexicon::LEXICON_DIR).join(search::lexicon::TAUGHT_FILE),
+        paths.data_dir.join(learned::CORPUS_DIR).join(learned::TAUGHT_FILE),
+    ]
+}
+
+/// The teachers' lock.
+fn lock_file(paths: &Paths) -> PathBuf {
+    paths.data_dir.join(search::lexicon::LEXICON_DIR).join(".taught.lock")
+}
+
+/// Where a change's new text waits for its audit row: `.taught.tsv.pending` beside the file.
+fn pending_path(file: &Path) -> PathBuf {
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    file.with_file_name(format!(".{name}.pending"))
+}
+
+/// How the audit names a file's new text: its folder and name, and a fingerprint of it.
+fn version(file: &Path, text: &str) -> String {
+    let folder =
+        file.parent().and_then(|p| p.file_name()).map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    let name = file.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    format!("{folder}/{name} {}", search::index::fingerprint(&[text.as_bytes()]))
+}
+
+/// A stop injected after a step of [`App::commit`] (`KEIKAKU_FAULT_TEACH=staged|audited|
+/// renamed`): how the tests show that a kill at any step leaves no change or the change
+/// with its audit row. Unset in service.
+fn fault(step: &str) {
+    if std::env::var("KEIKAKU_FAULT_TEACH").is_ok_and(|s| s == step) {
+        eprintln!("KEIKAKU_FAULT_TEACH: stopped after {step}");
+        std::process::abort();
+    }
 }
 
 impl App {
@@ -72,7 +116,7 @@ impl App {
         let _one = self.changing.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         // One teacher at a time across processes too (the terminal and the staff bot): an
         // advisory lock, released when the file is closed, or the process ends.
-        let lock = paths.data_dir.join(search::lexicon::LEXICON_DIR).join(".taught.lock");
+        let lock = lock_file(paths);
         let _lock = std::fs::OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -80,24 +124,89 @@ impl App {
             .open(&lock)
             .and_then(|f| f.lock().map(|()| f))
             .map_err(|cause| TeachError::Write { path: lock.display().to_string(), cause })?;
-        let result = self.try_teach(paths, change);
-        let refused = result.as_ref().err().map(ToString::to_string);
-        if let Err(e) = self.with_store(|s| s.record(actor, change.action(), refused.as_deref(), &change.detail())) {
-            return match result {
-                // Kept only with its audit: put the file back as it was.
-                Ok(done) => {
-                    let restored = write_atomically(&done.file, &done.before);
-                    if let Ok(engine) = restored.and_then(|()| {
-                        search::open(paths, Rebuild::IfStale).map_err(|e| TeachError::Data(e.to_string()))
-                    }) {
-                        self.put_in_service(Arc::new(engine));
-                    }
-                    Err(TeachError::Audit(e.to_string()))
+        self.finish_interrupted(paths);
+        let staged = match self.try_teach(paths, change) {
+            Ok(staged) => staged,
+            Err(refusal) => {
+                let refused = refusal.to_string();
+                if let Err(e) = self.with_store(|s| s.record(actor, change.action(), Some(&refused), &change.detail()))
+                {
+                    tracing::warn!(error = %e, "a refused teaching was not audited");
                 }
-                Err(refusal) => Err(refusal),
-            };
+                return Err(refusal);
+            }
+        };
+        self.commit(actor, change, paths, staged)
+    }
+
+    /// Puts a checked change in place so that a stop at any step leaves either no change or
+    /// the change with its audit row: the new text is staged beside the file, the audit
+    /// row — naming the new text's fingerprint — is the commit point, and the staged text
+    /// is renamed over the file. A stop between the row and the rename is finished by the
+    /// next teaching or start ([`App::finish_interrupted`]); a stop before the row leaves a
+    /// staged file that is thrown away.
+    fn commit(&self, actor: Option<i64>, change: &Change, paths: &Paths, staged: Staged) -> Result<Taught, TeachError> {
+        let pending = pending_path(&staged.file);
+        write_atomically(&pending, &staged.new)?;
+        fault("staged");
+        let detail = format!("{} [{}]", change.detail(), version(&staged.file, &staged.new));
+        if let Err(e) = self.with_store(|s| s.record(actor, change.action(), None, &detail)) {
+            let _ = std::fs::remove_file(&pending);
+            return Err(TeachError::Audit(e.to_string()));
         }
-        result
+        fault("audited");
+        std::fs::rename(&pending, &staged.file)
+            .map_err(|cause| TeachError::Write { path: staged.file.display().to_string(), cause })?;
+        fault("renamed");
+        self.put_in_service(staged.engine);
+        *self.stamp.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Stamp::of(paths));
+        Ok(Taught { figures: staged.figures, number: staged.number, file: staged.file })
+    }
+
+    /// Finishes a teaching a stop interrupted: a staged text whose audit row was written is
+    /// put in place; one without its row is thrown away. Run by each teaching (under its
+    /// lock) and at the start of every keikaku command and bot (when no teacher holds the
+    /// lock).
+    pub fn finish_interrupted(&self, paths: &Paths) {
+        for file in taught_files(paths) {
+            let pending = pending_path(&file);
+            let Ok(text) = std::fs::read_to_string(&pending) else { continue };
+            let name = version(&file, &text);
+            let audited = self.with_store(|s| s.audit_log()).map(|log| {
+                log.iter()
+                    .rev()
+                    .find(|a| a.action.starts_with("teach"))
+                    .is_some_and(|a| a.outcome == "ok" && a.detail.ends_with(&format!("[{name}]")))
+            });
+            match audited {
+                Ok(true) => match std::fs::rename(&pending, &file) {
+                    Ok(()) => tracing::info!(file = %file.display(), "finished a teaching a stop interrupted"),
+                    Err(e) => {
+                        tracing::warn!(error = %e, file = %file.display(), "an interrupted teaching is not finished")
+                    }
+                },
+                Ok(false) => {
+                    let _ = std::fs::remove_file(&pending);
+                    tracing::info!(file = %file.display(), "threw away a teaching a stop interrupted before its audit");
+                }
+                Err(e) => tracing::warn!(error = %e, "an interrupted teaching waits: the audit log cannot be read"),
+            }
+        }
+    }
+
+    /// [`App::finish_interrupted`] at a start, unless a teacher holds the lock (its own
+    /// teaching finishes what it staged).
+    pub(super) fn finish_interrupted_at_start(&self) {
+        let Some(paths) = &self.source else { return };
+        if !taught_files(paths).iter().any(|f| pending_path(f).exists()) {
+            return;
+        }
+        let lock = std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(lock_file(paths));
+        if let Ok(f) = lock
+            && f.try_lock().is_ok()
+        {
+            self.finish_interrupted(paths);
+        }
     }
 
     /// Carries out what `/teach` or `keikaku teach` asked: see [`App::teach`]. A review
@@ -147,14 +256,15 @@ impl App {
         Ok(Example::new(question, Meaning::Initiative { page, intent }))
     }
 
-    fn try_teach(&self, paths: &Paths, change: &Change) -> Result<Taught, TeachError> {
+    /// Checks a change and makes what it would put in service, writing nothing.
+    fn try_teach(&self, paths: &Paths, change: &Change) -> Result<Staged, TeachError> {
         let data = |e: &dyn std::fmt::Display| TeachError::Data(e.to_string());
         let inputs = Inputs::read(paths).map_err(|e| data(&e))?;
         // What is in service may be older than the files (a reload not yet made): check
         // against what the files say now.
         let before = self.engine_for(&inputs, paths).map_err(|e| data(&e))?;
         let mut changed = inputs.clone();
-        let (file, old, new) = match change {
+        let (file, new) = match change {
             Change::Teach(_) | Change::Forget(_) => {
                 if let Change::Teach(lessons) = change
                     && let Some(term) = lessons.iter().flat_map(|l| &l.terms).find(|t| !before.mentions(t))
@@ -163,7 +273,7 @@ impl App {
                 }
                 changed.lexicon.taught = teach::apply(&inputs.lexicon.taught, change)?;
                 let file = paths.data_dir.join(search::lexicon::LEXICON_DIR).join(search::lexicon::TAUGHT_FILE);
-                (file, inputs.lexicon.taught.clone(), changed.lexicon.taught.clone())
+                (file, changed.lexicon.taught.clone())
             }
             Change::Example(_) | Change::ForgetExample(_) => {
                 let old = inputs.corpus.taught().to_string();
@@ -175,10 +285,10 @@ impl App {
                         teach::example::add(&old, e)?
                     }
                     Change::ForgetExample(n) => teach::example::remove(&old, *n)?.0,
-                    _ => old.clone(),
+                    _ => old,
                 };
                 changed.corpus = inputs.corpus.with_taught(new.clone());
-                (paths.data_dir.join(learned::CORPUS_DIR).join(learned::TAUGHT_FILE), old, new)
+                (paths.data_dir.join(learned::CORPUS_DIR).join(learned::TAUGHT_FILE), new)
             }
         };
         // The new engine, its models trained on the changed corpus (kept in the index
@@ -197,11 +307,8 @@ impl App {
         {
             return Err(TeachError::WouldLower { before: Box::new(b.clone()), after: Box::new(a.clone()) });
         }
-        write_atomically(&file, &new)?;
-        self.put_in_service(Arc::new(after));
-        *self.stamp.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Stamp::of(paths));
         let number = matches!(change, Change::Example(_)).then(|| teach::example::examples(&new).len());
-        Ok(Taught { figures, number, file, before: old })
+        Ok(Staged { file, new, engine: Arc::new(after), figures, number })
     }
 }
 
