@@ -317,7 +317,7 @@ fn start_text(state: &BotState) -> String {
         Mode::Public => "市民向け（閲覧専用）",
     };
     format!(
-        "<b>{}</b>（{}件の取組）について答えるボットです（{who}）。\n\n質問をそのまま送ってください。例:\n・どこでも窓口のKPI\n・生成AIの削減目標は？\n・デジタル推進課の取組\n\n/help で使い方を表示します。",
+        "<b>{}</b>（{}件の取組）について答えるボットです（{who}）。\n\n質問をそのまま送ってください。例:\n・書かない窓口はいつから？\n・漏水調査のKPI\n・保全管理課の取組\n\n/help で使い方を表示します。",
         escape(&plan.title),
         plan.initiatives.len()
     )
@@ -857,8 +857,8 @@ mod tests {
     fn report_sentences_are_told_from_questions() {
         assert!(looks_like_report("どこでも窓口の搭載手続数、令和8年度は92件でした"));
         assert!(looks_like_report("漏水の発生件数は180件です"));
-        assert!(!looks_like_report("令和9年度の学校開放の利用人数目標は？"));
-        assert!(!looks_like_report("どこでも窓口のKPI"));
+        assert!(!looks_like_report("令和9年度の漏水調査の目標は？"));
+        assert!(!looks_like_report("漏水調査のKPI"));
         assert!(!looks_like_report("5,000件の目標の取組はどれ"));
     }
 }

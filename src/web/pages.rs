@@ -67,7 +67,7 @@ pub fn layout(plan_title: &str, title: &str, body: &str) -> String {
 </head>
 <body>
 <header><p class="site"><a href="/">{plan}</a>（那須塩原市）の進捗</p>
-<form class="search" action="/search" method="get" role="search"><label for="q">取組を探す</label> <input id="q" name="q" type="search" maxlength="200" placeholder="例: どこでも窓口のKPI"> <button type="submit">検索</button></form>
+<form class="search" action="/search" method="get" role="search"><label for="q">取組を探す</label> <input id="q" name="q" type="search" maxlength="200" placeholder="例: 書かない窓口はいつから？"> <button type="submit">検索</button></form>
 </header>
 <main>
 <h1>{title}</h1>
@@ -261,7 +261,7 @@ pub fn initiative(plan: &Plan, i: &Initiative, view: &ActualsView, today: Fiscal
 pub fn search(plan: &Plan, question: &str, card: Option<&Card>) -> String {
     let body = match card {
         Some(card) => format!("<p>「{}」の答え:</p>\n{}", escape(question), render_web(card)),
-        None => "<p>上の検索欄に、知りたいことをそのまま入力してください（例: どこでも窓口のKPI、デジタル推進課の取組）。</p>\n".to_string(),
+        None => "<p>上の検索欄に、知りたいことをそのまま入力してください（例: 書かない窓口はいつから？、保全管理課の取組）。</p>\n".to_string(),
     };
     layout(&plan.title, "検索", &body)
 }
