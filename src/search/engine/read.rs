@@ -29,7 +29,21 @@ impl Engine {
         let kanji = self.phonetic.kanjify(question);
         let text = normalize(kanji.as_deref().unwrap_or(question));
         let terms = self.analyzer.terms(&text);
-        let parsed = understand::parse(&text, &terms, &self.context());
+        let mut parsed = understand::parse(&text, &terms, &self.context());
+        // A long message asks in its question sentence; what its background mentions (the
+        // writer's department, a tax they pay, a contact they would like) is context, not a
+        // filter, a thing asked for, or the intent.
+        if let Some(background) = background_spans(&text) {
+            let focus = &text[background.end..];
+            let focus = understand::parse(focus, &self.analyzer.terms(focus), &self.context());
+            parsed.filters = focus.filters;
+            parsed.list = focus.list;
+            parsed.progress = focus.progress;
+            parsed.unsupported = focus.unsupported;
+            if focus.intent.is_some() {
+                (parsed.intent, parsed.cue, parsed.weak_contents) = (focus.intent, focus.cue, focus.weak_contents);
+            }
+        }
         (terms, parsed)
     }
 

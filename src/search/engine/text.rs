@@ -14,15 +14,44 @@ pub(super) fn cut_question(question: &str) -> String {
     }
 }
 
+/// How a closing courtesy begins (「よろしくお願いいたします。」「ありがとうございます。」
+/// 「以上です。」): a formula, not a question.
+const CLOSERS: &[&str] = &["よろしく", "宜しく", "お願い", "何卒", "なにとぞ", "どうぞ", "ありがとう", "失礼", "以上"];
+/// A closing courtesy is a short sentence.
+const MAX_CLOSER_CHARS: usize = 24;
+/// What ends a sentence.
+const SENTENCE_ENDS: [char; 6] = ['。', '!', '?', '！', '？', ' '];
+
+/// `text` without the closing courtesies that follow its last question sentence.
+fn without_closers(text: &str) -> &str {
+    let mut end = text.trim_end_matches(SENTENCE_ENDS);
+    loop {
+        let start = end
+            .char_indices()
+            .filter(|(_, c)| SENTENCE_ENDS[..5].contains(c))
+            .last()
+            .map_or(0, |(at, c)| at + c.len_utf8());
+        let last = end[start..].trim_start();
+        let closer = start > 0
+            && last.chars().count() <= MAX_CLOSER_CHARS
+            && CLOSERS.iter().any(|c| last.starts_with(c));
+        if !closer {
+            return end;
+        }
+        end = end[..start].trim_end_matches(SENTENCE_ENDS);
+    }
+}
+
 /// The byte ranges of a long message's background: everything but its last clause, which
 /// is where a message written with personal context and courtesy puts its question
-/// (「…大変なのですが、パソコン上で承認まで済ませる取組はいつまで？」).
+/// (「…大変なのですが、パソコン上で承認まで済ませる取組はいつまで？」) — before any closing
+/// courtesy (「…どちらの課でしょうか。よろしくお願いいたします。」).
 pub(super) fn background_spans(text: &str) -> Option<std::ops::Range<usize>> {
     if text.chars().count() < 60 {
         return None;
     }
     let mut cut = 0;
-    let trimmed = text.trim_end_matches(['。', '!', '?', '！', '？', ' ']);
+    let trimmed = without_closers(text);
     for (at, c) in trimmed.char_indices() {
         if matches!(c, '。' | '!' | '?' | '！' | '？') {
             cut = at + c.len_utf8();
@@ -78,6 +107,17 @@ mod tests {
     fn the_last_clause_after_a_joint_is_the_question() {
         let text = "本庁の係で働いています。書類を作るたびに紙に印刷してハンコをもらっていて正直しんどいのですが、パソコン上で承認まで済ませる取組はいつまで?";
         let question_at = text.find("パソコン").unwrap_or(0);
+        assert_eq!(background_spans(text), Some(0..question_at));
+    }
+
+    #[test]
+    fn a_closing_courtesy_is_not_the_question() {
+        let text = "市の窓口で長年働いてきた者です。最近は書類の確認ばかりで手が足りません。書類を読み取って入力してくれる仕組みは誰が担当していますか。どうぞよろしくお願いいたします。";
+        let question_at = text.find("書類を読み取って").unwrap_or(0);
+        assert_eq!(background_spans(text), Some(0..question_at));
+        // A request that ends in 「お願いします」 within its own sentence stays the question.
+        let text = "市の窓口で長年働いてきた者です。最近は書類の確認ばかりで手が足りません。書類を読み取る仕組みの担当を教えてください、お願いします。";
+        let question_at = text.find("書類を読み取る").unwrap_or(0);
         assert_eq!(background_spans(text), Some(0..question_at));
     }
 
