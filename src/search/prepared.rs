@@ -98,10 +98,28 @@ impl Prepared {
             })
             .collect();
         let kpi_names = plan.initiatives.iter().flat_map(|i| i.kpis.iter().map(|k| fold_kana(&k.name)));
-        let mut vocabulary: Vec<String> =
-            name_terms.iter().flatten().cloned().chain(kpi_names).filter(|w| w.chars().count() >= 4).collect();
+        // The names lists are asked by, too: a department, a basic means, 「基本方針」 itself
+        // (「契約険査課」, 「ペーパレス化」, 「基本放心1」 are each one slip from a list).
+        let facet_names = plan
+            .departments()
+            .iter()
+            .map(|d| fold_kana(d))
+            .chain(plan.means.iter().map(|m| fold_kana(&m.name)))
+            .chain(["基本方針".to_string()])
+            .collect::<Vec<_>>();
+        let mut vocabulary: Vec<String> = name_terms
+            .iter()
+            .flatten()
+            .cloned()
+            .chain(kpi_names)
+            .chain(facet_names)
+            .filter(|w| w.chars().count() >= 4)
+            .collect();
         vocabulary.sort_by(|a, b| a.chars().cmp(b.chars()));
         vocabulary.dedup();
+        // Longest first: the correction tried first is the most specific word a slip is
+        // one character from (「ペーパレス化」 is ペーパーレス化, not some shorter word).
+        vocabulary.sort_by_key(|w| std::cmp::Reverse(w.chars().count()));
         let department_readings = plan
             .departments()
             .iter()

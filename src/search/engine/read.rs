@@ -5,7 +5,7 @@ use super::text::{background_spans, blank_range, cut_question};
 use super::{
     BACKGROUND, CANDIDATES_WEIGHED, Engine, Explanation, FIGURE_WEIGHT, MAX_CORRECTED_CHARS, MAX_QUESTION_CHARS,
 };
-use crate::normalize::{fold_kana, normalize};
+use crate::normalize::normalize;
 use crate::search::analyzer::{self};
 use crate::search::figures::{self, Figure};
 use crate::search::fuse::{self};
@@ -59,7 +59,7 @@ impl Engine {
     ) -> fuse::Evidence {
         let cut = cut_question(question);
         let evidence = self.answer(&cut, question, context, explain.as_deref_mut());
-        if matches!(evidence.outcome.not_found, Some(NotFoundReason::NoMatch | NotFoundReason::NoSubject))
+        if matches!(evidence.outcome.not_found, Some(NotFoundReason::NoMatch | NotFoundReason::NoSubject | NotFoundReason::EmptyList))
             && let Some(corrected) = self.correct(&cut)
         {
             let retry = self.answer(&corrected, question, context, None);
@@ -93,7 +93,10 @@ impl Engine {
     /// The question with one word of the plan's vocabulary restored where it is misspelt by
     /// one character (「どこでも窓囗」 → 「どこでも窓口」), or `None`.
     pub(super) fn correct(&self, question: &str) -> Option<String> {
-        let q: Vec<char> = fold_kana(question).chars().collect();
+        // Compared kana-folded, mended as written: the folding maps character to character,
+        // so the rest of the question keeps its hiragana (its particles, its cues).
+        let written: Vec<char> = normalize(question).chars().collect();
+        let q: Vec<char> = written.iter().map(|c| crate::normalize::hiragana_to_katakana(*c)).collect();
         // A slip in a short question, where one word is most of it; a long message is
         // understood by its other words.
         if q.len() > MAX_CORRECTED_CHARS {
@@ -108,9 +111,9 @@ impl Engine {
                 for start in 0..=q.len() - len {
                     let window = &q[start..start + len];
                     if window != word.as_slice() && within_one_edit(window, word) {
-                        let mut fixed: Vec<char> = q[..start].to_vec();
+                        let mut fixed: Vec<char> = written[..start].to_vec();
                         fixed.extend(word);
-                        fixed.extend(&q[start + len..]);
+                        fixed.extend(&written[start + len..]);
                         return Some(fixed.into_iter().collect());
                     }
                 }
