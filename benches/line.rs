@@ -69,6 +69,7 @@ fn main() -> anyhow::Result<()> {
             path: "/line/webhook".into(),
             per_sec: 1_000_000,
             max_body: 1 << 20,
+            api_timeout: keikaku::line::api::TIMEOUT,
             reload_every: None,
             probe: Some(probe.clone()),
         };

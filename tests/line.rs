@@ -10,9 +10,10 @@ mod fake_line;
 use std::sync::Arc;
 use std::time::Duration;
 
-use fake_line::{Delivered, FakeLine, SECRET, TOKEN};
+use fake_line::{Delivered, FakeLine, Late, SECRET, TOKEN};
+use keikaku::actuals::{InboxState, Store};
 use keikaku::app::App;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 struct Line {
     fake: FakeLine,
@@ -24,11 +25,14 @@ struct Line {
 }
 
 async fn start() -> Line {
+    start_over(FakeLine::start().await, tempfile::tempdir().unwrap()).await
+}
+
+/// A new app over the database in `dir`, talking to `fake`.
+async fn start_over(fake: FakeLine, dir: tempfile::TempDir) -> Line {
     if std::env::var_os("TEST_LOG").is_some() {
         keikaku::telemetry::init();
     }
-    let fake = FakeLine::start().await;
-    let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("keikaku.db");
     let engine = tokio::task::spawn_blocking(common::engine).await.unwrap();
     let app = Arc::new(App::new(engine, &db).with_today(keikaku::plan::FiscalYear::reiwa(8)));
@@ -43,6 +47,8 @@ async fn start() -> Line {
         path: "/line/webhook".into(),
         per_sec: 10_000,
         max_body: 64 * 1024,
+        // Short, so that a lost answer costs the tests little.
+        api_timeout: Duration::from_millis(500),
         reload_every: None,
         probe: None,
     };
@@ -67,12 +73,35 @@ impl Line {
     }
 
     async fn stop(mut self) {
+        self.shut().await;
+    }
+
+    async fn shut(&mut self) {
         assert!(self.fake.refused().is_empty(), "LINE would have refused: {:?}", self.fake.refused());
         if let Some(tx) = self.stop.take() {
             let _ = tx.send(());
         }
         let done = tokio::time::timeout(Duration::from_secs(15), &mut self.task).await;
         assert!(matches!(done, Ok(Ok(Ok(())))), "the server stops gracefully: {done:?}");
+    }
+
+    /// Stops, and starts a new app over the same database and the same LINE.
+    async fn restart(mut self) -> Line {
+        self.shut().await;
+        start_over(self.fake, self._dir).await
+    }
+
+    /// Where the inbox has event `id` once it has settled (answered or dropped), within 10 s.
+    async fn settled(&self, id: &str) -> InboxState {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let state = Store::open(&self.db).unwrap().line_entry(id).unwrap().map(|e| e.state);
+            match state {
+                Some(s @ (InboxState::Answered | InboxState::Dropped)) => return s,
+                _ if tokio::time::Instant::now() > deadline => panic!("{id} did not settle: {state:?}"),
+                _ => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        }
     }
 }
 
@@ -227,6 +256,110 @@ async fn an_expired_reply_token_falls_back_to_one_push_even_when_the_push_is_ret
     tokio::time::sleep(Duration::from_millis(800)).await;
     let all = line.fake.delivered();
     assert_eq!(all.len(), 1, "{all:#?}");
+    line.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_reply_whose_answer_is_lost_reaches_the_resident_once() {
+    let line = start().await;
+    // LINE carries the reply out and its answer comes after the bot stopped waiting: the
+    // reply is tried again with the same token, LINE calls it used, and nothing is pushed.
+    line.fake.late_replies(Late::Lost, 1, Duration::from_secs(2));
+    line.post(vec![line.fake.text(ALICE, "ev-lost", "どこでも窓口のKPI")]).await;
+    assert_eq!(line.nth(ALICE, 1).await.kind, "reply");
+    assert_eq!(line.settled("ev-lost").await, InboxState::Answered);
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(line.fake.delivered().len(), 1, "{:#?}", line.fake.delivered());
+    line.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_reply_that_never_got_through_is_tried_again_and_arrives_once() {
+    let line = start().await;
+    line.fake.late_replies(Late::NotTaken, 1, Duration::from_secs(1));
+    line.post(vec![line.fake.text(ALICE, "ev-slow", "どこでも窓口のKPI")]).await;
+    assert_eq!(line.nth(ALICE, 1).await.kind, "reply");
+    assert_eq!(line.settled("ev-slow").await, InboxState::Answered);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(line.fake.delivered().len(), 1, "{:#?}", line.fake.delivered());
+    line.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_event_redelivered_after_a_restart_is_not_answered_again() {
+    let line = start().await;
+    let event = line.fake.text(ALICE, "ev-r", "どこでも窓口のKPI");
+    line.post(vec![event.clone()]).await;
+    line.nth(ALICE, 1).await;
+    assert_eq!(line.settled("ev-r").await, InboxState::Answered);
+    let line = line.restart().await;
+    let mut again = event;
+    again["deliveryContext"]["isRedelivery"] = Value::Bool(true);
+    assert_eq!(line.post(vec![again]).await, 200);
+    line.post(vec![line.fake.text(ALICE, "ev-n", "生成AIの削減目標は？")]).await;
+    assert!(texts(&line.nth(ALICE, 2).await.messages[0]).contains("生成AI"), "the new app answers");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(line.fake.delivered().len(), 2, "{:#?}", line.fake.delivered());
+    line.stop().await;
+}
+
+/// What a stopped bot left pending is finished by the next, each as possibly sent already.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn events_left_pending_at_a_stop_are_finished_at_the_next_start() {
+    let (fake, dir) = (FakeLine::start().await, tempfile::tempdir().unwrap());
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_millis() as i64;
+    let kept = json!([{"type": "text", "text": "保留していた回答"}]).to_string();
+    let mut store = Store::open(&dir.path().join("keikaku.db")).unwrap();
+    let mut pending = |id: &str, age_ms: i64, answer: Option<&str>, used: bool| {
+        let event = fake.text(ALICE, id, "どこでも窓口のKPI");
+        let token = event["replyToken"].as_str().unwrap();
+        if used {
+            fake.expire(token);
+        }
+        store.line_take(id, now - age_ms, &event.to_string(), Some(token), Some(ALICE)).unwrap();
+        if let Some(answer) = answer {
+            store.line_sending(id, answer).unwrap();
+        }
+        event
+    };
+    // Accepted, not answered: answered now, by reply.
+    let first = pending("ev-p1", 1_000, None, false);
+    // Being sent, its token since used: the stopped bot's reply went through.
+    pending("ev-p2", 1_000, Some(&kept), true);
+    // Being sent two minutes ago: the token cannot tell, so the kept answer is pushed.
+    pending("ev-p3", 120_000, Some(&kept), true);
+    // A day old: past LINE's retry key, dropped rather than risk a second copy.
+    pending("ev-p4", 25 * 3_600_000, None, false);
+    drop(store);
+    let line = start_over(fake, dir).await;
+    for (id, state) in [("ev-p1", InboxState::Answered), ("ev-p2", InboxState::Answered)] {
+        assert_eq!(line.settled(id).await, state, "{id}");
+    }
+    assert_eq!(line.settled("ev-p3").await, InboxState::Answered);
+    assert_eq!(line.settled("ev-p4").await, InboxState::Dropped);
+    let mut again = first;
+    again["deliveryContext"]["isRedelivery"] = Value::Bool(true);
+    line.post(vec![again]).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let all = line.fake.delivered();
+    let kinds: Vec<&str> = all.iter().map(|d| d.kind).collect();
+    assert_eq!(kinds.len(), 2, "{all:#?}");
+    assert!(kinds.contains(&"reply") && kinds.contains(&"push"), "{all:#?}");
+    let pushed = all.iter().find(|d| d.kind == "push").unwrap();
+    assert_eq!(pushed.messages[0]["text"], "保留していた回答");
+    line.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_bad_event_does_not_keep_the_others_from_being_answered() {
+    let line = start().await;
+    let mut bad = line.fake.text(ALICE, "ev-bad", "生成AIの削減目標は？");
+    bad["timestamp"] = json!("yesterday");
+    let good = line.fake.text(ALICE, "ev-good", "どこでも窓口のKPI");
+    assert_eq!(line.post(vec![bad, json!(42), good]).await, 200);
+    assert!(texts(&line.nth(ALICE, 1).await.messages[0]).contains("搭載手続数"));
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(line.fake.delivered().len(), 1);
     line.stop().await;
 }
 

@@ -17,8 +17,10 @@ use super::{Role, Staff, clock};
 use crate::plan::{FiscalYear, Plan};
 
 mod batch;
+mod line_inbox;
 mod question_log;
 pub use batch::BatchWriter;
+pub use line_inbox::{InboxEntry, InboxState, Taken};
 pub use question_log::{LoggedQuestion, Pseudonyms, QuestionRecord, QuestionResult, ReviewStatus};
 
 /// Why the store failed (not a refusal: those are [`Refusal`]s).
@@ -136,6 +138,24 @@ CREATE TABLE secret (
     name  TEXT PRIMARY KEY,
     value BLOB NOT NULL
 );
+"#,
+    r#"
+-- The LINE bot's inbox: every webhook event taken (LINE's webhookEventId), so that an event
+-- LINE sends again, or one met again after a restart, is answered once, and one accepted
+-- but not answered before a stop is finished at the next start. What identifies a resident
+-- is kept only as long as it is needed: the event (with the question) until its answer is
+-- ready, the reply token and the user or group to push to until it is sent.
+CREATE TABLE line_event (
+    event_id    TEXT PRIMARY KEY,
+    state       TEXT NOT NULL CHECK (state IN ('accepted', 'sending', 'answered', 'dropped')),
+    received_at INTEGER NOT NULL,
+    event       TEXT,
+    reply_token TEXT,
+    push_to     TEXT,
+    answer      TEXT
+);
+CREATE INDEX line_event_pending ON line_event (state) WHERE state IN ('accepted', 'sending');
+CREATE INDEX line_event_by_time ON line_event (received_at);
 "#,
 ];
 

@@ -15,11 +15,21 @@ use serde_json::{Value, json};
 use crate::bot::limits::{Limiter, Limits};
 
 /// What went wrong with a call.
+///
+/// `maybe_taken` says whether an earlier try of the same call may have reached LINE and
+/// been carried out, its answer lost: a timeout once the request was sent, a connection
+/// broken after it, or a 5xx (LINE's own words: "there is a possibility that your message
+/// was delivered"). A try that never left (no connection) or that LINE refused (429, 4xx)
+/// was not carried out.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
-    /// The reply token was used already or has expired: push instead.
+    /// The reply token was used already or has expired. When `maybe_taken`, it may have
+    /// been used by an earlier try of this very reply.
     #[error("the reply token is invalid (used, or expired)")]
-    InvalidReplyToken,
+    InvalidReplyToken {
+        /// An earlier try may have been carried out.
+        maybe_taken: bool,
+    },
     /// LINE refused the request (a 4xx other than 429), saying why.
     #[error("LINE refused {what}: {status} {body}")]
     Refused {
@@ -29,14 +39,18 @@ pub enum ApiError {
         status: u16,
         /// LINE's message.
         body: String,
+        /// An earlier try may have been carried out.
+        maybe_taken: bool,
     },
-    /// LINE could not be reached, or kept failing (429, 5xx) through every retry.
+    /// LINE could not be reached, or kept failing (429, 5xx, timeouts) through every retry.
     #[error("LINE did not take {what}: {cause}")]
     Unavailable {
         /// The call.
         what: &'static str,
         /// The last failure.
         cause: String,
+        /// A try may have been carried out.
+        maybe_taken: bool,
     },
 }
 
@@ -51,17 +65,20 @@ pub struct Api {
 
 /// Tries of a call that fails with 429, 5xx or no connection.
 const ATTEMPTS: u32 = 5;
+/// How long one try may take, by default: LINE answers in well under a second, and a reply
+/// token is good for about a minute, which five tries of 20 s would outlast.
+pub const TIMEOUT: Duration = Duration::from_secs(10);
+
+fn client(timeout: Duration) -> reqwest::Client {
+    reqwest::Client::builder().timeout(timeout).build().unwrap_or_else(|_| reqwest::Client::new())
+}
 
 impl Api {
     /// A client with the channel access token, at `base` (and `data_base` for content),
     /// sending at most `per_sec` requests a second.
     pub fn new(base: &str, data_base: &str, token: &str, per_sec: u32) -> Api {
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(20))
-            .build()
-            .unwrap_or_else(|_| reqwest::Client::new());
         Api {
-            http,
+            http: client(TIMEOUT),
             base: base.trim_end_matches('/').to_string(),
             data_base: data_base.trim_end_matches('/').to_string(),
             token: token.to_string(),
@@ -69,12 +86,20 @@ impl Api {
         }
     }
 
-    /// Replies with `messages` (at most five) to the event of `reply_token`.
+    /// The same client with `timeout` for each try (default [`TIMEOUT`]).
+    pub fn timeout(mut self, timeout: Duration) -> Api {
+        self.http = client(timeout);
+        self
+    }
+
+    /// Replies with `messages` (at most five) to the event of `reply_token`. A reply whose
+    /// answer was lost is tried again with the same token, which LINE takes once at most:
+    /// a retried reply is never delivered twice.
     pub async fn reply(&self, reply_token: &str, messages: &[Value]) -> Result<(), ApiError> {
         let body = json!({"replyToken": reply_token, "messages": messages});
         match self.call("a reply", &format!("{}/v2/bot/message/reply", self.base), body, None).await {
-            Err(ApiError::Refused { status: 400, body, .. }) if body.contains("Invalid reply token") => {
-                Err(ApiError::InvalidReplyToken)
+            Err(ApiError::Refused { status: 400, body, maybe_taken, .. }) if body.contains("Invalid reply token") => {
+                Err(ApiError::InvalidReplyToken { maybe_taken })
             }
             other => other.map(drop),
         }
@@ -103,6 +128,7 @@ impl Api {
             what: "the rich menu",
             status: 200,
             body: format!("no richMenuId in {answer}"),
+            maybe_taken: false,
         })
     }
 
@@ -132,13 +158,19 @@ impl Api {
         body: Value,
         retry_key: Option<&str>,
     ) -> Result<Value, ApiError> {
-        let body = serde_json::to_vec(&body).map_err(|e| ApiError::Refused { what, status: 0, body: e.to_string() })?;
+        let body = serde_json::to_vec(&body).map_err(|e| ApiError::Refused {
+            what,
+            status: 0,
+            body: e.to_string(),
+            maybe_taken: false,
+        })?;
         self.send(what, || self.http.post(url).header("Content-Type", "application/json").body(body.clone()), retry_key)
             .await
     }
 
-    /// Sends a request built by `build`, within the rate limit, retrying 429, 5xx and lost
-    /// connections with backoff (a 429 also holds every other call back for the wait).
+    /// Sends a request built by `build`, within the rate limit, retrying 429, 5xx, timeouts
+    /// and lost connections with backoff (a 429 also holds every other call back for the
+    /// wait). Which failures may have been carried out is told in the error.
     async fn send(
         &self,
         what: &'static str,
@@ -147,6 +179,7 @@ impl Api {
     ) -> Result<Value, ApiError> {
         let mut delay = Duration::from_millis(250);
         let mut last = String::new();
+        let mut maybe_taken = false;
         for attempt in 1..=ATTEMPTS {
             self.limiter.acquire(0).await;
             let mut request = build().bearer_auth(&self.token);
@@ -163,10 +196,12 @@ impl Api {
                     let wait = retry_after(&response).unwrap_or(delay);
                     let body = response.text().await.unwrap_or_default();
                     if status != StatusCode::TOO_MANY_REQUESTS && !status.is_server_error() {
-                        return Err(ApiError::Refused { what, status: status.as_u16(), body });
+                        return Err(ApiError::Refused { what, status: status.as_u16(), body, maybe_taken });
                     }
                     if status == StatusCode::TOO_MANY_REQUESTS {
                         self.limiter.freeze(wait);
+                    } else {
+                        maybe_taken = true;
                     }
                     last = format!("{status} {body}");
                     tracing::warn!(what, %status, attempt, "LINE asked to wait; retrying in {wait:?}");
@@ -174,13 +209,16 @@ impl Api {
                 }
                 Err(e) => {
                     last = e.to_string();
+                    // No connection: the request never left. Anything else (a timeout, a
+                    // connection broken mid-way) may have reached LINE.
+                    maybe_taken |= !(e.is_connect() || e.is_builder());
                     tracing::warn!(what, error = %e, attempt, "LINE is not reachable; retrying in {delay:?}");
                     tokio::time::sleep(delay).await;
                 }
             }
             delay = (delay * 2).min(Duration::from_secs(8));
         }
-        Err(ApiError::Unavailable { what, cause: last })
+        Err(ApiError::Unavailable { what, cause: last, maybe_taken })
     }
 }
 

@@ -1,14 +1,8 @@
-//! The webhook's events, as LINE sends them (the fields keikaku reads).
+//! The webhook's events, as LINE sends them (the fields keikaku reads). A request's body is
+//! `{"destination": …, "events": [...]}` (no events when LINE checks the URL from the
+//! console); each event is read on its own (see `line::webhook`).
 
 use serde::Deserialize;
-
-/// A webhook request: events for one bot.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Webhook {
-    /// The events (none when LINE checks the URL from the console).
-    #[serde(default)]
-    pub events: Vec<Event>,
-}
 
 /// One event.
 #[derive(Debug, Clone, Deserialize)]

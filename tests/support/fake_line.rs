@@ -43,8 +43,19 @@ struct Inner {
     refused: Vec<String>,
     /// Path fragment → statuses to answer instead, in order.
     failures: HashMap<String, Vec<u16>>,
+    /// Replies whose answer comes late, in order.
+    late: Vec<(Late, Duration)>,
     rich_menu: Vec<String>,
     next: u64,
+}
+
+/// A reply whose answer comes after the client has stopped waiting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Late {
+    /// Carried out (delivered, the token used), its answer lost: LINE's side of a timeout.
+    Lost,
+    /// Never carried out (answered 503 late): the request did not get through.
+    NotTaken,
 }
 
 #[derive(Clone)]
@@ -99,6 +110,11 @@ impl FakeLine {
     /// The next `statuses.len()` calls whose path contains `path` get these statuses.
     pub fn fail_next(&self, path: &str, statuses: &[u16]) {
         self.lock().failures.insert(path.to_string(), statuses.to_vec());
+    }
+
+    /// The next `n` replies come late (`hold`, past the client's timeout) as `late` says.
+    pub fn late_replies(&self, late: Late, n: usize, hold: Duration) {
+        self.lock().late.extend(std::iter::repeat_n((late, hold), n));
     }
 
     pub fn delivered(&self) -> Vec<Delivered> {
@@ -324,18 +340,37 @@ fn check_action(a: &Value) -> Result<(), String> {
 }
 
 async fn reply(State(s): St, headers: HeaderMap, Json(body): Json<Value>) -> (StatusCode, Json<Value>) {
-    if !authorized(&headers) {
-        return refuse(&s, StatusCode::UNAUTHORIZED, "bad access token".into());
+    let late = {
+        let mut inner = lock(&s);
+        if inner.late.is_empty() { None } else { Some(inner.late.remove(0)) }
+    };
+    match late {
+        None => reply_now(&s, &headers, &body),
+        Some((Late::Lost, hold)) => {
+            let answer = reply_now(&s, &headers, &body);
+            tokio::time::sleep(hold).await;
+            answer
+        }
+        Some((Late::NotTaken, hold)) => {
+            tokio::time::sleep(hold).await;
+            (StatusCode::SERVICE_UNAVAILABLE, Json(json!({"message": "late"})))
+        }
     }
-    if let Some(failure) = injected(&s, "reply") {
+}
+
+fn reply_now(s: &Arc<Mutex<Inner>>, headers: &HeaderMap, body: &Value) -> (StatusCode, Json<Value>) {
+    if !authorized(headers) {
+        return refuse(s, StatusCode::UNAUTHORIZED, "bad access token".into());
+    }
+    if let Some(failure) = injected(s, "reply") {
         return failure;
     }
     let token = body["replyToken"].as_str().unwrap_or("").to_string();
     let messages = match check_messages(&body["messages"]) {
         Ok(m) => m,
-        Err(why) => return refuse(&s, StatusCode::BAD_REQUEST, why),
+        Err(why) => return refuse(s, StatusCode::BAD_REQUEST, why),
     };
-    let mut inner = lock(&s);
+    let mut inner = lock(s);
     let expired = inner.expired.contains(&token);
     match inner.tokens.remove(&token) {
         Some(chat) if !expired => {

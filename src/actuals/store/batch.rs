@@ -37,8 +37,28 @@ impl BatchWriter {
     /// log connection: see [`Store::for_question_log`]). `each_batch` runs after every
     /// batch, in its transaction (retention).
     pub fn start(db: PathBuf, each_batch: impl FnMut(&mut Store) + Send + 'static) -> std::io::Result<BatchWriter> {
+        BatchWriter::spawn("question-log", db, false, each_batch)
+    }
+
+    /// The same, its commits waited to disk (`synchronous=FULL`, as reports): for records
+    /// someone is told about before the process may die (the LINE bot's inbox, whose
+    /// events LINE will not send again once answered 200). Its thread is named `name`.
+    pub fn start_durable(
+        name: &str,
+        db: PathBuf,
+        each_batch: impl FnMut(&mut Store) + Send + 'static,
+    ) -> std::io::Result<BatchWriter> {
+        BatchWriter::spawn(name, db, true, each_batch)
+    }
+
+    fn spawn(
+        name: &str,
+        db: PathBuf,
+        durable: bool,
+        each_batch: impl FnMut(&mut Store) + Send + 'static,
+    ) -> std::io::Result<BatchWriter> {
         let (jobs, queue) = channel::<Job>();
-        std::thread::Builder::new().name("question-log".into()).spawn(move || run(&db, &queue, each_batch))?;
+        std::thread::Builder::new().name(name.into()).spawn(move || run(&db, durable, &queue, each_batch))?;
         Ok(BatchWriter { jobs })
     }
 
@@ -53,7 +73,7 @@ impl BatchWriter {
             })
         });
         if self.jobs.send(Job { work, urgent: false }).is_err() {
-            tracing::warn!("{what} was not written: the question log's writer has stopped");
+            tracing::warn!("{what} was not written: the database writer has stopped");
         }
     }
 
@@ -77,13 +97,13 @@ impl BatchWriter {
                 let _ = reply.send(committed.map_err(StoreError::Invalid).and(result));
             })
         });
-        let gone = || StoreError::Invalid("the question log's writer has stopped".into());
+        let gone = || StoreError::Invalid("the database writer has stopped".into());
         self.jobs.send(Job { work, urgent: true }).map_err(|_| gone())?;
         answer.recv().map_err(|_| gone())?
     }
 }
 
-fn run(db: &std::path::Path, queue: &Receiver<Job>, mut each_batch: impl FnMut(&mut Store)) {
+fn run(db: &std::path::Path, durable: bool, queue: &Receiver<Job>, mut each_batch: impl FnMut(&mut Store)) {
     let mut store: Option<Store> = None;
     while let Ok(first) = queue.recv() {
         let mut urgent = first.urgent;
@@ -100,7 +120,8 @@ fn run(db: &std::path::Path, queue: &Receiver<Job>, mut each_batch: impl FnMut(&
             jobs.push(job.work);
         }
         if store.is_none() {
-            match Store::open(db).and_then(Store::for_question_log) {
+            let opened = Store::open(db);
+            match if durable { opened } else { opened.and_then(Store::for_question_log) } {
                 Ok(s) => store = Some(s),
                 Err(e) => {
                     for job in jobs {
