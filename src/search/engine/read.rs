@@ -59,8 +59,10 @@ impl Engine {
     ) -> fuse::Evidence {
         let cut = cut_question(question);
         let evidence = self.answer(&cut, question, context, explain.as_deref_mut());
-        if matches!(evidence.outcome.not_found, Some(NotFoundReason::NoMatch | NotFoundReason::NoSubject | NotFoundReason::EmptyList))
-            && let Some(corrected) = self.correct(&cut)
+        if matches!(
+            evidence.outcome.not_found,
+            Some(NotFoundReason::NoMatch | NotFoundReason::NoSubject | NotFoundReason::EmptyList)
+        ) && let Some(corrected) = self.correct(&cut)
         {
             let retry = self.answer(&corrected, question, context, None);
             if retry.outcome.intent != Intent::NotFound {

@@ -28,13 +28,12 @@ fn without_closers(text: &str) -> &str {
     loop {
         let start = end
             .char_indices()
-            .filter(|(_, c)| SENTENCE_ENDS[..5].contains(c))
-            .last()
+            .rev()
+            .find(|(_, c)| SENTENCE_ENDS[..5].contains(c))
             .map_or(0, |(at, c)| at + c.len_utf8());
         let last = end[start..].trim_start();
-        let closer = start > 0
-            && last.chars().count() <= MAX_CLOSER_CHARS
-            && CLOSERS.iter().any(|c| last.starts_with(c));
+        let closer =
+            start > 0 && last.chars().count() <= MAX_CLOSER_CHARS && CLOSERS.iter().any(|c| last.starts_with(c));
         if !closer {
             return end;
         }
