@@ -17,8 +17,10 @@ use super::{Role, Staff, clock};
 use crate::plan::{FiscalYear, Plan};
 
 mod batch;
+mod inbox;
 mod question_log;
 pub use batch::BatchWriter;
+pub use inbox::{Accepted, InboxItem, Incoming};
 pub use question_log::{LoggedQuestion, Pseudonyms, QuestionRecord, QuestionResult, ReviewStatus};
 
 /// Why the store failed (not a refusal: those are [`Refusal`]s).
@@ -135,6 +137,26 @@ CREATE INDEX question_log_by_message ON question_log (asker, message);
 CREATE TABLE secret (
     name  TEXT PRIMARY KEY,
     value BLOB NOT NULL
+);
+"#,
+    r#"
+-- The Telegram bots' inbox: updates taken from Telegram and not yet answered (Telegram is
+-- told to forget an update only once it is here), and notices owed to chats whose backlog
+-- is full. A row goes once answered. `bot` is the bot's own user id: the staff and public
+-- bots share the database. `sent`: the ids of the messages already sent for it.
+CREATE TABLE telegram_inbox (
+    bot       INTEGER NOT NULL,
+    update_id INTEGER NOT NULL,
+    chat      INTEGER NOT NULL,
+    kind      TEXT NOT NULL CHECK (kind IN ('update', 'notice')),
+    body      TEXT NOT NULL,
+    sent      TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (bot, update_id)
+);
+CREATE INDEX telegram_inbox_by_chat ON telegram_inbox (bot, chat, kind);
+CREATE TABLE telegram_offset (
+    bot  INTEGER PRIMARY KEY,
+    next INTEGER NOT NULL
 );
 "#,
 ];
