@@ -13,6 +13,7 @@ pub mod limits;
 pub mod outbox;
 pub mod privacy;
 pub mod session;
+pub mod turns;
 
 pub use callback::Callback;
 
