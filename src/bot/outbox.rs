@@ -17,6 +17,7 @@ use teloxide::types::{ChatId, InlineKeyboardMarkup, Message, MessageId, ParseMod
 use teloxide::{ApiError, RequestError};
 
 use super::TgBot;
+use super::inbox::{made, replayed};
 use super::limits::Limits;
 use super::turns::{Driver, Turns};
 
@@ -189,7 +190,7 @@ fn cut_line(line: &str, limit: usize) -> Vec<String> {
 }
 
 /// Sends `html` to `chat`, split as needed; the keyboard goes on the last part. Returns the
-/// last message's id.
+/// last message's id. A part an earlier run sent for the same update is not sent again.
 pub async fn send_html(
     out: &Outbox,
     chat: ChatId,
@@ -200,6 +201,10 @@ pub async fn send_html(
     let count = parts.len();
     let mut last = None;
     for (n, part) in parts.into_iter().enumerate() {
+        if let Some(id) = replayed() {
+            last = Some(id);
+            continue;
+        }
         let markup = if n + 1 == count { keyboard.clone() } else { None };
         let sent = retry_limited("sendMessage", Some(&out.turns), || {
             let mut req = out.bot.send_message(chat, part.clone()).parse_mode(ParseMode::Html);
@@ -209,6 +214,7 @@ pub async fn send_html(
             paced(out, chat, req)
         })
         .await?;
+        made(sent.id).await;
         last = Some(sent.id);
     }
     Ok(last)
@@ -224,15 +230,19 @@ pub async fn send_document(
 ) -> Result<(), RequestError> {
     use teloxide::payloads::SendDocumentSetters;
     use teloxide::types::InputFile;
-    retry_limited("sendDocument", Some(&out.turns), || {
+    if replayed().is_some() {
+        return Ok(());
+    }
+    let sent = retry_limited("sendDocument", Some(&out.turns), || {
         let req = out
             .bot
             .send_document(chat, InputFile::memory(bytes.clone()).file_name(name.to_string()))
             .caption(caption.to_string());
         paced(out, chat, req)
     })
-    .await
-    .map(drop)
+    .await?;
+    made(sent.id).await;
+    Ok(())
 }
 
 /// Sends a picture (a KPI chart) with its caption, within the limits, retried.
@@ -240,13 +250,17 @@ pub async fn send_photo(out: &Outbox, chat: ChatId, png: Vec<u8>, caption: &str)
     use teloxide::payloads::SendPhotoSetters;
     use teloxide::types::InputFile;
     let caption: String = caption.chars().take(1024).collect();
-    retry_limited("sendPhoto", Some(&out.turns), || {
+    if replayed().is_some() {
+        return Ok(());
+    }
+    let sent = retry_limited("sendPhoto", Some(&out.turns), || {
         let req =
             out.bot.send_photo(chat, InputFile::memory(png.clone()).file_name("chart.png")).caption(caption.clone());
         paced(out, chat, req)
     })
-    .await
-    .map(drop)
+    .await?;
+    made(sent.id).await;
+    Ok(())
 }
 
 /// Replaces a message's text and keyboard (a card's section buttons, list paging). A text
