@@ -139,6 +139,11 @@ fn one_run(
             limits,
             probe: Some(probe.clone()),
             reload_every: args.reload_every_ms.map(Duration::from_millis),
+            // Every question of the run is answered: no chat's backlog is cut.
+            delivery: bot::Delivery {
+                per_chat: args.per_chat.max(bot::Delivery::default().per_chat),
+                ..Default::default()
+            },
         };
         let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(bot::run(config, app, async move {

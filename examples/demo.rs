@@ -63,6 +63,7 @@ async fn talk(app: Arc<App>, mode: Mode) -> anyhow::Result<()> {
         limits: bot::relaxed_limits(1000),
         probe: None,
         reload_every: None,
+        delivery: bot::Delivery::default(),
     };
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let running = tokio::spawn(bot::run(config, app, async move {

@@ -17,9 +17,11 @@ use super::{Role, Staff, clock};
 use crate::plan::{FiscalYear, Plan};
 
 mod batch;
+mod inbox;
 mod line_inbox;
 mod question_log;
 pub use batch::BatchWriter;
+pub use inbox::{Accepted, InboxItem, Incoming};
 pub use line_inbox::{InboxEntry, InboxState, Taken};
 pub use question_log::{LoggedQuestion, Pseudonyms, QuestionRecord, QuestionResult, ReviewStatus};
 
@@ -156,6 +158,26 @@ CREATE TABLE line_event (
 );
 CREATE INDEX line_event_pending ON line_event (state) WHERE state IN ('accepted', 'sending');
 CREATE INDEX line_event_by_time ON line_event (received_at);
+"#,
+    r#"
+-- The Telegram bots' inbox: updates taken from Telegram and not yet answered (Telegram is
+-- told to forget an update only once it is here), and notices owed to chats whose backlog
+-- is full. A row goes once answered. `bot` is the bot's own user id: the staff and public
+-- bots share the database. `sent`: the ids of the messages already sent for it.
+CREATE TABLE telegram_inbox (
+    bot       INTEGER NOT NULL,
+    update_id INTEGER NOT NULL,
+    chat      INTEGER NOT NULL,
+    kind      TEXT NOT NULL CHECK (kind IN ('update', 'notice')),
+    body      TEXT NOT NULL,
+    sent      TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (bot, update_id)
+);
+CREATE INDEX telegram_inbox_by_chat ON telegram_inbox (bot, chat, kind);
+CREATE TABLE telegram_offset (
+    bot  INTEGER PRIMARY KEY,
+    next INTEGER NOT NULL
+);
 "#,
 ];
 

@@ -86,6 +86,16 @@ impl Limiter {
 
     /// `None` when a message may go now; else the earliest time it may.
     fn next_slot(&self, s: &mut State, chat: i64, now: Instant) -> Option<Instant> {
+        let overall = self.overall_wait(s, now);
+        let chat = self.chat_wait(s, chat, now);
+        match (overall, chat) {
+            (Some(a), Some(b)) => Some(a.max(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    /// When all chats together, or a 429's freeze, hold every message: until when.
+    fn overall_wait(&self, s: &mut State, now: Instant) -> Option<Instant> {
         if let Some(until) = s.frozen_until {
             if until > now {
                 return Some(until);
@@ -95,13 +105,14 @@ impl Limiter {
         while s.overall.front().is_some_and(|t| now.duration_since(*t) >= SECOND) {
             s.overall.pop_front();
         }
-        let mut earliest: Option<Instant> = None;
-        let mut later = |t: Instant| earliest = Some(earliest.map_or(t, |e| e.max(t)));
-        if s.overall.len() >= self.limits.per_sec_overall as usize
-            && let Some(first) = s.overall.front()
-        {
-            later(*first + SECOND);
+        if s.overall.len() >= self.limits.per_sec_overall as usize {
+            return s.overall.front().map(|first| *first + SECOND);
         }
+        None
+    }
+
+    /// When `chat`'s own limit holds its next message: until when.
+    fn chat_wait(&self, s: &mut State, chat: i64, now: Instant) -> Option<Instant> {
         let group = chat < 0;
         let window = if group { MINUTE } else { SECOND };
         let cap = if group { self.limits.per_min_group } else { self.limits.per_sec_chat } as usize;
@@ -109,15 +120,34 @@ impl Limiter {
         while sent.front().is_some_and(|t| now.duration_since(*t) >= window) {
             sent.pop_front();
         }
-        if sent.len() >= cap
-            && let Some(first) = sent.front()
-        {
-            later(*first + window);
-        }
+        let wait = if sent.len() >= cap { sent.front().map(|first| *first + window) } else { None };
         if s.chats.len() > 50_000 {
             s.chats.retain(|_, v| !v.is_empty());
         }
-        earliest
+        wait
+    }
+
+    /// When every chat must wait (the overall limit, a 429's freeze): until when; `None`
+    /// when a message may go now, to a chat whose own limit allows it. For a scheduler that
+    /// picks the chat itself (see [`super::turns`]).
+    pub fn overall_ready(&self) -> Option<Instant> {
+        let mut s = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        self.overall_wait(&mut s, Instant::now())
+    }
+
+    /// Counts a message to `chat` as sent now, if both limits allow it: its slot (for
+    /// [`Limiter::answered`]), or the earliest time it may go.
+    pub fn try_acquire(&self, chat: i64) -> Result<Instant, Instant> {
+        let mut s = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let now = Instant::now();
+        match self.next_slot(&mut s, chat, now) {
+            Some(at) => Err(at),
+            None => {
+                s.overall.push_back(now);
+                s.chats.entry(chat).or_default().push_back(now);
+                Ok(now)
+            }
+        }
     }
 
     /// Telegram answered (or the attempt ended) the message sent to `chat` in `slot`: the

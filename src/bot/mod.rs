@@ -1,19 +1,26 @@
 //! The Telegram bots: a thin adapter over search, answer and actuals.
 //!
-//! `keikaku serve --mode staff|public` runs one of them with long polling. The handler tree is
-//! [`schema`]; state is [`BotState`]; sending goes through [`outbox`] (split, retried);
-//! keyboards come from [`keyboard`]. Start-up waits for Telegram with backoff instead of
-//! crashing; SIGINT and SIGTERM stop it gracefully.
+//! `keikaku serve --mode staff|public` runs one of them with long polling ([`polling`]: an
+//! update is confirmed to Telegram only once it is in the durable [`inbox`]). The handler tree
+//! is [`schema`]; state is [`BotState`]; updates wait in a queue per chat ([`backlog`]);
+//! sending goes through [`outbox`] (split, retried), chats served in [`turns`]; keyboards come
+//! from [`keyboard`]. Start-up waits for Telegram with backoff instead of crashing; SIGINT and
+//! SIGTERM stop it within [`Delivery::stop_within`], leaving what is unanswered in the inbox.
 
+pub mod backlog;
 pub mod callback;
 pub mod commands;
 pub mod handlers;
+pub mod inbox;
 pub mod keyboard;
 pub mod limits;
 pub mod outbox;
+mod polling;
 pub mod privacy;
 pub mod session;
+pub mod turns;
 
+pub use backlog::Delivery;
 pub use callback::Callback;
 
 use std::future::Future;
@@ -22,10 +29,9 @@ use std::time::Duration;
 
 use anyhow::Context;
 use teloxide::adaptors::CacheMe;
-use teloxide::dispatching::{Dispatcher, UpdateHandler};
+use teloxide::dispatching::UpdateHandler;
 use teloxide::prelude::*;
-use teloxide::types::{BotCommandScope, Recipient};
-use teloxide::update_listeners::Polling;
+use teloxide::types::{AllowedUpdate, BotCommandScope, Me, Recipient};
 use tokio::sync::watch;
 
 use crate::actuals::Role;
@@ -61,14 +67,17 @@ pub struct Config {
     /// How often to look whether the data files changed (`KEIKAKU_RELOAD_SECS`, default
     /// 10; `0`: never): see [`App::reload_if_changed`].
     pub reload_every: Option<Duration>,
+    /// A chat's backlog and the stop's bound.
+    pub delivery: Delivery,
 }
 
 /// Handler latencies, collected for the load benchmark.
 pub type Probe = Arc<std::sync::Mutex<Vec<Duration>>>;
 
 impl Config {
-    /// From `TELOXIDE_TOKEN`, `TELOXIDE_API_URL`, `KEIKAKU_POLL_TIMEOUT` (seconds, default 25)
-    /// and `KEIKAKU_RATE_LIMIT` (`telegram`, the default, or messages per second overall).
+    /// From `TELOXIDE_TOKEN`, `TELOXIDE_API_URL`, `KEIKAKU_POLL_TIMEOUT` (seconds, default 25),
+    /// `KEIKAKU_RATE_LIMIT` (`telegram`, the default, or messages per second overall),
+    /// `KEIKAKU_STOP_SECS` (default 10) and `KEIKAKU_CHAT_BACKLOG` (default 5).
     pub fn from_env(mode: Mode) -> anyhow::Result<Config> {
         let token = std::env::var("TELOXIDE_TOKEN").ok().filter(|t| !t.trim().is_empty()).ok_or_else(|| {
             anyhow::anyhow!(
@@ -94,8 +103,29 @@ impl Config {
             }
         };
         let reload_every = crate::app::reload_every_from_env().map_err(anyhow::Error::msg)?;
-        Ok(Config { mode, token, api_url, poll_timeout, limits, probe: None, reload_every })
+        let delivery = delivery_from_env()?;
+        Ok(Config { mode, token, api_url, poll_timeout, limits, probe: None, reload_every, delivery })
     }
+}
+
+/// [`Delivery`] from `KEIKAKU_STOP_SECS` (seconds, fractions allowed, 0.1–300) and
+/// `KEIKAKU_CHAT_BACKLOG` (1–1000); the defaults where unset.
+fn delivery_from_env() -> anyhow::Result<Delivery> {
+    let mut delivery = Delivery::default();
+    if let Some(s) = std::env::var("KEIKAKU_STOP_SECS").ok().filter(|s| !s.trim().is_empty()) {
+        let secs: f64 = s.trim().parse().ok().filter(|n| (0.1..=300.0).contains(n)).with_context(|| {
+            format!("KEIKAKU_STOP_SECS 「{s}」: give the seconds a stop may take, from 0.1 to 300 (default 10)")
+        })?;
+        delivery.stop_within = Duration::from_secs_f64(secs);
+    }
+    if let Some(s) = std::env::var("KEIKAKU_CHAT_BACKLOG").ok().filter(|s| !s.trim().is_empty()) {
+        delivery.per_chat = s.trim().parse().ok().filter(|n| (1..=1000).contains(n)).with_context(|| {
+            format!(
+                "KEIKAKU_CHAT_BACKLOG 「{s}」: give how many messages of one chat may wait, from 1 to 1000 (default 5)"
+            )
+        })?;
+    }
+    Ok(delivery)
 }
 
 /// Limits of `per_sec` messages a second everywhere (for a fake server).
@@ -203,34 +233,57 @@ pub async fn run(config: Config, app: Arc<App>, stop: impl Future<Output = ()> +
             }
         }));
     }
-    let mut dispatcher = Dispatcher::builder(bot.clone(), schema())
-        .dependencies(dptree::deps![state])
-        .default_handler(|_| async {})
-        .error_handler(Arc::new(|e: HandlerError| async move {
-            tracing::error!(error = %privacy::describe(&*e), "an update failed");
-        }))
-        .build();
-    let token = dispatcher.shutdown_token();
-    tokio::spawn(async move {
-        let _ = stop_rx.wait_for(|s| *s).await;
-        // The dispatcher may not be running yet; try until it takes the request.
-        loop {
-            match token.shutdown() {
-                Ok(done) => {
-                    done.await;
-                    break;
-                }
-                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-            }
-        }
-    });
-    let listener = Polling::builder(bot).timeout(config.poll_timeout).build();
-    let polling_failed = |e: teloxide::RequestError| async move {
-        tracing::warn!(error = %privacy::describe(&e), "polling failed");
-    };
-    dispatcher.dispatch_with_listener(listener, Arc::new(polling_failed)).await;
-    tracing::info!("stopped");
+    let stopped = serve(bot, me, state, &config, stop_rx).await?;
+    tracing::info!(left = stopped, "stopped; what is left waits in the inbox for the next start");
     Ok(())
+}
+
+/// Takes updates and answers them until `stop` is set, then stops within the bound; returns
+/// how many items were left in the inbox.
+async fn serve(
+    bot: TgBot,
+    me: Me,
+    state: Arc<BotState>,
+    config: &Config,
+    mut stop: watch::Receiver<bool>,
+) -> anyhow::Result<usize> {
+    let id = i64::try_from(me.id.0).context("the bot's user id")?;
+    let inbox = Arc::new(inbox::Inbox::open(&state.app.db, id).context("starting the inbox's writer")?);
+    let schema = schema();
+    // What the endpoints take must be what the backlog gives them: a bug otherwise, found at
+    // start-up rather than at the first update.
+    dptree::type_check(
+        schema.sig(),
+        &dptree::deps![Arc::clone(&state)],
+        &[dptree::Type::of::<Update>(), dptree::Type::of::<Me>()],
+    );
+    // The kinds [`schema`] has branches for (teloxide keeps its own list to itself).
+    let allowed = vec![AllowedUpdate::Message, AllowedUpdate::CallbackQuery, AllowedUpdate::InlineQuery];
+    let backlog = backlog::Backlog::new(Arc::clone(&state), Arc::clone(&inbox), me.clone(), schema, config.delivery);
+    // What the last run accepted and did not answer comes first.
+    match inbox.pending().await {
+        Ok(items) if !items.is_empty() => {
+            tracing::info!(count = items.len(), "answering what the last run left in the inbox");
+            backlog.push(items);
+        }
+        Ok(_) => {}
+        Err(e) => tracing::error!(error = %e, "the inbox cannot be read; what the last run left waits"),
+    }
+    let intake = polling::Intake {
+        bot,
+        me,
+        inbox,
+        backlog: backlog.clone(),
+        state,
+        timeout: config.poll_timeout,
+        per_chat: config.delivery.per_chat,
+        allowed,
+    };
+    polling::poll(intake, stop.clone()).await;
+    let _ = stop.wait_for(|s| *s).await;
+    let since = tokio::time::Instant::now();
+    tracing::info!(within = ?config.delivery.stop_within, "stopping: no more updates are taken");
+    Ok(backlog.drain(since, config.delivery.stop_within).await)
 }
 
 /// The menus: the mode's commands for everyone; admins of the staff bot also get /staff.

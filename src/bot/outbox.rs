@@ -1,13 +1,14 @@
 //! Sending, safely: every message fits Telegram's 4096 characters (split on line
 //! boundaries), and transient failures are retried.
 //!
-//! Messages wait for the [`Limiter`] (Telegram's rate limits); a 429 freezes sending for its
-//! `retry_after` and the message is sent again. 5xx answers, dropped connections and timeouts
+//! Messages wait for their chat's turn ([`Turns`]: Telegram's rate limits, chats served in
+//! turn); a 429 freezes sending for its `retry_after` and the message is sent again. 5xx answers, dropped connections and timeouts
 //! are retried with backoff, a bounded number of times. A 5xx from Telegram's front or a connection refused
 //! means the request was not processed, so retrying does not duplicate the reply; a timeout
 //! after Telegram processed a message could, which is the price of not losing one.
 
 use std::future::Future;
+use std::sync::Arc;
 use std::time::Duration;
 
 use teloxide::payloads::{EditMessageTextSetters, SendMessageSetters};
@@ -16,19 +17,33 @@ use teloxide::types::{ChatId, InlineKeyboardMarkup, Message, MessageId, ParseMod
 use teloxide::{ApiError, RequestError};
 
 use super::TgBot;
-use super::limits::{Limiter, Limits};
+use super::inbox::{made, replayed};
+use super::limits::Limits;
+use super::turns::{Driver, Turns};
 
-/// The bot client with our rate limiter: everything the bot sends goes through here.
+/// The bot client with our rate limits: everything the bot sends goes through here.
 pub struct Outbox {
     /// The client (`getMe` cached).
     pub bot: TgBot,
-    limiter: Limiter,
+    turns: Arc<Turns>,
+    _driver: Driver,
 }
 
 impl Outbox {
-    /// An outbox over `bot`, keeping `limits`.
+    /// An outbox over `bot`, keeping `limits` (its driver runs on the current runtime).
     pub fn new(bot: TgBot, limits: Limits) -> Outbox {
-        Outbox { bot, limiter: Limiter::new(limits) }
+        let (turns, driver) = Turns::start(limits);
+        Outbox { bot, turns, _driver: driver }
+    }
+
+    /// No message starts from `at` on: those waiting then fail (see [`Turns::close_at`]).
+    pub fn close_at(&self, at: tokio::time::Instant) {
+        self.turns.close_at(at);
+    }
+
+    /// True once sending has closed.
+    pub fn closed(&self) -> bool {
+        self.turns.closed()
     }
 }
 
@@ -60,8 +75,8 @@ where
     retry_limited(what, None, request).await
 }
 
-/// [`with_retry`], freezing `limiter` on a 429 so that no other message jumps in.
-async fn retry_limited<T, F, Fut>(what: &str, limiter: Option<&Limiter>, mut request: F) -> Result<T, RequestError>
+/// [`with_retry`], freezing `turns` on a 429 so that no other message jumps in.
+async fn retry_limited<T, F, Fut>(what: &str, turns: Option<&Turns>, mut request: F) -> Result<T, RequestError>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, RequestError>>,
@@ -74,8 +89,8 @@ where
             Err(e) if attempt < ATTEMPTS && is_transient(&e) => {
                 let wait = match &e {
                     RequestError::RetryAfter(s) => {
-                        if let Some(l) = limiter {
-                            l.freeze(s.duration());
+                        if let Some(t) = turns {
+                            t.freeze(s.duration());
                         }
                         s.duration()
                     }
@@ -91,16 +106,18 @@ where
     }
 }
 
-/// Sends `request` to `chat` when the limits allow, and tells the limiter when Telegram
-/// answered: the chat's next message is paced from then.
+/// Sends `request` to `chat` in its turn; the turn ends when Telegram answered: the chat's
+/// next message is paced from then. Fails without sending once sending has closed.
 async fn paced<T>(
     out: &Outbox,
     chat: ChatId,
     request: impl std::future::IntoFuture<Output = Result<T, RequestError>>,
 ) -> Result<T, RequestError> {
-    let slot = out.limiter.acquire(chat.0).await;
+    let Some(turn) = out.turns.take(chat.0).await else {
+        return Err(RequestError::Io(Arc::new(std::io::Error::other("the bot is stopping: nothing more is sent"))));
+    };
     let answer = request.await;
-    out.limiter.answered(chat.0, slot);
+    drop(turn);
     answer
 }
 
@@ -173,7 +190,7 @@ fn cut_line(line: &str, limit: usize) -> Vec<String> {
 }
 
 /// Sends `html` to `chat`, split as needed; the keyboard goes on the last part. Returns the
-/// last message's id.
+/// last message's id. A part an earlier run sent for the same update is not sent again.
 pub async fn send_html(
     out: &Outbox,
     chat: ChatId,
@@ -184,8 +201,12 @@ pub async fn send_html(
     let count = parts.len();
     let mut last = None;
     for (n, part) in parts.into_iter().enumerate() {
+        if let Some(id) = replayed() {
+            last = Some(id);
+            continue;
+        }
         let markup = if n + 1 == count { keyboard.clone() } else { None };
-        let sent = retry_limited("sendMessage", Some(&out.limiter), || {
+        let sent = retry_limited("sendMessage", Some(&out.turns), || {
             let mut req = out.bot.send_message(chat, part.clone()).parse_mode(ParseMode::Html);
             if let Some(k) = markup.clone() {
                 req = req.reply_markup(k);
@@ -193,6 +214,7 @@ pub async fn send_html(
             paced(out, chat, req)
         })
         .await?;
+        made(sent.id).await;
         last = Some(sent.id);
     }
     Ok(last)
@@ -208,15 +230,19 @@ pub async fn send_document(
 ) -> Result<(), RequestError> {
     use teloxide::payloads::SendDocumentSetters;
     use teloxide::types::InputFile;
-    retry_limited("sendDocument", Some(&out.limiter), || {
+    if replayed().is_some() {
+        return Ok(());
+    }
+    let sent = retry_limited("sendDocument", Some(&out.turns), || {
         let req = out
             .bot
             .send_document(chat, InputFile::memory(bytes.clone()).file_name(name.to_string()))
             .caption(caption.to_string());
         paced(out, chat, req)
     })
-    .await
-    .map(drop)
+    .await?;
+    made(sent.id).await;
+    Ok(())
 }
 
 /// Sends a picture (a KPI chart) with its caption, within the limits, retried.
@@ -224,13 +250,17 @@ pub async fn send_photo(out: &Outbox, chat: ChatId, png: Vec<u8>, caption: &str)
     use teloxide::payloads::SendPhotoSetters;
     use teloxide::types::InputFile;
     let caption: String = caption.chars().take(1024).collect();
-    retry_limited("sendPhoto", Some(&out.limiter), || {
+    if replayed().is_some() {
+        return Ok(());
+    }
+    let sent = retry_limited("sendPhoto", Some(&out.turns), || {
         let req =
             out.bot.send_photo(chat, InputFile::memory(png.clone()).file_name("chart.png")).caption(caption.clone());
         paced(out, chat, req)
     })
-    .await
-    .map(drop)
+    .await?;
+    made(sent.id).await;
+    Ok(())
 }
 
 /// Replaces a message's text and keyboard (a card's section buttons, list paging). A text
@@ -278,7 +308,7 @@ async fn send_edit(
     text: String,
     keyboard: Option<InlineKeyboardMarkup>,
 ) -> Result<(), RequestError> {
-    let result = retry_limited("editMessageText", Some(&out.limiter), || {
+    let result = retry_limited("editMessageText", Some(&out.turns), || {
         let mut req = out.bot.edit_message_text(chat, message, text.clone()).parse_mode(ParseMode::Html);
         if let Some(k) = keyboard.clone() {
             req = req.reply_markup(k);

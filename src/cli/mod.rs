@@ -545,6 +545,10 @@ where
     let app = std::sync::Arc::new(app);
     let served = runtime.block_on(server(app.clone()));
     app.flush_log();
+    // Dropping the runtime would wait for any blocking task still running (a teaching's
+    // cross-validation takes seconds), past the stop's bound: such work is left unfinished,
+    // as a kill would leave it (its writes are transactions).
+    runtime.shutdown_timeout(std::time::Duration::from_secs(1));
     served
 }
 

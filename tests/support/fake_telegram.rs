@@ -74,6 +74,10 @@ struct State {
     pace: Option<(Duration, Duration)>,
     sends: u64,
     rate_limited: usize,
+    /// While set, `getUpdates` hands out nothing (a test queues a batch, then lets it go).
+    held: bool,
+    /// The highest offset a `getUpdates` carried: Telegram has forgotten the updates below.
+    confirmed: i64,
 }
 
 /// The running fake server.
@@ -246,6 +250,18 @@ impl FakeTelegram {
         self.lock().rate_limited
     }
 
+    /// While held, `getUpdates` gives no update: what is queued meanwhile goes out in one
+    /// batch when let go (up to a hundred, as Telegram's).
+    pub fn hold_updates(&self, held: bool) {
+        self.lock().held = held;
+        self.notify.notify_waiters();
+    }
+
+    /// The highest offset the bot has sent: every update below it is confirmed (forgotten).
+    pub fn confirmed(&self) -> i64 {
+        self.lock().confirmed
+    }
+
     /// While set, every connection is closed unanswered (Telegram unreachable).
     pub fn set_unavailable(&self, unavailable: bool) {
         self.lock().unavailable = unavailable;
@@ -396,8 +412,9 @@ async fn answer(method: &str, params: &Value, state: &Arc<Mutex<State>>, notify:
             let notified = notify.notified();
             let ready: Vec<Value> = {
                 let mut s = state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+                s.confirmed = s.confirmed.max(offset);
                 s.updates.retain(|u| u["update_id"].as_i64().unwrap_or(0) >= offset);
-                s.updates.iter().take(100).cloned().collect()
+                if s.held { Vec::new() } else { s.updates.iter().take(100).cloned().collect() }
             };
             if !ready.is_empty() || tokio::time::Instant::now() >= deadline {
                 return json!({ "ok": true, "result": ready });

@@ -9,7 +9,7 @@ use super::common;
 use super::fake::{Call, FakeTelegram};
 use keikaku::actuals::{Role, Staff, Store};
 use keikaku::app::App;
-use keikaku::bot::{Config, Mode, relaxed_limits};
+use keikaku::bot::{Config, Delivery, Mode, relaxed_limits};
 use serde_json::Value;
 
 pub const ADMIN: i64 = 1;
@@ -47,12 +47,27 @@ pub async fn start_custom(
     source: Option<keikaku::search::Paths>,
     tweak: impl FnOnce(App) -> App,
 ) -> Harness {
-    start_limited(mode, fake, source, tweak, relaxed_limits(10_000)).await
+    start_limited(mode, fake, source, tweak, relaxed_limits(10_000), delivery()).await
 }
 
 /// The bot keeping Telegram's own rate limits (1 message a second per chat …).
 pub async fn start_with_telegram_limits(mode: Mode, fake: FakeTelegram) -> Harness {
-    start_limited(mode, fake, None, |app| app, keikaku::bot::Limits::default()).await
+    start_limited(mode, fake, None, |app| app, keikaku::bot::Limits::default(), delivery()).await
+}
+
+/// The bot keeping `limits`, taking updates and stopping as `delivery` says.
+pub async fn start_delivering(
+    mode: Mode,
+    fake: FakeTelegram,
+    limits: keikaku::bot::Limits,
+    delivery: Delivery,
+) -> Harness {
+    start_limited(mode, fake, None, |app| app, limits, delivery).await
+}
+
+/// The tests' delivery: a stop takes at most 5 s.
+pub fn delivery() -> Delivery {
+    Delivery { stop_within: Duration::from_secs(5), ..Delivery::default() }
 }
 
 async fn start_limited(
@@ -61,6 +76,7 @@ async fn start_limited(
     source: Option<keikaku::search::Paths>,
     tweak: impl FnOnce(App) -> App,
     limits: keikaku::bot::Limits,
+    delivery: Delivery,
 ) -> Harness {
     if std::env::var_os("TEST_LOG").is_some() {
         keikaku::telemetry::init();
@@ -101,6 +117,7 @@ async fn start_limited(
         limits,
         probe: None,
         reload_every,
+        delivery,
     };
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(keikaku::bot::run(config, app, async move {

@@ -30,36 +30,42 @@ struct Job {
 /// The handle: jobs in, results back to each caller once its batch is on disk.
 pub struct BatchWriter {
     jobs: Sender<Job>,
+    name: &'static str,
 }
+
+/// How a writer's connection is set up once opened.
+type Prepare = fn(Store) -> Result<Store, StoreError>;
 
 impl BatchWriter {
     /// Starts the writer thread over the database at `db` (opened on the first job, as a
     /// log connection: see [`Store::for_question_log`]). `each_batch` runs after every
     /// batch, in its transaction (retention).
     pub fn start(db: PathBuf, each_batch: impl FnMut(&mut Store) + Send + 'static) -> std::io::Result<BatchWriter> {
-        BatchWriter::spawn("question-log", db, false, each_batch)
+        BatchWriter::start_with("question-log", db, Store::for_question_log, each_batch)
+    }
+
+    /// [`BatchWriter::start`] for another table: the thread named `name`, its connection set
+    /// up by `prepare` (the store's own `synchronous=FULL` when `Ok`).
+    pub fn start_with(
+        name: &'static str,
+        db: PathBuf,
+        prepare: Prepare,
+        each_batch: impl FnMut(&mut Store) + Send + 'static,
+    ) -> std::io::Result<BatchWriter> {
+        let (jobs, queue) = channel::<Job>();
+        std::thread::Builder::new().name(name.into()).spawn(move || run(&db, prepare, &queue, each_batch))?;
+        Ok(BatchWriter { jobs, name })
     }
 
     /// The same, its commits waited to disk (`synchronous=FULL`, as reports): for records
     /// someone is told about before the process may die (the LINE bot's inbox, whose
     /// events LINE will not send again once answered 200). Its thread is named `name`.
     pub fn start_durable(
-        name: &str,
+        name: &'static str,
         db: PathBuf,
         each_batch: impl FnMut(&mut Store) + Send + 'static,
     ) -> std::io::Result<BatchWriter> {
-        BatchWriter::spawn(name, db, true, each_batch)
-    }
-
-    fn spawn(
-        name: &str,
-        db: PathBuf,
-        durable: bool,
-        each_batch: impl FnMut(&mut Store) + Send + 'static,
-    ) -> std::io::Result<BatchWriter> {
-        let (jobs, queue) = channel::<Job>();
-        std::thread::Builder::new().name(name.into()).spawn(move || run(&db, durable, &queue, each_batch))?;
-        Ok(BatchWriter { jobs })
+        BatchWriter::start_with(name, db, Ok, each_batch)
     }
 
     /// Runs `f` in the writer's next batch without waiting for it; a failure is logged.
@@ -73,7 +79,7 @@ impl BatchWriter {
             })
         });
         if self.jobs.send(Job { work, urgent: false }).is_err() {
-            tracing::warn!("{what} was not written: the database writer has stopped");
+            tracing::warn!(writer = self.name, "{what} was not written: the writer has stopped");
         }
     }
 
@@ -97,13 +103,13 @@ impl BatchWriter {
                 let _ = reply.send(committed.map_err(StoreError::Invalid).and(result));
             })
         });
-        let gone = || StoreError::Invalid("the database writer has stopped".into());
+        let gone = || StoreError::Invalid(format!("the {} writer has stopped", self.name));
         self.jobs.send(Job { work, urgent: true }).map_err(|_| gone())?;
         answer.recv().map_err(|_| gone())?
     }
 }
 
-fn run(db: &std::path::Path, durable: bool, queue: &Receiver<Job>, mut each_batch: impl FnMut(&mut Store)) {
+fn run(db: &std::path::Path, prepare: Prepare, queue: &Receiver<Job>, mut each_batch: impl FnMut(&mut Store)) {
     let mut store: Option<Store> = None;
     while let Ok(first) = queue.recv() {
         let mut urgent = first.urgent;
@@ -120,8 +126,7 @@ fn run(db: &std::path::Path, durable: bool, queue: &Receiver<Job>, mut each_batc
             jobs.push(job.work);
         }
         if store.is_none() {
-            let opened = Store::open(db);
-            match if durable { opened } else { opened.and_then(Store::for_question_log) } {
+            match Store::open(db).and_then(prepare) {
                 Ok(s) => store = Some(s),
                 Err(e) => {
                     for job in jobs {
