@@ -15,6 +15,22 @@ fn plan() -> Plan {
     Plan::parse(&std::fs::read_to_string("data/nasushiobara-dx-action-plan-2026-2028.md").unwrap()).unwrap()
 }
 
+/// Every question of `tests/eval_*.jsonl`, with its file's name.
+fn evaluation_questions() -> Vec<(String, String)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("tests").unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if name.starts_with("eval_") && name.ends_with(".jsonl") {
+            for line in std::fs::read_to_string(&path).unwrap().lines().filter(|l| !l.trim().is_empty()) {
+                let v: serde_json::Value = serde_json::from_str(line).unwrap();
+                out.push((v["q"].as_str().unwrap().to_string(), name.clone()));
+            }
+        }
+    }
+    out
+}
+
 fn examples() -> (CorpusTexts, Vec<Example>) {
     let texts = CorpusTexts::read(std::path::Path::new("data")).unwrap();
     let examples = texts.examples(&plan()).expect("every corpus line parses");
@@ -86,18 +102,7 @@ fn polite_questions_are_long_messages_and_no_question_is_listed_twice() {
 #[test]
 fn no_corpus_question_is_a_near_copy_of_an_evaluation_question() {
     let (_, examples) = examples();
-    let mut evaluation = Vec::new();
-    for entry in std::fs::read_dir("tests").unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().to_string();
-        if name.starts_with("eval_") && name.ends_with(".jsonl") {
-            for line in std::fs::read_to_string(&path).unwrap().lines().filter(|l| !l.trim().is_empty()) {
-                let v: serde_json::Value = serde_json::from_str(line).unwrap();
-                let q = v["q"].as_str().unwrap().to_string();
-                evaluation.push((trigrams(&q), q, name.clone()));
-            }
-        }
-    }
+    let evaluation: Vec<_> = evaluation_questions().into_iter().map(|(q, file)| (trigrams(&q), q, file)).collect();
     assert!(evaluation.len() > 250);
     let mut copies = Vec::new();
     for e in &examples {
@@ -131,20 +136,8 @@ fn the_calibration_was_fit_on_this_corpus() {
 /// asked, not a question fit to; a longer one quoted is.
 #[test]
 fn no_evaluation_question_is_quoted_in_the_code_or_the_data() {
-    let mut questions = Vec::new();
-    for entry in std::fs::read_dir("tests").unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().to_string();
-        if name.starts_with("eval_") && name.ends_with(".jsonl") {
-            for line in std::fs::read_to_string(&path).unwrap().lines().filter(|l| !l.trim().is_empty()) {
-                let v: serde_json::Value = serde_json::from_str(line).unwrap();
-                let q = v["q"].as_str().unwrap().to_string();
-                if q.chars().count() >= 12 {
-                    questions.push(q);
-                }
-            }
-        }
-    }
+    let questions: Vec<String> =
+        evaluation_questions().into_iter().map(|(q, _)| q).filter(|q| q.chars().count() >= 12).collect();
     fn files(dir: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
         for entry in std::fs::read_dir(dir).unwrap().flatten() {
             let path = entry.path();

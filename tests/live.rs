@@ -51,6 +51,21 @@ fn teach_audit(db: &Path) -> Vec<(Option<i64>, String, String)> {
         .collect()
 }
 
+/// `keikaku` run over a data copy and a database, with `env` set, its output awaited.
+fn keikaku(paths: &Paths, db: &Path, env: &[(&str, &str)], args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_keikaku"))
+        .arg("--data-dir")
+        .arg(&paths.data_dir)
+        .arg("--index-dir")
+        .arg(&paths.index_dir)
+        .arg("--db")
+        .arg(db)
+        .envs(env.iter().copied())
+        .args(args)
+        .output()
+        .unwrap()
+}
+
 const NOT_FOUND: &str = "見つかりませんでした";
 /// How long a teaching may take in a test build (the corpus is cross-validated with the
 /// change, and once without it: the figures are kept for the next).
@@ -154,18 +169,7 @@ async fn a_review_item_teaches_its_question_and_undo_restores_the_answer() {
     // be outside the plan, when several initiatives are about applying — lowers the
     // cross-validated figures and is refused with them; then it teaches the same item, and
     // the bot's next look finds the changed corpus and the models the terminal trained.
-    let keikaku = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_keikaku"))
-            .arg("--data-dir")
-            .arg(&paths.data_dir)
-            .arg("--index-dir")
-            .arg(&paths.index_dir)
-            .arg("--db")
-            .arg(&h.db)
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let keikaku = |args: &[&str]| keikaku(&paths, &h.db, &[], args);
     let said = |o: &std::process::Output| {
         format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
     };
@@ -285,18 +289,7 @@ async fn a_changed_plan_is_served_after_reload_and_no_question_is_dropped() {
 fn keikaku_teach_in_the_terminal_teaches_refuses_lists_and_undoes() {
     let (dir, paths) = common::data_copy();
     let db = dir.path().join("state/keikaku.db");
-    let run = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_keikaku"))
-            .arg("--data-dir")
-            .arg(&paths.data_dir)
-            .arg("--index-dir")
-            .arg(&paths.index_dir)
-            .arg("--db")
-            .arg(&db)
-            .args(args)
-            .output()
-            .unwrap()
-    };
+    let run = |args: &[&str]| keikaku(&paths, &db, &[], args);
     let out = |o: &std::process::Output| {
         format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
     };
@@ -338,17 +331,9 @@ fn a_teaching_stopped_at_any_step_leaves_no_change_or_the_change_with_its_audit_
     for (step, kept) in [("staged", false), ("audited", true), ("renamed", true)] {
         let (dir, paths) = common::data_copy();
         let db = dir.path().join("state/keikaku.db");
-        let run = |args: &[&str], fault: Option<&str>| {
-            let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_keikaku"));
-            cmd.arg("--data-dir").arg(&paths.data_dir).arg("--index-dir").arg(&paths.index_dir).arg("--db").arg(&db);
-            if let Some(step) = fault {
-                cmd.env("KEIKAKU_FAULT_TEACH", step);
-            }
-            cmd.args(args).output().unwrap()
-        };
-        let stopped = run(&["teach", "でこぼこ", "陥没"], Some(step));
+        let stopped = keikaku(&paths, &db, &[("KEIKAKU_FAULT_TEACH", step)], &["teach", "でこぼこ", "陥没"]);
         assert!(!stopped.status.success(), "{step}: the teaching was not stopped");
-        let listed = run(&["teach", "--list"], None);
+        let listed = keikaku(&paths, &db, &[], &["teach", "--list"]);
         assert!(listed.status.success(), "{step}: {}", String::from_utf8_lossy(&listed.stderr));
         let text = std::fs::read_to_string(taught_file(&paths)).unwrap();
         let audited: Vec<(Option<i64>, String, String)> = teach_audit(&db);

@@ -138,12 +138,7 @@ pub fn attach(engine: Engine, index_dir: &Path, corpus: &CorpusTexts) -> Result<
             "data/nlu/calibration.json was fit on another corpus; run `keikaku nlu eval --write` to fit it again"
         );
     }
-    let key = super::index::fingerprint(&[
-        engine.inputs().as_bytes(),
-        &corpus.bytes(),
-        env!("CARGO_PKG_VERSION").as_bytes(),
-        &FORMAT.to_le_bytes(),
-    ]);
+    let key = key(&engine, corpus);
     let dir = index_dir.join(CORPUS_DIR);
     let file = dir.join(format!("model-{key}.bin"));
     if let Ok(bytes) = std::fs::read(&file)
@@ -159,25 +154,40 @@ pub fn attach(engine: Engine, index_dir: &Path, corpus: &CorpusTexts) -> Result<
         ms = started.elapsed().as_millis() as u64,
         "trained the understanding models"
     );
-    keep(&dir, &file, &nlu);
+    match postcard::to_stdvec(&nlu) {
+        Ok(bytes) => keep(&dir, &file, &bytes, "model-"),
+        Err(e) => tracing::debug!(error = %e, "the trained model was not kept"),
+    }
     Ok(engine.with_nlu(Some(Arc::new(nlu))))
 }
 
-/// Writes the model atomically, leaving older models of other inputs for other processes
-/// still serving them to be cleaned later (only the newest few are kept).
-fn keep(dir: &Path, file: &Path, nlu: &Nlu) {
+/// What the models and figures kept in `index/nlu/` are named by: the engine's inputs, the
+/// corpus, the program's version and the models' format.
+fn key(engine: &Engine, corpus: &CorpusTexts) -> String {
+    super::index::fingerprint(&[
+        engine.inputs().as_bytes(),
+        &corpus.bytes(),
+        env!("CARGO_PKG_VERSION").as_bytes(),
+        &FORMAT.to_le_bytes(),
+    ])
+}
+
+/// Writes `bytes` to `file` atomically, leaving older files of its kind (`prefix`) made
+/// from other inputs, for other processes still serving them, to be cleaned later (only
+/// the newest few are kept).
+fn keep(dir: &Path, file: &Path, bytes: &[u8], prefix: &str) {
     let write = || -> Result<(), Box<dyn std::error::Error>> {
         std::fs::create_dir_all(dir)?;
         super::readable_by_all_shallow(dir);
-        let tmp = dir.join(format!(".model.{}", super::unique_suffix()));
-        std::fs::write(&tmp, postcard::to_stdvec(nlu)?)?;
+        let tmp = dir.join(format!(".{prefix}.{}", super::unique_suffix()));
+        std::fs::write(&tmp, bytes)?;
         super::readable_by_all(&tmp);
         std::fs::rename(&tmp, file).inspect_err(|_| {
             let _ = std::fs::remove_file(&tmp);
         })?;
         let mut models: Vec<(std::time::SystemTime, PathBuf)> = std::fs::read_dir(dir)?
             .flatten()
-            .filter(|e| e.file_name().to_string_lossy().starts_with("model-"))
+            .filter(|e| e.file_name().to_string_lossy().starts_with(prefix))
             .filter_map(|e| Some((e.metadata().ok()?.modified().ok()?, e.path())))
             .collect();
         models.sort();
@@ -220,19 +230,15 @@ impl System for Corpus<'_> {
 }
 
 /// The corpus's cross-validated figures overall, under its calibration (see
-/// [`crate::nlu::crossval::figures_with`]), with `engine`'s own stages; kept in `index/nlu/` beside the models (a teaching compares the
-/// figures with and without it, and the next one starts from the last), recomputed when
-/// the plan, the lexicon, the corpus or the program change. `None` without a corpus.
+/// [`crate::nlu::crossval::figures_with`]), with `engine`'s own stages; kept in
+/// `index/nlu/` beside the models (a teaching compares the figures with and without it,
+/// and the next one starts from the last), recomputed when the plan, the lexicon, the
+/// corpus or the program change. `None` without a corpus.
 pub fn figures(engine: &Engine, index_dir: &Path, corpus: &CorpusTexts) -> Result<Option<Figures>, SearchError> {
     if corpus.examples(engine.plan())?.is_empty() {
         return Ok(None);
     }
-    let key = super::index::fingerprint(&[
-        engine.inputs().as_bytes(),
-        &corpus.bytes(),
-        env!("CARGO_PKG_VERSION").as_bytes(),
-        &FORMAT.to_le_bytes(),
-    ]);
+    let key = key(engine, corpus);
     let dir = index_dir.join(CORPUS_DIR);
     // `fixed`: figures under the corpus's own calibration (not refit), see above.
     let file = dir.join(format!("figures-fixed-{key}.json"));
@@ -245,13 +251,25 @@ pub fn figures(engine: &Engine, index_dir: &Path, corpus: &CorpusTexts) -> Resul
     let figures = cross_validate_with(engine, corpus, &corpus.calibration().unwrap_or_default())?;
     tracing::info!(ms = started.elapsed().as_millis() as u64, "cross-validated the corpus");
     if let Ok(text) = serde_json::to_string(&figures) {
-        let _ = std::fs::create_dir_all(&dir);
-        let tmp = dir.join(format!(".figures.{}", super::unique_suffix()));
-        if std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, &file)).is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
+        keep(&dir, &file, text.as_bytes(), "figures-");
     }
     Ok(Some(figures))
+}
+
+/// The examples, their features, the plan's texts, and the whole decision over them.
+type ForCrossValidation<'a> = (Vec<Example>, Vec<nlu::Labelled>, Vec<nlu::Labelled>, Corpus<'a>);
+
+/// The corpus ready for cross-validation: its examples, their features from the engine's
+/// own stages (computed once: they do not depend on the models), the plan's texts, and the
+/// whole decision over them.
+fn prepared<'a>(engine: &'a Engine, corpus: &CorpusTexts) -> Result<ForCrossValidation<'a>, SearchError> {
+    let plan = engine.plan();
+    let examples = corpus.examples(plan)?;
+    let evidence: Vec<Evidence> = examples.iter().map(|e| engine.evidence(&e.question, None, None)).collect();
+    let labelled: Vec<nlu::Labelled> =
+        examples.iter().zip(&evidence).map(|(e, ev)| nlu::Labelled::example(e, &ev.input)).collect();
+    let plan_texts = nlu::plan_examples(plan, &|q| engine.model_input(q));
+    Ok((examples, labelled, plan_texts, Corpus { engine, evidence }))
 }
 
 /// The corpus cross-validated under a fixed calibration: the models trained without each
@@ -261,28 +279,16 @@ fn cross_validate_with(
     corpus: &CorpusTexts,
     calibration: &Calibration,
 ) -> Result<Figures, SearchError> {
-    let plan = engine.plan();
-    let examples = corpus.examples(plan)?;
-    let evidence: Vec<Evidence> = examples.iter().map(|e| engine.evidence(&e.question, None, None)).collect();
-    let labelled: Vec<nlu::Labelled> =
-        examples.iter().zip(&evidence).map(|(e, ev)| nlu::Labelled::example(e, &ev.input)).collect();
-    let plan_texts = nlu::plan_examples(plan, &|q| engine.model_input(q));
-    let system = Corpus { engine, evidence };
-    Ok(nlu::crossval::figures_with(&examples, &labelled, &plan_texts, plan, &system, calibration))
+    let (examples, labelled, plan_texts, system) = prepared(engine, corpus)?;
+    Ok(nlu::crossval::figures_with(&examples, &labelled, &plan_texts, engine.plan(), &system, calibration))
 }
 
 /// Cross-validates the corpus (`keikaku nlu eval`): grouped k-fold, the ranker and the
 /// thresholds fit on the held-out predictions, the figures of the whole decision overall,
 /// per style and per intent. The report's calibration carries the corpus's fingerprint.
 pub fn cross_validate(engine: &Engine, corpus: &CorpusTexts) -> Result<nlu::crossval::Report, SearchError> {
-    let plan = engine.plan();
-    let examples = corpus.examples(plan)?;
-    let evidence: Vec<Evidence> = examples.iter().map(|e| engine.evidence(&e.question, None, None)).collect();
-    let labelled: Vec<nlu::Labelled> =
-        examples.iter().zip(&evidence).map(|(e, ev)| nlu::Labelled::example(e, &ev.input)).collect();
-    let plan_texts = nlu::plan_examples(plan, &|q| engine.model_input(q));
-    let system = Corpus { engine, evidence };
-    let mut report = nlu::crossval::evaluate(&examples, &labelled, &plan_texts, plan, &system);
+    let (examples, labelled, plan_texts, system) = prepared(engine, corpus)?;
+    let mut report = nlu::crossval::evaluate(&examples, &labelled, &plan_texts, engine.plan(), &system);
     report.calibration.corpus = corpus.fingerprint();
     Ok(report)
 }
