@@ -73,7 +73,7 @@ const TEACHING: Duration = Duration::from_secs(300);
 /// Nowhere in the plan: 「でこぼこ」. The plan's word for a damaged road is 「陥没」 (p.69).
 const BUMPY: &str = "道がでこぼこ";
 /// Not found in the plan before it is taught as p.69's (with part of the corpus).
-const ROUGH: &str = "道がガタガタ";
+const ROUGH: &str = "アスファルトがひび割れてる";
 /// The card of p.69 as the bot shows it (a card's title in bold; candidates are buttons).
 const ROAD_CARD: &str = "<b>道路管理オンライン報告システムの導入</b>";
 

@@ -162,12 +162,13 @@ pub fn attach(engine: Engine, index_dir: &Path, corpus: &CorpusTexts) -> Result<
 }
 
 /// What the models and figures kept in `index/nlu/` are named by: the engine's inputs, the
-/// corpus, the program's version and the models' format.
+/// corpus, the program (its version and build: a rebuilt keikaku may read questions
+/// otherwise) and the models' format.
 fn key(engine: &Engine, corpus: &CorpusTexts) -> String {
     super::index::fingerprint(&[
         engine.inputs().as_bytes(),
         &corpus.bytes(),
-        env!("CARGO_PKG_VERSION").as_bytes(),
+        super::prepared::program_identity().as_bytes(),
         &FORMAT.to_le_bytes(),
     ])
 }
