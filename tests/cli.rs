@@ -353,3 +353,25 @@ fn a_report_from_the_cli_shows_in_ask_json_and_in_the_export() {
     let progress = stdout(&run(&["progress", "デジタル推進課", "--year", "R8"]));
     assert!(progress.contains("達成 1") && progress.contains("実績 92件"), "{progress}");
 }
+
+/// One list of quit words: each of them leaves the chat, and the banner, the chat's help,
+/// `keikaku --help` and the README all name the same list.
+#[test]
+fn every_quit_word_leaves_and_every_text_names_the_same_list() {
+    use keikaku::answer::{QUIT_WORDS, how_to_leave, how_to_leave_en};
+    for word in QUIT_WORDS {
+        let out = chat_session(&format!("{word}\nどこでも窓口のKPI\n"));
+        assert!(!out.contains("搭載手続数"), "the chat went on after {word}: {out}");
+    }
+    let out = chat_session("/help\n");
+    assert_eq!(out.matches(&how_to_leave()).count(), 2, "the banner and the help: {out}");
+    let help = Command::new(env!("CARGO_BIN_EXE_keikaku")).arg("--help").output().unwrap();
+    assert!(stdout(&help).contains(&how_to_leave_en()), "{}", stdout(&help));
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let listed = QUIT_WORDS.iter().map(|w| format!("`{w}`")).collect::<Vec<_>>().join(", ");
+    assert_eq!(readme.matches(&format!("{listed} or Ctrl-D")).count(), 2, "the README's prose");
+    assert!(readme.contains(&how_to_leave()), "the README's transcript");
+    for stale in ["終了は exit か", "with /quit or", "`exit`, `終了` or"] {
+        assert!(!readme.contains(stale), "the README still says {stale}");
+    }
+}

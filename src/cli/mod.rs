@@ -115,7 +115,9 @@ pub enum Command {
         #[arg(required_unless_present = "batch")]
         question: Vec<String>,
     },
-    /// Chat in the terminal: ask, follow up (「そのKPIは？」), quit with /quit or Ctrl-D.
+    // Chat in the terminal: ask, follow up, quit. The help is built from the quit words
+    // themselves, so that it says what the chat accepts.
+    #[command(about = format!("Chat in the terminal: ask, follow up (「そのKPIは？」), {}.", crate::answer::how_to_leave_en()))]
     Chat {
         /// Who the answers are for.
         #[arg(long, value_enum, default_value = "staff")]
@@ -456,7 +458,7 @@ fn chat(app: &App, mode: Mode, history: &Path) -> anyhow::Result<ExitCode> {
         "keikaku — {}（{}件の取組）。質問をどうぞ。/help で使い方、{}",
         plan.title,
         plan.initiatives.len(),
-        chat::HOW_TO_LEAVE
+        crate::answer::how_to_leave()
     );
     let mut session = chat::Chat::default();
     let left = if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
@@ -510,7 +512,7 @@ fn chat_terminal(app: &App, mode: Mode, session: &mut chat::Chat, history: &Path
                     chat::Turn::Say(text) => say!("{text}"),
                 }
             }
-            Err(ReadlineError::Interrupted) => say!("（入力を取り消しました。終了は exit か Ctrl-D）"),
+            Err(ReadlineError::Interrupted) => say!("（入力を取り消しました。{}）", crate::answer::how_to_leave()),
             Err(ReadlineError::Eof) => break,
             Err(e) => return Err(e).context("reading from the terminal"),
         }
