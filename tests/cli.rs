@@ -375,3 +375,58 @@ fn every_quit_word_leaves_and_every_text_names_the_same_list() {
         assert!(!readme.contains(stale), "the README still says {stale}");
     }
 }
+
+/// `keikaku web --listen 127.0.0.1:0` with its log (at info) in `log`; returns the child and
+/// the URL it printed, read within a bounded time.
+fn start_web(log: &Path) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let state = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_keikaku"))
+        .args(["--data-dir", "data", "--index-dir"])
+        .arg(common::index_dir())
+        .arg("--db")
+        .arg(state.path().join("keikaku.db"))
+        .args(["web", "--listen", "127.0.0.1:0"])
+        .env("KEIKAKU_LOG", "info")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(log).unwrap())
+        .spawn()
+        .unwrap();
+    let out = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let first = rx.recv_timeout(std::time::Duration::from_secs(60));
+    let Ok(line) = first else {
+        let _ = child.kill();
+        panic!("keikaku web printed nothing within 60 s");
+    };
+    (child, line)
+}
+
+/// GET `path` from `addr` (host:port) over plain HTTP/1.1; the status line.
+fn get_status(addr: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    let _ = s.read_to_string(&mut answer);
+    answer.lines().next().unwrap_or_default().to_string()
+}
+
+#[test]
+fn web_prints_the_url_it_serves_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, line) = start_web(&dir.path().join("log"));
+    let url = line.split_whitespace().next().unwrap_or_default().to_string();
+    let addr = url.trim_start_matches("http://").trim_end_matches('/').to_string();
+    let status = get_status(&addr, "/healthz");
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(line.starts_with("http://127.0.0.1:") && line.contains("で公開しています"), "{line}");
+    assert!(status.contains(" 200 "), "the printed URL answers: {status}");
+}

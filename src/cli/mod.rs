@@ -575,7 +575,14 @@ fn serve_line(app: App, listen: Option<&str>) -> anyhow::Result<ExitCode> {
 
 fn web(app: App, listen: Option<&str>) -> anyhow::Result<ExitCode> {
     let config = crate::web::Config::from_env(listen)?;
-    serve_until_stopped(app, |app| crate::web::run(config, app, crate::bot::shutdown_signal()))?;
+    serve_until_stopped(app, |app| async move {
+        let listener = crate::web::bind(&config).await?;
+        // Printed, not logged: the default log level hides info, and the address (the port
+        // actually bound, when --listen asks for port 0) is what the person starting it needs.
+        let at = listener.local_addr().context("reading the address listened on")?;
+        say!("http://{at}/ で公開しています（Ctrl-C で停止）");
+        crate::web::serve_on(listener, &config, app, crate::bot::shutdown_signal()).await
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 
