@@ -430,3 +430,15 @@ fn web_prints_the_url_it_serves_at_start() {
     assert!(line.starts_with("http://127.0.0.1:") && line.contains("で公開しています"), "{line}");
     assert!(status.contains(" 200 "), "the printed URL answers: {status}");
 }
+
+#[test]
+fn logs_to_a_file_carry_no_colour_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let (mut child, _) = start_web(&log);
+    child.kill().unwrap();
+    let _ = child.wait();
+    let bytes = std::fs::read(&log).unwrap();
+    assert!(String::from_utf8_lossy(&bytes).contains("INFO"), "something was logged");
+    assert!(!bytes.contains(&0x1b), "an ANSI escape in {}", String::from_utf8_lossy(&bytes));
+}
