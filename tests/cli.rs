@@ -442,3 +442,20 @@ fn logs_to_a_file_carry_no_colour_codes() {
     assert!(String::from_utf8_lossy(&bytes).contains("INFO"), "something was logged");
     assert!(!bytes.contains(&0x1b), "an ANSI escape in {}", String::from_utf8_lossy(&bytes));
 }
+
+#[test]
+fn a_mistyped_subcommand_suggests_the_nearest() {
+    let o = Command::new(env!("CARGO_BIN_EXE_keikaku")).arg("aks").output().unwrap();
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("'ask'"), "{}", stderr(&o));
+}
+
+/// A slip under `staff` is mended against staff's own subcommands, not the top level's.
+#[test]
+fn a_mistyped_nested_subcommand_suggests_from_its_own_level() {
+    let o = Command::new(env!("CARGO_BIN_EXE_keikaku")).args(["staff", "lsit"]).output().unwrap();
+    assert!(stderr(&o).contains("'list'"), "{}", stderr(&o));
+    let o = Command::new(env!("CARGO_BIN_EXE_keikaku")).args(["staff", "aks"]).output().unwrap();
+    assert!(!o.status.success());
+    assert!(!stderr(&o).contains("'ask'"), "{}", stderr(&o));
+}

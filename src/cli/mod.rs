@@ -310,6 +310,39 @@ impl Global {
     }
 }
 
+/// Parses the command line, exiting with clap's message on an error. A mistyped subcommand
+/// gets the nearest one as a tip: clap's own similarity (Jaro) misses a swap in a short word
+/// (`aks` for `ask`), so our edit distance, which counts a swap as one slip, fills in.
+pub fn parse() -> Cli {
+    use clap::CommandFactory;
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let mut e = match Cli::try_parse() {
+        Ok(cli) => return cli,
+        Err(e) => e,
+    };
+    if e.kind() == ErrorKind::InvalidSubcommand
+        && e.get(ContextKind::SuggestedSubcommand).is_none()
+        && let Some(ContextValue::String(typed)) = e.get(ContextKind::InvalidSubcommand)
+    {
+        // The level the slip was made at (`keikaku staff aks` is about staff's subcommands):
+        // follow the words that name subcommands up to the mistyped one.
+        let mut level = Cli::command();
+        for arg in std::env::args().skip(1).take_while(|a| a != typed) {
+            if let Some(sub) = level.find_subcommand(&arg) {
+                level = sub.clone();
+            }
+        }
+        let near: Vec<String> = crate::nearest::nearest(typed, level.get_subcommands().map(|c| c.get_name()), 1)
+            .into_iter()
+            .map(String::from)
+            .collect();
+        if !near.is_empty() {
+            e.insert(ContextKind::SuggestedSubcommand, ContextValue::Strings(near));
+        }
+    }
+    e.exit()
+}
+
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let paths = cli.global.paths();
