@@ -278,3 +278,24 @@ fn golden_initiative_page() {
     assert!(!html.contains(LEAD_NAME));
     insta::assert_snapshot!("web_initiative_p32", html.replace("><", ">\n<"));
 }
+
+/// The site says which way each KPI should move in residents' words, never how the parser
+/// decided it (「既定」, 「指標名から」).
+#[test]
+fn kpi_directions_are_told_without_internal_words() {
+    let (_dir, _db, app) = common::app_with_roster(&[(LEAD, LEAD_NAME, Role::Admin, &[])]);
+    let view = app.actuals().unwrap().unwrap();
+    let plan = app.plan();
+    let (mut higher, mut lower) = (false, false);
+    for i in &plan.initiatives {
+        let html = keikaku::web::pages::initiative(&plan, i, &view, app.today());
+        for internal in
+            ["（既定）", "指標名から", "多いほど良い（", "少ないほど良い（", "年度ごとに目標値が下がる", "削減量の目標"]
+        {
+            assert!(!html.contains(internal), "p.{}: {internal}", i.page);
+        }
+        higher |= html.contains("<p>増えるほど良い指標</p>");
+        lower |= html.contains("<p>減るほど良い指標</p>");
+    }
+    assert!(higher && lower, "both directions are said");
+}
