@@ -299,3 +299,21 @@ fn kpi_directions_are_told_without_internal_words() {
     }
     assert!(higher && lower, "both directions are said");
 }
+
+/// Chart URLs count an initiative's KPIs from 0, as the README says: the page links
+/// `/charts/18/0.svg`…, each answers, and the one past the last is not found.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chart_urls_count_from_zero_as_the_readme_says() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    assert!(readme.contains("counts the initiative's KPIs from 0") && readme.contains("`/charts/18/0.svg`"));
+    let site = start().await;
+    let kpis = site.app.plan().initiative(18).unwrap().kpis.len();
+    let (_, _, page) = site.get("/initiatives/18").await;
+    for n in 0..kpis {
+        let link = format!("/charts/18/{n}.svg");
+        assert!(page.contains(&format!("href=\"{link}\"")), "the page links {link}");
+        assert_eq!(site.get(&link).await.0, 200, "{link}");
+    }
+    assert_eq!(site.get(&format!("/charts/18/{kpis}.svg")).await.0, 404);
+    site.stop().await;
+}
