@@ -450,6 +450,16 @@ fn a_mistyped_subcommand_suggests_the_nearest() {
     assert!(stderr(&o).contains("'ask'"), "{}", stderr(&o));
 }
 
+#[test]
+fn an_unknown_department_names_the_nearest_not_all() {
+    let index = common::index_dir();
+    let o = keikaku(Path::new("data"), &index, &["progress", "デジタル推進化"]);
+    assert!(!o.status.success());
+    let said = stderr(&o);
+    assert!(said.contains("近い部署: デジタル推進課"), "{said}");
+    assert!(!said.contains("保全管理課"), "not every department: {said}");
+}
+
 /// A slip under `staff` is mended against staff's own subcommands, not the top level's.
 #[test]
 fn a_mistyped_nested_subcommand_suggests_from_its_own_level() {
