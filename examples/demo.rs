@@ -11,7 +11,7 @@
 //!
 //! Type a question or a command (`/help`, `/kpi どこでも窓口`, `/report`); the bot's
 //! messages are printed as Telegram shows them, with their buttons numbered: type `#2` to
-//! press button 2 of the last message that has buttons. Leave with `exit` or Ctrl-D. The
+//! press button 2 of the last message that has buttons. Leave with `exit`, `quit`, `/quit`, `終了` or Ctrl-D. The
 //! staff bot writes to a scratch database in a temporary folder, never to `data/state`.
 
 #![allow(clippy::unwrap_used)]
@@ -72,7 +72,10 @@ async fn talk(app: Arc<App>, mode: Mode) -> anyhow::Result<()> {
     server.wait_for(Duration::from_secs(30), |c| c.iter().any(|c| c.method == "setMyCommands")).await;
     let who =
         if mode == Mode::Staff { "職員向けボット（あなたは管理者）" } else { "市民向けボット" };
-    println!("keikaku demo — {who}。質問か /help を入力。ボタンは #番号 で押せます。終了は exit か Ctrl-D");
+    println!(
+        "keikaku demo — {who}。質問か /help を入力。ボタンは #番号 で押せます。{}",
+        keikaku::answer::how_to_leave()
+    );
 
     let mut seen = server.calls().len();
     // The last message with buttons: its id and each button's callback data.
@@ -92,7 +95,7 @@ async fn talk(app: Arc<App>, mode: Mode) -> anyhow::Result<()> {
             break;
         };
         let line = line.trim();
-        if matches!(line, "exit" | "quit" | "終了") {
+        if keikaku::answer::QUIT_WORDS.contains(&line) {
             break;
         }
         if line.is_empty() {

@@ -11,6 +11,7 @@ pub mod chart;
 pub mod cli;
 pub mod evaluation;
 pub mod line;
+pub mod nearest;
 pub mod nlu;
 pub mod normalize;
 pub mod numbers;

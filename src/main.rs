@@ -2,10 +2,8 @@
 
 use std::process::ExitCode;
 
-use clap::Parser;
-
 fn main() -> ExitCode {
-    let cli = keikaku::cli::Cli::parse();
+    let cli = keikaku::cli::parse();
     keikaku::telemetry::init();
     let code = match keikaku::cli::run(cli) {
         Ok(code) => code,

@@ -2,11 +2,15 @@
 
 /// Installs the subscriber. Safe to call once per process.
 pub fn init() {
+    use std::io::IsTerminal;
     let filter = std::env::var("KEIKAKU_LOG").or_else(|_| std::env::var("RUST_LOG")).unwrap_or_else(|_| "warn".into());
     let _ = tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::new(filter))
         .with_writer(std::io::stderr)
         .with_target(false)
+        // Colours only for a person at a terminal: in a file or the journal the escape codes
+        // are noise that breaks grep.
+        .with_ansi(std::io::stderr().is_terminal())
         .try_init();
 }
 

@@ -521,3 +521,51 @@ async fn a_refused_token_ends_serve_with_exit_code_2() {
     assert_eq!(status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("TELOXIDE_TOKEN"), "{stderr}");
 }
+
+/// A line of English prose: three Latin words in a row, once command names (`/kpi`) and URLs
+/// are taken out. Two are allowed, for command arguments such as `/staff remove ID`.
+fn english_prose(line: &str) -> bool {
+    let mut run = 0;
+    for token in line.split(|c: char| c.is_whitespace() || "()[]:,.、。「」（）・—".contains(c)) {
+        let latin = !token.is_empty()
+            && !token.starts_with('/')
+            && !token.starts_with("http")
+            && token.chars().all(|c| c.is_ascii_alphabetic() || c == '\'' || c == '-')
+            && token.chars().any(|c| c.is_ascii_alphabetic());
+        if token.is_empty() {
+            continue;
+        }
+        run = if latin { run + 1 } else { 0 };
+        if run >= 3 {
+            return true;
+        }
+    }
+    false
+}
+
+#[test]
+fn the_prose_check_finds_the_english_line_it_was_written_for() {
+    assert!(english_prose("・The public (residents') bot: read-only."));
+    assert!(!english_prose("/staff remove ID 名前"));
+    assert!(!english_prose("https://example.org/a/b を開く"));
+}
+
+/// What a user sees of /start and /help, in both bots and for every role, is Japanese.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn start_and_help_have_no_english_prose_in_either_bot() {
+    for (mode, users) in [(Mode::Public, vec![STRANGER]), (Mode::Staff, vec![ADMIN, LEAD, READER])] {
+        let h = start(mode).await;
+        for user in users {
+            h.fake.message(user, "/start");
+            let start_text = h.reply(user, 1).await;
+            h.fake.message(user, "/help");
+            let help = h.reply(user, 2).await;
+            assert!(help.text().contains("/kpi"), "{}", help.text());
+            for text in [start_text.text(), help.text()] {
+                let bad: Vec<&str> = text.lines().filter(|l| english_prose(l)).collect();
+                assert!(bad.is_empty(), "{mode:?} {user}: {bad:?}");
+            }
+        }
+        h.stop().await;
+    }
+}

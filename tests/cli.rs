@@ -353,3 +353,119 @@ fn a_report_from_the_cli_shows_in_ask_json_and_in_the_export() {
     let progress = stdout(&run(&["progress", "デジタル推進課", "--year", "R8"]));
     assert!(progress.contains("達成 1") && progress.contains("実績 92件"), "{progress}");
 }
+
+/// One list of quit words: each of them leaves the chat, and the banner, the chat's help,
+/// `keikaku --help` and the README all name the same list.
+#[test]
+fn every_quit_word_leaves_and_every_text_names_the_same_list() {
+    use keikaku::answer::{QUIT_WORDS, how_to_leave, how_to_leave_en};
+    for word in QUIT_WORDS {
+        let out = chat_session(&format!("{word}\nどこでも窓口のKPI\n"));
+        assert!(!out.contains("搭載手続数"), "the chat went on after {word}: {out}");
+    }
+    let out = chat_session("/help\n");
+    assert_eq!(out.matches(&how_to_leave()).count(), 2, "the banner and the help: {out}");
+    let help = Command::new(env!("CARGO_BIN_EXE_keikaku")).arg("--help").output().unwrap();
+    assert!(stdout(&help).contains(&how_to_leave_en()), "{}", stdout(&help));
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    let listed = QUIT_WORDS.iter().map(|w| format!("`{w}`")).collect::<Vec<_>>().join(", ");
+    assert_eq!(readme.matches(&format!("{listed} or Ctrl-D")).count(), 2, "the README's prose");
+    assert!(readme.contains(&how_to_leave()), "the README's transcript");
+    for stale in ["終了は exit か", "with /quit or", "`exit`, `終了` or"] {
+        assert!(!readme.contains(stale), "the README still says {stale}");
+    }
+}
+
+/// `keikaku web --listen 127.0.0.1:0` with its log (at info) in `log`; returns the child and
+/// the URL it printed, read within a bounded time.
+fn start_web(log: &Path) -> (std::process::Child, String) {
+    use std::io::BufRead;
+    let state = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_keikaku"))
+        .args(["--data-dir", "data", "--index-dir"])
+        .arg(common::index_dir())
+        .arg("--db")
+        .arg(state.path().join("keikaku.db"))
+        .args(["web", "--listen", "127.0.0.1:0"])
+        .env("KEIKAKU_LOG", "info")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::fs::File::create(log).unwrap())
+        .spawn()
+        .unwrap();
+    let out = child.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(out).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let first = rx.recv_timeout(std::time::Duration::from_secs(60));
+    let Ok(line) = first else {
+        let _ = child.kill();
+        panic!("keikaku web printed nothing within 60 s");
+    };
+    (child, line)
+}
+
+/// GET `path` from `addr` (host:port) over plain HTTP/1.1; the status line.
+fn get_status(addr: &str, path: &str) -> String {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10))).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut answer = String::new();
+    let _ = s.read_to_string(&mut answer);
+    answer.lines().next().unwrap_or_default().to_string()
+}
+
+#[test]
+fn web_prints_the_url_it_serves_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut child, line) = start_web(&dir.path().join("log"));
+    let url = line.split_whitespace().next().unwrap_or_default().to_string();
+    let addr = url.trim_start_matches("http://").trim_end_matches('/').to_string();
+    let status = get_status(&addr, "/healthz");
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(line.starts_with("http://127.0.0.1:") && line.contains("で公開しています"), "{line}");
+    assert!(status.contains(" 200 "), "the printed URL answers: {status}");
+}
+
+#[test]
+fn logs_to_a_file_carry_no_colour_codes() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let (mut child, _) = start_web(&log);
+    child.kill().unwrap();
+    let _ = child.wait();
+    let bytes = std::fs::read(&log).unwrap();
+    assert!(String::from_utf8_lossy(&bytes).contains("INFO"), "something was logged");
+    assert!(!bytes.contains(&0x1b), "an ANSI escape in {}", String::from_utf8_lossy(&bytes));
+}
+
+#[test]
+fn a_mistyped_subcommand_suggests_the_nearest() {
+    let o = Command::new(env!("CARGO_BIN_EXE_keikaku")).arg("aks").output().unwrap();
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("'ask'"), "{}", stderr(&o));
+}
+
+#[test]
+fn an_unknown_department_names_the_nearest_not_all() {
+    let index = common::index_dir();
+    let o = keikaku(Path::new("data"), &index, &["progress", "デジタル推進化"]);
+    assert!(!o.status.success());
+    let said = stderr(&o);
+    assert!(said.contains("近い部署: デジタル推進課"), "{said}");
+    assert!(!said.contains("保全管理課"), "not every department: {said}");
+}
+
+/// A slip under `staff` is mended against staff's own subcommands, not the top level's.
+#[test]
+fn a_mistyped_nested_subcommand_suggests_from_its_own_level() {
+    let o = Command::new(env!("CARGO_BIN_EXE_keikaku")).args(["staff", "lsit"]).output().unwrap();
+    assert!(stderr(&o).contains("'list'"), "{}", stderr(&o));
+    let o = Command::new(env!("CARGO_BIN_EXE_keikaku")).args(["staff", "aks"]).output().unwrap();
+    assert!(!o.status.success());
+    assert!(!stderr(&o).contains("'ask'"), "{}", stderr(&o));
+}

@@ -278,3 +278,42 @@ fn golden_initiative_page() {
     assert!(!html.contains(LEAD_NAME));
     insta::assert_snapshot!("web_initiative_p32", html.replace("><", ">\n<"));
 }
+
+/// The site says which way each KPI should move in residents' words, never how the parser
+/// decided it (「既定」, 「指標名から」).
+#[test]
+fn kpi_directions_are_told_without_internal_words() {
+    let (_dir, _db, app) = common::app_with_roster(&[(LEAD, LEAD_NAME, Role::Admin, &[])]);
+    let view = app.actuals().unwrap().unwrap();
+    let plan = app.plan();
+    let (mut higher, mut lower) = (false, false);
+    for i in &plan.initiatives {
+        let html = keikaku::web::pages::initiative(&plan, i, &view, app.today());
+        for internal in
+            ["（既定）", "指標名から", "多いほど良い（", "少ないほど良い（", "年度ごとに目標値が下がる", "削減量の目標"]
+        {
+            assert!(!html.contains(internal), "p.{}: {internal}", i.page);
+        }
+        higher |= html.contains("<p>増えるほど良い指標</p>");
+        lower |= html.contains("<p>減るほど良い指標</p>");
+    }
+    assert!(higher && lower, "both directions are said");
+}
+
+/// Chart URLs count an initiative's KPIs from 0, as the README says: the page links
+/// `/charts/18/0.svg`…, each answers, and the one past the last is not found.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chart_urls_count_from_zero_as_the_readme_says() {
+    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    assert!(readme.contains("counts the initiative's KPIs from 0") && readme.contains("`/charts/18/0.svg`"));
+    let site = start().await;
+    let kpis = site.app.plan().initiative(18).unwrap().kpis.len();
+    let (_, _, page) = site.get("/initiatives/18").await;
+    for n in 0..kpis {
+        let link = format!("/charts/18/{n}.svg");
+        assert!(page.contains(&format!("href=\"{link}\"")), "the page links {link}");
+        assert_eq!(site.get(&link).await.0, 200, "{link}");
+    }
+    assert_eq!(site.get(&format!("/charts/18/{kpis}.svg")).await.0, 404);
+    site.stop().await;
+}

@@ -373,11 +373,7 @@ impl Store {
             staff.departments.join(", ")
         );
         let refusal = if !unknown.is_empty() {
-            Some(format!(
-                "unknown department {}; the plan's departments are: {}",
-                unknown.iter().map(|d| format!("「{d}」")).collect::<Vec<_>>().join(", "),
-                known.join("、")
-            ))
+            Some(unknown.iter().map(|d| crate::plan::unknown_department(plan, d)).collect::<Vec<_>>().join(" "))
         } else if staff.role == Role::Lead && staff.departments.is_empty() {
             Some("a lead needs at least one --department".to_string())
         } else if staff.name.trim().is_empty() {

@@ -111,7 +111,7 @@ pub fn help_card(plan: &Plan, how: HelpFor<'_>) -> Card {
     match how {
         HelpFor::Terminal => {
             blocks.push(Block::Text("候補が番号で出たら、番号で選べます。".into()));
-            blocks.push(Block::Text("終了は exit、quit、終了 または Ctrl-D。Ctrl-C は入力中の行を消します。".into()));
+            blocks.push(Block::Text(format!("{}。Ctrl-C は入力中の行を消します。", super::how_to_leave())));
         }
         HelpFor::Line => {
             blocks.push(Block::Text("カードの下のボタンで、概要・KPI・方法・効果・期間を切り替えられます。".into()));

@@ -23,6 +23,21 @@ pub use review::{review_card, stats_card, taught_card};
 pub use text::render_text;
 pub use web::render_web;
 
+/// The words that leave the terminal chat (and the demo), besides Ctrl-D: one list for the
+/// code that accepts them and for every text that names them (banner, help, `keikaku --help`,
+/// README), so that they cannot drift apart again.
+pub const QUIT_WORDS: [&str; 4] = ["exit", "quit", "/quit", "終了"];
+
+/// 「終了は exit、quit、/quit、終了 または Ctrl-D」: how to leave, for the banner and the help.
+pub fn how_to_leave() -> String {
+    format!("終了は {} または Ctrl-D", QUIT_WORDS.join("、"))
+}
+
+/// The same in English, for `keikaku chat --help` (clap's texts are in English).
+pub fn how_to_leave_en() -> String {
+    format!("quit with {} or Ctrl-D", QUIT_WORDS.join(", "))
+}
+
 use crate::search::Intent;
 
 /// One element of a card.

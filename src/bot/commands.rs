@@ -58,6 +58,11 @@ fn menu(commands: Vec<BotCommand>) -> Vec<BotCommand> {
     commands.into_iter().map(|c| BotCommand::new(c.command.trim_start_matches('/'), c.description)).collect()
 }
 
+/// The command lines of the /help text, one `/name — description` a line, in menu order.
+pub fn help_lines(menu: &[BotCommand]) -> String {
+    menu.iter().map(|c| format!("/{} — {}", c.command, c.description)).collect::<Vec<_>>().join("\n")
+}
+
 /// The public bot's menu.
 pub fn public_menu() -> Vec<BotCommand> {
     menu(PublicCommand::bot_commands())

@@ -324,20 +324,13 @@ fn start_text(state: &BotState) -> String {
 }
 
 fn help_text(state: &BotState, staff: Option<&Staff>) -> String {
-    let commands = match state.mode {
-        Mode::Public => PublicCommand::descriptions().to_string(),
-        Mode::Staff => {
-            let all = StaffCommand::descriptions().to_string();
-            if crate::actuals::authority::is_admin(staff) {
-                all
-            } else {
-                all.lines()
-                    .filter(|l| !super::commands::ADMIN_ONLY.iter().any(|c| l.starts_with(&format!("/{c} "))))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            }
-        }
+    // From the menus, not from `descriptions()`: that would put the enum's doc comment (written
+    // in English for Rust readers) at the top of the residents' help.
+    let menu = match state.mode {
+        Mode::Public => super::commands::public_menu(),
+        Mode::Staff => super::commands::staff_menu(crate::actuals::authority::is_admin(staff)),
     };
+    let commands = super::commands::help_lines(&menu);
     let reporter = state.mode == Mode::Staff && crate::actuals::authority::can_report(staff);
     let how = crate::answer::HelpFor::Bot { commands: &commands, reporter };
     render_html(&crate::answer::help_card(&state.app.plan(), how))

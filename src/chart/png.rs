@@ -26,6 +26,16 @@ pub enum PngError {
         "no Japanese font for the charts: install one (`apt-get install -y fonts-noto-cjk`), or set KEIKAKU_FONT to a .ttf/.otf/.ttc file"
     )]
     NoFont,
+    /// The font file named (by `KEIKAKU_FONT`) cannot be read: named, with what to do.
+    #[error(
+        "グラフ用のフォント {path} を読めません（{why}）。KEIKAKU_FONT に .ttf/.otf/.ttc ファイルの正しい場所を指定するか、KEIKAKU_FONT を外して既定のフォントを使ってください（apt-get install -y fonts-noto-cjk）"
+    )]
+    FontFile {
+        /// The file named.
+        path: PathBuf,
+        /// Why it could not be read (not found, no permission).
+        why: String,
+    },
     /// The font cannot draw the chart's text.
     #[error(
         "the font {path} has no glyph for 「{missing}」: charts would show boxes; choose a Japanese font (KEIKAKU_FONT)"
@@ -70,7 +80,8 @@ impl Renderer {
     /// Loads the font at `path`, checking it has every character a chart uses.
     pub fn with_font(path: &Path) -> Result<Renderer, PngError> {
         let mut db = usvg::fontdb::Database::new();
-        let data = std::fs::read(path).map_err(|_| PngError::NoFont)?;
+        let data =
+            std::fs::read(path).map_err(|e| PngError::FontFile { path: path.to_path_buf(), why: e.to_string() })?;
         db.load_font_data(data);
         let face = db.faces().next().ok_or(PngError::NoFont)?;
         let (id, family) = (face.id, face.families.first().map(|(f, _)| f.clone()).unwrap_or_default());
@@ -102,5 +113,19 @@ impl Renderer {
         pixmap.fill(tiny_skia::Color::WHITE);
         resvg::render(&tree, tiny_skia::Transform::from_scale(scale, scale), &mut pixmap.as_mut());
         pixmap.encode_png().map_err(|e| PngError::Encode(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_font_file_is_named_with_what_to_do() {
+        let path = Path::new("/nonexistent/keikaku-font.ttf");
+        let Err(e) = Renderer::with_font(path) else { panic!("a missing file loads") };
+        let said = e.to_string();
+        assert!(said.contains("/nonexistent/keikaku-font.ttf") && said.contains("KEIKAKU_FONT"), "{said}");
+        assert!(said.contains("読めません"), "in Japanese: {said}");
     }
 }

@@ -182,7 +182,7 @@ pub(crate) fn progress(app: &App, department: Option<&str>, year: Option<&str>) 
     if let Some(d) = department
         && !plan.departments().contains(&d)
     {
-        anyhow::bail!("unknown department 「{d}」; the plan's departments are: {}", plan.departments().join("、"));
+        anyhow::bail!("{}", crate::plan::unknown_department(plan, d));
     }
     let year = match year {
         Some(y) => Some(

@@ -1,12 +1,12 @@
 //! The terminal chat's core, apart from the terminal: one turn at a time, so that it can be
 //! driven by tests and by a pipe as by a person.
 //!
-//! - `exit`, `quit`, `終了`, `/quit` (and Ctrl-D) leave; `/help`, `help`, `使い方` explain;
+//! - the words of [`QUIT_WORDS`] (and Ctrl-D) leave; `/help`, `help`, `使い方` explain;
 //! - when a question fits several initiatives they are numbered, and a bare number picks one;
 //! - a follow-up (「そのKPIは？」「いつまで？」) is about the last initiative answered, and that
 //!   context ends when a question names another subject, lists, or finds nothing.
 
-use crate::answer::{Action, HelpFor, help_card, render_text};
+use crate::answer::{Action, HelpFor, QUIT_WORDS, help_card, render_text};
 use crate::app::{App, Asker, Audience};
 use crate::search::Intent;
 
@@ -20,9 +20,6 @@ pub enum Turn {
     /// Nothing to do (a blank line).
     Nothing,
 }
-
-/// How to leave, said in the banner and the help.
-pub const HOW_TO_LEAVE: &str = "終了は exit か Ctrl-D";
 
 /// The chat's memory between turns.
 #[derive(Debug, Default)]
@@ -39,7 +36,7 @@ impl Chat {
             return Ok(Turn::Nothing);
         }
         let word = crate::normalize::normalize(q);
-        if matches!(word.as_str(), "exit" | "quit" | "/quit" | "/exit" | "/q" | "終了" | "おわり" | "bye") {
+        if QUIT_WORDS.contains(&word.as_str()) {
             return Ok(Turn::Quit);
         }
         if matches!(word.as_str(), "/help" | "help" | "?" | "使い方" | "ヘルプ") {

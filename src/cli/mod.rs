@@ -115,7 +115,9 @@ pub enum Command {
         #[arg(required_unless_present = "batch")]
         question: Vec<String>,
     },
-    /// Chat in the terminal: ask, follow up (「そのKPIは？」), quit with /quit or Ctrl-D.
+    // Chat in the terminal: ask, follow up, quit. The help is built from the quit words
+    // themselves, so that it says what the chat accepts.
+    #[command(about = format!("Chat in the terminal: ask, follow up (「そのKPIは？」), {}.", crate::answer::how_to_leave_en()))]
     Chat {
         /// Who the answers are for.
         #[arg(long, value_enum, default_value = "staff")]
@@ -308,6 +310,39 @@ impl Global {
     }
 }
 
+/// Parses the command line, exiting with clap's message on an error. A mistyped subcommand
+/// gets the nearest one as a tip: clap's own similarity (Jaro) misses a swap in a short word
+/// (`aks` for `ask`), so our edit distance, which counts a swap as one slip, fills in.
+pub fn parse() -> Cli {
+    use clap::CommandFactory;
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    let mut e = match Cli::try_parse() {
+        Ok(cli) => return cli,
+        Err(e) => e,
+    };
+    if e.kind() == ErrorKind::InvalidSubcommand
+        && e.get(ContextKind::SuggestedSubcommand).is_none()
+        && let Some(ContextValue::String(typed)) = e.get(ContextKind::InvalidSubcommand)
+    {
+        // The level the slip was made at (`keikaku staff aks` is about staff's subcommands):
+        // follow the words that name subcommands up to the mistyped one.
+        let mut level = Cli::command();
+        for arg in std::env::args().skip(1).take_while(|a| a != typed) {
+            if let Some(sub) = level.find_subcommand(&arg) {
+                level = sub.clone();
+            }
+        }
+        let near: Vec<String> = crate::nearest::nearest(typed, level.get_subcommands().map(|c| c.get_name()), 1)
+            .into_iter()
+            .map(String::from)
+            .collect();
+        if !near.is_empty() {
+            e.insert(ContextKind::SuggestedSubcommand, ContextValue::Strings(near));
+        }
+    }
+    e.exit()
+}
+
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let paths = cli.global.paths();
@@ -456,7 +491,7 @@ fn chat(app: &App, mode: Mode, history: &Path) -> anyhow::Result<ExitCode> {
         "keikaku — {}（{}件の取組）。質問をどうぞ。/help で使い方、{}",
         plan.title,
         plan.initiatives.len(),
-        chat::HOW_TO_LEAVE
+        crate::answer::how_to_leave()
     );
     let mut session = chat::Chat::default();
     let left = if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
@@ -510,7 +545,7 @@ fn chat_terminal(app: &App, mode: Mode, session: &mut chat::Chat, history: &Path
                     chat::Turn::Say(text) => say!("{text}"),
                 }
             }
-            Err(ReadlineError::Interrupted) => say!("（入力を取り消しました。終了は exit か Ctrl-D）"),
+            Err(ReadlineError::Interrupted) => say!("（入力を取り消しました。{}）", crate::answer::how_to_leave()),
             Err(ReadlineError::Eof) => break,
             Err(e) => return Err(e).context("reading from the terminal"),
         }
@@ -573,7 +608,14 @@ fn serve_line(app: App, listen: Option<&str>) -> anyhow::Result<ExitCode> {
 
 fn web(app: App, listen: Option<&str>) -> anyhow::Result<ExitCode> {
     let config = crate::web::Config::from_env(listen)?;
-    serve_until_stopped(app, |app| crate::web::run(config, app, crate::bot::shutdown_signal()))?;
+    serve_until_stopped(app, |app| async move {
+        let listener = crate::web::bind(&config).await?;
+        // Printed, not logged: the default log level hides info, and the address (the port
+        // actually bound, when --listen asks for port 0) is what the person starting it needs.
+        let at = listener.local_addr().context("reading the address listened on")?;
+        say!("http://{at}/ で公開しています（Ctrl-C で停止）");
+        crate::web::serve_on(listener, &config, app, crate::bot::shutdown_signal()).await
+    })?;
     Ok(ExitCode::SUCCESS)
 }
 

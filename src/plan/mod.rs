@@ -11,6 +11,19 @@ mod target;
 
 pub use fiscal::{FiscalYear, Period};
 pub use parse::PlanError;
+/// How to tell someone a department name is not the plan's: the nearest names (by edit
+/// distance, so a slip such as 「デジタル推進化」 finds 「デジタル推進課」) rather than all of them;
+/// the whole list only when nothing is near.
+pub fn unknown_department(plan: &Plan, name: &str) -> String {
+    let known = plan.departments();
+    let near = crate::nearest::nearest(name, known.iter().copied(), 3);
+    if near.is_empty() {
+        format!("部署「{name}」は計画にありません。計画の部署: {}", known.join("、"))
+    } else {
+        format!("部署「{name}」は計画にありません。近い部署: {}", near.join("、"))
+    }
+}
+
 pub use target::{Direction, Target, TargetKind, format_number, infer_direction};
 
 use serde::{Deserialize, Serialize};

@@ -24,6 +24,15 @@ impl Direction {
             Direction::Lower => "少ないほど良い",
         }
     }
+
+    /// 「増えるほど良い指標」 or 「減るほど良い指標」: the direction as the site tells residents,
+    /// without how it was decided (that basis is for staff and the parser's tests).
+    pub fn for_residents(self) -> &'static str {
+        match self {
+            Direction::Higher => "増えるほど良い指標",
+            Direction::Lower => "減るほど良い指標",
+        }
+    }
 }
 
 /// What kind of quantity a target states.

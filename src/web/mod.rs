@@ -97,10 +97,15 @@ fn routes(site: Arc<Site>) -> axum::Router {
 
 /// Serves the site at `config.listen` until `stop` completes.
 pub async fn run(config: Config, app: Arc<App>, stop: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
-    let listener = tokio::net::TcpListener::bind(config.listen).await.with_context(|| {
-        format!("cannot listen on {}: is another process there? (--listen / KEIKAKU_WEB_LISTEN)", config.listen)
-    })?;
+    let listener = bind(&config).await?;
     serve_on(listener, &config, app, stop).await
+}
+
+/// Binds `config.listen`; an error says which address and what to change.
+pub async fn bind(config: &Config) -> anyhow::Result<tokio::net::TcpListener> {
+    tokio::net::TcpListener::bind(config.listen).await.with_context(|| {
+        format!("cannot listen on {}: is another process there? (--listen / KEIKAKU_WEB_LISTEN)", config.listen)
+    })
 }
 
 /// Serves the site on `listener` (tests bind port 0; `config.listen` is not used) until

@@ -212,10 +212,9 @@ pub fn initiative(plan: &Plan, i: &Initiative, view: &ActualsView, today: Fiscal
     }
     for (n, kpi) in i.kpis.iter().enumerate() {
         body.push_str(&format!(
-            "<section class=\"kpi\">\n<h3>{}</h3>\n<p>{}（{}）</p>\n",
+            "<section class=\"kpi\">\n<h3>{}</h3>\n<p>{}</p>\n",
             escape(&kpi.name),
-            escape(kpi.direction.japanese()),
-            escape(&kpi.direction_basis)
+            escape(kpi.direction.for_residents())
         ));
         body.push_str("<table>\n<caption>目標と実績</caption>\n<thead><tr><th scope=\"col\">年度</th><th scope=\"col\">目標</th><th scope=\"col\">実績</th><th scope=\"col\">達成状況</th></tr></thead>\n<tbody>\n");
         for y in &plan.years {
