@@ -433,13 +433,25 @@ fn web_prints_the_url_it_serves_at_start() {
 
 #[test]
 fn logs_to_a_file_carry_no_colour_codes() {
-    let dir = tempfile::tempdir().unwrap();
+    // A corpus without its calibration is always warned about: a log line to look at,
+    // whatever the index folder already holds.
+    let (dir, paths) = common::data_copy_with_corpus(&["terse.tsv"]);
     let log = dir.path().join("log");
-    let (mut child, _) = start_web(&log);
-    child.kill().unwrap();
-    let _ = child.wait();
+    let out = Command::new(env!("CARGO_BIN_EXE_keikaku"))
+        .arg("--data-dir")
+        .arg(&paths.data_dir)
+        .arg("--index-dir")
+        .arg(&paths.index_dir)
+        .arg("--db")
+        .arg(dir.path().join("keikaku.db"))
+        .args(["ask", "書かない窓口はいつから？"])
+        .env("KEIKAKU_LOG", "info")
+        .stderr(std::fs::File::create(&log).unwrap())
+        .output()
+        .unwrap();
+    assert!(out.status.success());
     let bytes = std::fs::read(&log).unwrap();
-    assert!(String::from_utf8_lossy(&bytes).contains("INFO"), "something was logged");
+    assert!(String::from_utf8_lossy(&bytes).contains("WARN"), "something was logged");
     assert!(!bytes.contains(&0x1b), "an ANSI escape in {}", String::from_utf8_lossy(&bytes));
 }
 
