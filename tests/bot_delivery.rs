@@ -257,7 +257,7 @@ async fn sigterm_then_restart_answers_each_of_1500_chats_exactly_once() {
     assert_eq!(flooded.len(), 6, "{flooded:#?}");
     assert_eq!(flooded.iter().filter(|t| t.contains("少しお待ちください")).count(), 1);
 
-    let logs = ["first.log", "second.log"].map(|f| strip_ansi(&std::fs::read_to_string(s.logs.join(f)).unwrap()));
+    let logs = ["first.log", "second.log"].map(|f| std::fs::read_to_string(s.logs.join(f)).unwrap());
     let full = logs[0].lines().find(|l| l.contains("backlog is full")).expect("the skipped questions are logged");
     assert!(full.contains("asker=") && full.contains("skipped=95"), "{full}");
     for log in &logs {
@@ -294,24 +294,6 @@ async fn a_killed_bot_answers_what_it_accepted_after_a_restart() {
     fake.wait_for(Duration::from_secs(60), |c| sent_to(c, FLOODER).len() >= 30).await;
     tokio::time::sleep(Duration::from_millis(1000)).await;
     assert_eq!(sent_to(&fake.calls(), FLOODER).len(), 30, "each answered once ({first} before the kill)");
-}
-
-/// The log without its colours (the binary colours fields even into a file).
-fn strip_ansi(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars();
-    while let Some(c) = chars.next() {
-        if c == '\u{1b}' {
-            for c in chars.by_ref() {
-                if c.is_ascii_alphabetic() {
-                    break;
-                }
-            }
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// The README's unit and the stop's bound agree: systemd waits longer than the bot may take.

@@ -262,13 +262,16 @@ fn chat_follows_up_on_the_last_initiative() {
     assert!(out.contains("取組期間") && out.matches("p.35").count() >= 3, "{out}");
 }
 
+/// `keikaku` over `data/` and the shared index, with a database of its own in `state`.
+fn scratch_keikaku(state: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_keikaku"));
+    cmd.args(["--data-dir", "data", "--index-dir"]).arg(common::index_dir()).arg("--db").arg(state.join("keikaku.db"));
+    cmd
+}
+
 fn chat_session(input: &str) -> String {
     let state = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_keikaku"))
-        .args(["--data-dir", "data", "--index-dir"])
-        .arg(common::index_dir())
-        .arg("--db")
-        .arg(state.path().join("keikaku.db"))
+    let mut child = scratch_keikaku(state.path())
         .arg("chat")
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
@@ -381,11 +384,7 @@ fn every_quit_word_leaves_and_every_text_names_the_same_list() {
 fn start_web(log: &Path) -> (std::process::Child, String) {
     use std::io::BufRead;
     let state = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_keikaku"))
-        .args(["--data-dir", "data", "--index-dir"])
-        .arg(common::index_dir())
-        .arg("--db")
-        .arg(state.path().join("keikaku.db"))
+    let mut child = scratch_keikaku(state.path())
         .args(["web", "--listen", "127.0.0.1:0"])
         .env("KEIKAKU_LOG", "info")
         .stdout(std::process::Stdio::piped())

@@ -226,26 +226,6 @@ impl Engine {
             })
     }
 
-    /// The words of `question`'s subject that no initiative has (nor a thesaurus entry
-    /// leads to): what an administrator may teach from it.
-    /// Each is spelt as the question spells it (the matchers' words are kana-folded).
-    pub fn unknown_words(&self, question: &str) -> Vec<String> {
-        let asked: Vec<char> = normalize(question).chars().collect();
-        let folded: Vec<char> = asked.iter().map(|c| crate::normalize::hiragana_to_katakana(*c)).collect();
-        let mut out: Vec<String> = Vec::new();
-        for term in self.explain(question).subject {
-            let word: Vec<char> = term.word.chars().collect();
-            let at =
-                (!word.is_empty()).then(|| folded.windows(word.len()).position(|w| w == word.as_slice())).flatten();
-            let word = at.map_or(term.word, |at| asked[at..at + word.len()].iter().collect());
-            let known = self.mentions(&word) || self.lexicon.terms_for(&word).next().is_some();
-            if word.chars().count() >= 2 && term.pages.is_empty() && !known && !out.contains(&word) {
-                out.push(word);
-            }
-        }
-        out
-    }
-
     /// The same plan and index understood with another lexicon (a word taught, to be
     /// checked before it is kept): nothing is read or written on disk.
     pub fn with_lexicon(&self, lexicon: Lexicon) -> Engine {
