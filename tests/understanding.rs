@@ -73,6 +73,30 @@ fn list_facets_combine() {
 }
 
 #[test]
+fn years_written_by_sound_or_with_a_slip_filter_lists() {
+    use keikaku::search::YearRelation;
+    for (question, year, relation) in [
+        ("れいわくねんどから はじまる とりくみ", 2027, YearRelation::Starts),
+        ("令和九年度で終わる取組", 2027, YearRelation::Ends),
+        ("例和8年度から始まる取組", 2026, YearRelation::Starts),
+    ] {
+        let o = engine().ask(question);
+        let y = o.filters.year.unwrap_or_else(|| panic!("「{question}」: {o:?}"));
+        assert_eq!((o.intent, y.year.gregorian(), y.relation), (Intent::List, year, relation), "「{question}」");
+    }
+}
+
+#[test]
+fn what_a_list_filters_by_is_learned_from_examples() {
+    // No cue of the lexicon says 「段階にある」 or 「ひとつ残らず」: the facet model reads them.
+    let o = engine().ask("こうちくの だんかいに ある とりくみ");
+    assert_eq!(o.intent, Intent::List, "{o:?}");
+    assert_eq!(o.filters.stage.as_ref().map(|(_, w)| w.as_str()), Some("構築"), "{o:?}");
+    let o = engine().ask("計画にある取組をひとつ残らず並べてほしい");
+    assert_eq!((o.intent, o.hits.len()), (Intent::List, 58), "{o:?}");
+}
+
+#[test]
 fn a_long_message_is_answered_from_its_question() {
     answers(
         "週末に家族で観光に来る予定です。子どもたちはスタンプを集めるのが好きなのですが、LINEで観光情報やクーポンが届く市の仕組みはいつから始まっていますか。",

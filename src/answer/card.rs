@@ -3,7 +3,7 @@
 use super::{Action, Block, Card};
 use crate::actuals::{ActualsView, Status, achievement_label, jst, judge};
 use crate::plan::{Direction, FiscalYear, Initiative, Kpi, Plan, TargetKind};
-use crate::search::{Intent, NotFoundReason, Outcome, YearRelation};
+use crate::search::{Intent, NotFoundReason, Outcome, Superlative, YearRelation};
 
 /// What a card may show besides the plan.
 #[derive(Debug, Clone, Copy, Default)]
@@ -311,6 +311,26 @@ fn list_heading(plan: &Plan, outcome: &Outcome) -> String {
             YearRelation::Ends => format!("{}で終わる", y.year.japanese()),
             YearRelation::Active => format!("{}に実施する", y.year.japanese()),
         });
+    }
+    if let Some((year, word)) = &f.stage {
+        let when = year.map_or_else(|| "スケジュールに".to_string(), |y| format!("{}の予定が", y.japanese()));
+        modifiers.push(format!("{when}「{word}」の"));
+    }
+    if f.single_year {
+        modifiers.push("単年度の".into());
+    }
+    match f.kpi {
+        Some(true) => modifiers.push("KPIのある".into()),
+        Some(false) => modifiers.push("KPIのない".into()),
+        None => {}
+    }
+    if f.constant_targets {
+        modifiers.push("目標値が毎年同じ".into());
+    }
+    match f.superlative {
+        Some(Superlative::Oldest) => modifiers.push("最も早く始まった".into()),
+        Some(Superlative::Newest) => modifiers.push("最も新しく始まる".into()),
+        None => {}
     }
     let mut owners: Vec<String> = Vec::new();
     if let Some(d) = &f.department {

@@ -199,6 +199,27 @@ pub fn jaccard(a: &std::collections::HashSet<String>, b: &std::collections::Hash
     if union == 0 { 0.0 } else { inter as f32 / union as f32 }
 }
 
+/// True when a list target's label (`department=総務課`, `combined=policy+no-kpi`,
+/// `topic=介護`, `all`) is what `labels` (of the filters a list was made by) and `topic`
+/// (whether words narrowed it) say: the same facets, and the same values where the target
+/// names them.
+pub fn matches_target(target: &str, labels: &[String], topic: bool) -> bool {
+    let kind = |l: &str| l.split('=').next().unwrap_or(l).to_string();
+    let mut got: Vec<String> = labels.iter().map(|l| kind(l)).collect();
+    got.sort();
+    let (facet, value) = target.split_once('=').unwrap_or((target, ""));
+    match facet {
+        "all" => got.is_empty() && !topic,
+        "topic" => got.is_empty() && topic,
+        "combined" => {
+            let mut want: Vec<String> = value.split('+').map(str::to_string).collect();
+            want.sort();
+            got == want
+        }
+        _ => got == [facet.to_string()] && (value.is_empty() || labels.iter().any(|l| l == target)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -225,5 +246,19 @@ mod tests {
         let b = trigrams("どこでも窓口のKPIを教えてください");
         assert!(jaccard(&a, &b) >= 0.5);
         assert!(jaccard(&a, &trigrams("粗大ごみの出し方")) < 0.1);
+    }
+
+    #[test]
+    fn targets_match_the_facets_and_the_values_they_name() {
+        let l = |xs: &[&str]| xs.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(matches_target("department=総務課", &l(&["department=総務課"]), false));
+        assert!(!matches_target("department=総務課", &l(&["department=市民課"]), false));
+        assert!(!matches_target("department=総務課", &l(&["department=総務課", "no-kpi"]), false));
+        assert!(matches_target("year-ends", &l(&["year-ends=2026"]), false));
+        assert!(matches_target("combined=policy+no-kpi", &l(&["no-kpi", "policy=2"]), false));
+        assert!(matches_target("topic=介護", &[], true));
+        assert!(!matches_target("topic=介護", &[], false));
+        assert!(matches_target("all", &[], false));
+        assert!(matches_target("stage=構築", &l(&["stage=構築"]), true));
     }
 }

@@ -101,6 +101,11 @@ pub struct Verdict {
     pub decision: Decision,
     /// The ranker's candidates, highest first.
     pub ranked: Vec<(u16, f32)>,
+    /// For a list, the filters it was made by, as the corpus labels them
+    /// (`department=総務課`, `year-ends=2026`).
+    pub facets: Vec<String>,
+    /// For a list, whether words of the question narrowed it (a topic).
+    pub topic: bool,
 }
 
 /// What the caller (the search side) supplies: the ranker's choice of a question given the
@@ -140,6 +145,10 @@ pub struct Figures {
     pub out_of_plan_refused: f32,
     /// Share of list questions answered with a list.
     pub list_answered: f32,
+    /// Share of list questions answered with the list they ask for: made by the same
+    /// facets, with the same values where the question names them.
+    #[serde(default)]
+    pub list_right: f32,
     /// Single-initiative questions (what the shares of those are of).
     #[serde(default)]
     pub singles: usize,
@@ -160,6 +169,8 @@ fn figures(corpus: &[Example], verdicts: &[Verdict], indices: &[usize]) -> Figur
                 f.initiative_top1 += f32::from(u8::from(v.ranked.first().is_some_and(|(p, _)| *p == page)));
                 match &v.decision {
                     Decision::Answer(a) if *a == page => f.answered_right += 1.0,
+                    // An empty list is told as 「条件に当てはまる取組はありません」.
+                    Decision::List(pages) if pages.is_empty() => f.false_not_found += 1.0,
                     Decision::Answer(_) | Decision::List(_) => f.wrong_card += 1.0,
                     Decision::Candidates(c) if c.contains(&page) => f.offered_right += 1.0,
                     Decision::Candidates(_) => {}
@@ -168,7 +179,8 @@ fn figures(corpus: &[Example], verdicts: &[Verdict], indices: &[usize]) -> Figur
             }
             Target::None => {
                 outside += 1;
-                match v.decision {
+                match &v.decision {
+                    Decision::List(pages) if pages.is_empty() => f.out_of_plan_refused += 1.0,
                     Decision::Answer(_) | Decision::List(_) => f.out_of_plan_answered += 1.0,
                     Decision::NotFound => f.out_of_plan_refused += 1.0,
                     Decision::Candidates(_) => {}
@@ -177,6 +189,7 @@ fn figures(corpus: &[Example], verdicts: &[Verdict], indices: &[usize]) -> Figur
             Target::List(_) => {
                 lists += 1;
                 f.list_answered += f32::from(u8::from(matches!(v.decision, Decision::List(_))));
+                f.list_right += f32::from(u8::from(list_right(e, v)));
             }
         }
     }
@@ -190,8 +203,17 @@ fn figures(corpus: &[Example], verdicts: &[Verdict], indices: &[usize]) -> Figur
     share(&mut f.out_of_plan_answered, outside);
     share(&mut f.out_of_plan_refused, outside);
     share(&mut f.list_answered, lists);
+    share(&mut f.list_right, lists);
     (f.singles, f.outside) = (singles, outside);
     f
+}
+
+/// True when a list question got a list made by what it asks for.
+fn list_right(e: &Example, v: &Verdict) -> bool {
+    match (&e.target, &v.decision) {
+        (Target::List(target), Decision::List(_)) => super::corpus::matches_target(target, &v.facets, v.topic),
+        _ => false,
+    }
 }
 
 /// The report of `keikaku nlu eval`: what was fit, the figures overall, per style and per
@@ -372,7 +394,8 @@ pub fn evaluate(
             let right = v.intent == e.intent
                 && match (&e.target, &v.decision) {
                     (Target::Page(p), Decision::Answer(a)) => a == p,
-                    (Target::None, Decision::NotFound) | (Target::List(_), Decision::List(_)) => true,
+                    (Target::None, Decision::NotFound) => true,
+                    (Target::List(_), Decision::List(_)) => list_right(e, v),
                     _ => false,
                 };
             let target = match &e.target {

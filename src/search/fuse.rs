@@ -15,8 +15,9 @@
 
 use serde::Serialize;
 
+use super::facets;
 use super::outcome::{Hit, NotFoundReason, Outcome};
-use super::understand::Intent;
+use super::understand::{Filters, Intent};
 use crate::nlu::rank::{CANDIDATE_FEATURES, Choice, NONE_FEATURES};
 use crate::nlu::{Calibration, Decision, Nlu, Prediction};
 
@@ -164,28 +165,57 @@ pub fn weighed(e: &Evidence, p: &Prediction) -> bool {
         && !(e.outcome.intent == Intent::List && p.intents.first().is_some_and(|(i, _)| i == "list"))
 }
 
-/// The whole decision: the intent, what to answer, and the ranker's candidates with the
-/// probability of "none" (empty where the structure decided).
-/// What the last stage decided: the intent, the decision, the ranker's candidates (highest
-/// first) and the probability of "none".
-pub type Decided = (Intent, Decision, Vec<(u16, f32)>, f32);
+/// What the last stage decided.
+#[derive(Debug, Clone)]
+pub struct Decided {
+    /// The intent answered.
+    pub intent: Intent,
+    /// Answer, candidates, a list or not found.
+    pub decision: Decision,
+    /// The ranker's candidates, highest first (empty where the structure decided).
+    pub ranked: Vec<(u16, f32)>,
+    /// The ranker's probability of "none".
+    pub none: f32,
+    /// For a list the models read filters in: those filters.
+    pub filters: Option<Filters>,
+    /// For a list the models read a topic in (「子育て関係の取組全部」): true.
+    pub topic: bool,
+}
 
+impl Decided {
+    fn new(intent: Intent, decision: Decision, ranked: Vec<(u16, f32)>, none: f32) -> Decided {
+        Decided { intent, decision, ranked, none, filters: None, topic: false }
+    }
+}
+
+/// The whole decision: the intent, what to answer, the ranker's candidates and the
+/// probability of "none".
 pub fn decide(e: &Evidence, p: &Prediction, c: &Calibration, plan: &crate::plan::Plan) -> Decided {
+    if let Some(list) = learned_list(e, p, c, plan) {
+        return list;
+    }
     let engine = || match e.outcome.intent {
-        Intent::List => (Intent::List, Decision::List(Vec::new()), Vec::new(), 0.0),
-        Intent::NotFound => (Intent::NotFound, Decision::NotFound, Vec::new(), 1.0),
+        Intent::List => Decided::new(Intent::List, Decision::List(Vec::new()), Vec::new(), 0.0),
+        Intent::NotFound => Decided::new(Intent::NotFound, Decision::NotFound, Vec::new(), 1.0),
         intent => match e.outcome.single_page() {
-            Some(page) => (intent, Decision::Answer(page), vec![(page, 1.0)], 0.0),
-            None => (intent, Decision::Candidates(e.outcome.hits.iter().map(|h| h.page).collect()), Vec::new(), 0.0),
+            Some(page) => Decided::new(intent, Decision::Answer(page), vec![(page, 1.0)], 0.0),
+            None => Decided::new(
+                intent,
+                Decision::Candidates(e.outcome.hits.iter().map(|h| h.page).collect()),
+                Vec::new(),
+                0.0,
+            ),
         },
     };
     if !weighed(e, p) {
         return engine();
     }
     // A question that holds an initiative's name, all of whose words that initiative holds,
-    // is about it: the models only say what it asks.
-    if let Some(page) = named(e) {
-        return (single_intent(p, e, c), Decision::Answer(page), vec![(page, 1.0)], 0.0);
+    // is about it: the models only say what it asks — unless what it asks is what the plan
+    // never states (「ゆーバスでSuicaが使えるのは何月から」), which the ranker weighs.
+    let asks_unstated = p.intents.first().is_some_and(|(i, _)| i == "not_found");
+    if let Some(page) = named(e).filter(|_| !asks_unstated) {
+        return Decided::new(single_intent(p, e, c), Decision::Answer(page), vec![(page, 1.0)], 0.0);
     }
     let (ranked, none) = c.ranker.probabilities(&choice(e, p, plan));
     // A question the intent model takes for a list that the engine's filters did not make
@@ -193,7 +223,7 @@ pub fn decide(e: &Evidence, p: &Prediction, c: &Calibration, plan: &crate::plan:
     if p.intents.first().is_some_and(|(i, v)| i == "list" && *v >= 0.5) {
         let pages: Vec<u16> = ranked.iter().filter(|(_, v)| *v >= TOPIC_MEMBER).map(|(page, _)| *page).collect();
         if pages.len() >= 2 {
-            return (Intent::List, Decision::List(pages), ranked, none);
+            return Decided::new(Intent::List, Decision::List(pages), ranked, none);
         }
     }
     let decision = c.thresholds.decide(&ranked, none);
@@ -201,12 +231,85 @@ pub fn decide(e: &Evidence, p: &Prediction, c: &Calibration, plan: &crate::plan:
         Decision::NotFound => Intent::NotFound,
         _ => single_intent(p, e, c),
     };
-    (intent, decision, ranked, none)
+    Decided::new(intent, decision, ranked, none)
+}
+
+/// A question the intent model takes for a list, whose filters the facet and value models
+/// read beyond what its structure names ([`facets::learned`]): the list those filters
+/// select (narrowed by the topic the engine's list was, if any). `None` when the models add
+/// nothing to the structure's reading, or the question is no list.
+fn learned_list(e: &Evidence, p: &Prediction, c: &Calibration, plan: &crate::plan::Plan) -> Option<Decided> {
+    let is_list = p.intents.first().is_some_and(|(i, v)| i == "list" && *v >= facets::SURE);
+    // A question that names an initiative — by its name, or by a figure of its KPIs
+    // (「1,700時間の削減目標がある取組はいつから」) — asks about that one.
+    let names_one = named(e).is_some() || e.candidates.iter().any(|c| c.figure > 0.0);
+    if !is_list || matches!(e.basis, Basis::Unsupported | Basis::Context) || names_one {
+        return None;
+    }
+    // A cue that asks something of one initiative (「内容を教えて」) outweighs the list as it
+    // does any other intent: by the cue weight fit on held-out folds.
+    if let Some(cue) = e.cue.filter(|i| SINGLE.contains(i))
+        && ln(p.intent(cue.as_str())) + c.cue_weight > ln(p.intent("list"))
+    {
+        return None;
+    }
+    let filters = facets::learned(&e.outcome.filters, e.outcome.year, &e.text, p, plan);
+    // 「全部の取組を並べて」: every initiative, whatever other words the question has
+    // (「最初から最後まで」「名前も」), when no filter narrows it.
+    let everything = filters.is_empty() && p.facets.first().is_some_and(|(f, v)| f == "all" && *v >= facets::SURE);
+    if everything {
+        if e.outcome.intent == Intent::List && e.outcome.topic.is_none() {
+            return None;
+        }
+        let pages = facets::select(plan, &filters, Intent::List);
+        return Some(Decided {
+            filters: Some(filters),
+            ..Decided::new(Intent::List, Decision::List(pages), Vec::new(), 0.0)
+        });
+    }
+    // 「子育て関係の取組全部」: the initiatives the initiative model finds likely, with those
+    // that hold every word of the question, unless the engine's own topic list has some.
+    let topic = filters.is_empty() && p.facets.first().is_some_and(|(f, v)| f == "topic" && *v >= facets::SURE);
+    let engine_listed = e.outcome.intent == Intent::List && !e.outcome.hits.is_empty();
+    if topic && !engine_listed {
+        let mut pages: Vec<u16> = p.initiatives().filter(|(_, v)| *v >= TOPIC_MEMBER).map(|(page, _)| page).collect();
+        pages.extend(e.candidates.iter().filter(|c| c.coverage >= 0.99).map(|c| c.page));
+        pages.sort_unstable();
+        pages.dedup();
+        if pages.len() >= 2 {
+            let list = Decided::new(Intent::List, Decision::List(pages), Vec::new(), 0.0);
+            return Some(Decided { filters: Some(filters), topic: true, ..list });
+        }
+    }
+    // What the structure's reading made a list of already stays the engine's.
+    if filters.is_empty() || (filters == e.outcome.filters && e.outcome.intent == Intent::List) {
+        return None;
+    }
+    let mut pages = facets::select(plan, &filters, Intent::List);
+    // The topic of the engine's list narrows it still when the engine found filters besides
+    // (「介護の取組で令和9年度から始まるもの」); a list of words alone (「構築の段階のもの」)
+    // was the engine reading the facet's words as a topic.
+    let topical = e.outcome.intent == Intent::List && e.outcome.topic.is_some() && !e.outcome.filters.is_empty();
+    if topical {
+        pages.retain(|page| e.outcome.hits.iter().any(|h| h.page == *page));
+    }
+    // Filters that leave one initiative, in a question whose cue asks something of one
+    // (「財政課が令和6年度から進めてる取組の中身」): that initiative, as the engine's own
+    // filters do.
+    if let ([page], Some(cue)) = (pages.as_slice(), e.cue)
+        && !matches!(cue, Intent::List | Intent::NotFound)
+    {
+        return Some(Decided::new(single_intent(p, e, c), Decision::Answer(*page), vec![(*page, 1.0)], 0.0));
+    }
+    Some(Decided { filters: Some(filters), ..Decided::new(Intent::List, Decision::List(pages), Vec::new(), 0.0) })
 }
 
 /// The outcome of the whole decision.
 pub fn fuse(e: &Evidence, p: &Prediction, decided: Decided) -> Outcome {
-    let (intent, decision, ranked, _) = decided;
+    let Decided { intent, decision, ranked, filters, topic, .. } = decided;
+    if let Some(filters) = filters {
+        return learned_list_outcome(e, filters, decision, topic);
+    }
     let hit = |page: u16| Hit {
         page,
         score: ranked.iter().find(|(q, _)| *q == page).map_or(0.0, |(_, v)| *v),
@@ -251,6 +354,33 @@ pub fn fuse(e: &Evidence, p: &Prediction, decided: Decided) -> Outcome {
     out
 }
 
+/// The outcome of a list whose filters the models read.
+fn learned_list_outcome(e: &Evidence, filters: Filters, decision: Decision, topic: bool) -> Outcome {
+    let mut out = e.outcome.clone();
+    let pages = match decision {
+        Decision::List(pages) => pages,
+        _ => Vec::new(),
+    };
+    if topic {
+        out.topic = Some(e.outcome.topic.clone().unwrap_or_else(|| e.text.clone()));
+    } else if e.outcome.intent != Intent::List || filters.is_empty() || e.outcome.filters.is_empty() {
+        out.topic = None;
+    }
+    out.filters = filters;
+    out.ambiguous = false;
+    out.suggestions.clear();
+    if pages.is_empty() {
+        out.intent = Intent::NotFound;
+        out.hits.clear();
+        out.not_found = Some(NotFoundReason::EmptyList);
+        return out;
+    }
+    out.intent = Intent::List;
+    out.not_found = None;
+    out.hits = pages.into_iter().map(|page| Hit { page, score: 1.0, coverage: 1.0 }).collect();
+    out
+}
+
 /// What the models made of a question, for `--explain`.
 #[derive(Debug, Clone, Serialize)]
 pub struct ModelView {
@@ -264,13 +394,17 @@ pub struct ModelView {
     pub ranked: Vec<(u16, f32)>,
     /// The ranker's "none".
     pub none: f32,
+    /// For a list question: the facet model's first facets, the value model's first values.
+    pub facets: Vec<(String, f32)>,
+    /// The value model's first values.
+    pub values: Vec<(String, f32)>,
     /// The decision, and at which thresholds.
     pub decision: String,
 }
 
 /// The models' view of a question.
 pub fn explain(e: &Evidence, p: &Prediction, nlu: &Nlu, decided: &Decided) -> ModelView {
-    let (intent, decision, ranked, none) = decided;
+    let Decided { intent, decision, ranked, none, filters, .. } = decided;
     let t = nlu.calibration.thresholds;
     ModelView {
         intents: p.intents.iter().take(4).cloned().collect(),
@@ -278,11 +412,19 @@ pub fn explain(e: &Evidence, p: &Prediction, nlu: &Nlu, decided: &Decided) -> Mo
         outside: p.outside(),
         ranked: ranked.iter().take(5).copied().collect(),
         none: *none,
+        facets: p.facets.iter().take(3).cloned().collect(),
+        values: p.values.iter().take(3).cloned().collect(),
         decision: format!(
             "{} {decision:?} (the least expected cost at temperature {:.2}; {})",
             intent.as_str(),
             t.temperature,
-            if weighed(e, p) { "weighed by the ranker" } else { "decided by the question's structure" }
+            if filters.is_some() {
+                "a list by the filters the models read"
+            } else if weighed(e, p) {
+                "weighed by the ranker"
+            } else {
+                "decided by the question's structure"
+            }
         ),
     }
 }

@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use super::analyzer::Term;
 use super::fuse::{self, Evidence};
+use super::understand::Intent;
 use super::{Engine, SearchError, read_data_file};
 use crate::nlu::crossval::{Figures, System, Verdict};
 use crate::nlu::rank::Choice;
@@ -24,7 +25,7 @@ pub const CORPUS_DIR: &str = "nlu";
 /// The questions taught from chat, inside the corpus's folder.
 pub const TAUGHT_FILE: &str = "taught.tsv";
 /// Bump when the features or the file's shape change.
-const FORMAT: u32 = 2;
+const FORMAT: u32 = 3;
 
 /// The corpus's files: name and text, in name order; and the calibration's text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -225,8 +226,25 @@ impl System for Corpus<'_> {
     }
 
     fn verdict(&self, i: usize, p: &Prediction, c: &Calibration) -> Verdict {
-        let (intent, decision, ranked, _) = fuse::decide(&self.evidence[i], p, c, self.engine.plan());
-        Verdict { intent: intent.as_str().to_string(), decision, ranked }
+        let e = &self.evidence[i];
+        let d = fuse::decide(e, p, c, self.engine.plan());
+        // What a list was made by: the filters the models read, or the engine's.
+        let (facets, topic) = match (&d.filters, &d.decision) {
+            (Some(f), _) => {
+                let topic = d.topic
+                    || e.outcome.topic.is_some()
+                        && e.outcome.intent == Intent::List
+                        && !f.is_empty()
+                        && !e.outcome.filters.is_empty();
+                (crate::search::facets::labels(f, self.engine.plan()), topic)
+            }
+            (None, nlu::Decision::List(_)) if e.outcome.intent == Intent::List => {
+                (crate::search::facets::labels(&e.outcome.filters, self.engine.plan()), e.outcome.topic.is_some())
+            }
+            (None, nlu::Decision::List(_)) => (Vec::new(), true),
+            _ => (Vec::new(), false),
+        };
+        Verdict { intent: d.intent.as_str().to_string(), decision: d.decision, ranked: d.ranked, facets, topic }
     }
 }
 

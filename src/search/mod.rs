@@ -3,6 +3,7 @@
 pub mod analyzer;
 pub mod dictionary;
 pub mod engine;
+pub mod facets;
 pub mod figures;
 pub mod fuse;
 pub mod index;
@@ -16,6 +17,7 @@ pub mod prepared;
 pub mod reading;
 pub mod understand;
 pub mod vectors;
+pub mod years;
 
 pub use analyzer::{Analyzer, bigrams};
 pub use engine::{Engine, Explanation};

@@ -53,8 +53,8 @@ pub struct Filters {
     pub superlative: Option<Superlative>,
     /// Only initiatives whose KPI targets are the same every year.
     pub constant_targets: bool,
-    /// Initiatives whose schedule shows this stage (構築, 運用) in this year.
-    pub stage: Option<(FiscalYear, String)>,
+    /// Initiatives whose schedule shows this stage (構築, 運用) in this year, or in any year.
+    pub stage: Option<(Option<FiscalYear>, String)>,
 }
 
 impl Filters {
@@ -170,7 +170,10 @@ pub fn parse(text: &str, terms: &[Term], cx: &Context<'_>) -> Parsed {
     filters.constant_targets = mark(&text, &lex.constant_targets, &mut blank);
 
     // Fiscal years, and how they relate.
-    let years = FiscalYear::find_all(&text);
+    // A year a figure is measured against (「令和5年度比20%減」) is no year the question is
+    // about.
+    let years: Vec<_> =
+        FiscalYear::find_all(&text).into_iter().filter(|(_, r)| !text[r.end..].starts_with('比')).collect();
     let year = years.first().map(|(y, _)| *y);
     if let Some((y, range)) = years.first() {
         let after = &text[range.end..];
@@ -185,7 +188,7 @@ pub fn parse(text: &str, terms: &[Term], cx: &Context<'_>) -> Parsed {
         };
         // 「令和N年度に構築中」: a stage of the schedule in that year.
         if let Some((phrase, word)) = lex.stages.iter().find(|(p, _)| after.contains(p.as_str())) {
-            filters.stage = Some((*y, word.clone()));
+            filters.stage = Some((Some(*y), word.clone()));
             if let Some(at) = text[range.end..].find(phrase.as_str()) {
                 blank.push(range.end + at..range.end + at + phrase.len());
             }
@@ -381,7 +384,7 @@ fn kpi_facet(text: &str, lex: &Lexicon, blank: &mut Vec<Range<usize>>) -> Option
             let after = &text[after_at..];
             // The presence or absence word may follow a few characters later
             // (「KPIの表がない」「KPIが設定されている」).
-            let window: String = after.chars().take(8).collect();
+            let window: String = after.chars().take(12).collect();
             let found = |words: &[String]| {
                 words.iter().filter_map(|w| window.find(w.as_str()).map(|p| (p, w.len()))).min_by_key(|(p, _)| *p)
             };

@@ -6,56 +6,15 @@ use tantivy::Searcher;
 
 use super::text::{not_found, topic_of};
 use super::{Engine, TIE};
-use crate::plan::Initiative;
 use crate::search::matcher::SubjectTerm;
 use crate::search::outcome::{Hit, NotFoundReason, Outcome};
-use crate::search::understand::{Filters, Intent, Parsed, Superlative, YearRelation};
+use crate::search::understand::{Filters, Intent, Parsed};
 
 impl Engine {
-    /// The initiatives that pass the list filters, in page order (the superlative last:
-    /// only the oldest or newest remain). A year that only says which year's target is
-    /// meant (`Active` with a single-initiative intent) does not filter.
+    /// The initiatives that pass the list filters, in page order (see
+    /// [`crate::search::facets::select`]).
     pub(super) fn filtered(&self, f: &Filters, intent: Intent) -> Vec<u16> {
-        let mut list: Vec<&Initiative> = self
-            .plan
-            .initiatives
-            .iter()
-            .filter(|i| f.department.as_ref().is_none_or(|d| i.departments.contains(d)))
-            .filter(|i| f.policy.is_none_or(|p| i.policy == p))
-            .filter(|i| f.means.is_none_or(|m| i.means.contains(&m)))
-            .filter(|i| {
-                f.year.is_none_or(|y| match y.relation {
-                    YearRelation::Starts => i.period.start == y.year,
-                    YearRelation::Ends => i.period.end == y.year,
-                    YearRelation::Active => intent != Intent::List || i.period.contains(y.year),
-                })
-            })
-            .filter(|i| f.kpi.is_none_or(|has| has != i.kpis.is_empty()))
-            .filter(|i| !f.single_year || i.period.start == i.period.end)
-            .filter(|i| {
-                !f.constant_targets
-                    || !i.kpis.is_empty()
-                        && i.kpis
-                            .iter()
-                            .all(|k| k.targets.len() > 1 && k.targets.iter().all(|(_, t)| t.raw == k.targets[0].1.raw))
-            })
-            .filter(|i| {
-                f.stage.as_ref().is_none_or(|(year, word)| {
-                    i.schedule
-                        .iter()
-                        .any(|row| row.cells.iter().any(|(y, cell)| y == year && cell.contains(word.as_str())))
-                })
-            })
-            .collect();
-        if let Some(s) = f.superlative {
-            let starts = list.iter().map(|i| i.period.start);
-            let pick = match s {
-                Superlative::Oldest => starts.min(),
-                Superlative::Newest => starts.max(),
-            };
-            list.retain(|i| Some(i.period.start) == pick);
-        }
-        list.into_iter().map(|i| i.page).collect()
+        crate::search::facets::select(&self.plan, f, intent)
     }
 
     pub(super) fn list(

@@ -99,6 +99,9 @@ pub struct Engine {
     inputs: String,
     /// The learned understanding, when there is a corpus.
     nlu: Option<Arc<crate::nlu::Nlu>>,
+    /// The stop-words by sound (「オシエル」 for 教える): a stop-word written in kana is one
+    /// too.
+    stopword_sounds: std::collections::HashSet<String>,
 }
 
 /// A candidate of `--explain`: its page, its coverage, and per subject word how strongly
@@ -144,6 +147,12 @@ impl Engine {
     ) -> Engine {
         let Prepared { plan, name_terms, vocabulary, department_readings, phonetic, content_words, chars } = prepared;
         let by_page = plan.initiatives.iter().enumerate().map(|(n, i)| (i.page, n)).collect();
+        let stopword_sounds = lexicon
+            .stopwords
+            .iter()
+            .map(|w| analyzer.terms(w).into_iter().map(|t| t.reading).collect::<String>())
+            .filter(|r| r.chars().count() >= 2)
+            .collect();
         let docs = plan.initiatives.iter().map(|_| OnceLock::new()).collect();
         Engine {
             plan: Arc::new(plan),
@@ -162,7 +171,16 @@ impl Engine {
             plan_words: OnceLock::new(),
             inputs,
             nlu: None,
+            stopword_sounds,
         }
+    }
+
+    /// True when `word` (an analyzed term's text) is a stop-word, as written or, written in
+    /// kana, by its sound.
+    pub(super) fn is_stopword(&self, word: &str) -> bool {
+        self.lexicon.stopwords.contains(word)
+            || word.chars().all(crate::search::reading::is_kana)
+                && self.stopword_sounds.contains(&crate::normalize::fold_kana(word))
     }
 
     /// What understanding a question needs of the plan and the lexicon.
@@ -281,7 +299,7 @@ impl Engine {
     /// a basic means; a year), for a command's argument (`/list デジタル推進課`, `/progress
     /// R8`).
     pub fn facets(&self, text: &str) -> Filters {
-        let normalized = normalize(&cut_question(text));
+        let normalized = self.spell_years(&cut_question(text));
         let terms = self.analyzer.terms(&normalized);
         let cx = self.context();
         understand::parse(&normalized, &terms, &cx).filters
@@ -313,7 +331,7 @@ impl Engine {
             .analyzer
             .terms(&text)
             .into_iter()
-            .filter(|t| t.content && !self.lexicon.stopwords.contains(t.text.as_str()))
+            .filter(|t| t.content && !self.is_stopword(&t.text))
             .map(|t| t.reading)
             .collect();
         readings.sort();

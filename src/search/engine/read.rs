@@ -26,8 +26,9 @@ impl Engine {
     /// A question (already cut to its question sentence) normalised — in the plan's words
     /// when written by sound —, analysed and taken apart.
     pub(super) fn read(&self, question: &str) -> (Vec<analyzer::Term>, Parsed) {
-        let kanji = self.phonetic.kanjify(question);
-        let text = normalize(kanji.as_deref().unwrap_or(question));
+        let question = self.spell_years(question);
+        let kanji = self.phonetic.kanjify(&question);
+        let text = normalize(kanji.as_deref().unwrap_or(&question));
         let terms = self.analyzer.terms(&text);
         let mut parsed = understand::parse(&text, &terms, &self.context());
         // A long message asks in its question sentence; what its background mentions (the
@@ -75,6 +76,14 @@ impl Engine {
             }
         }
         evidence
+    }
+
+    /// The question with its years written by sound or with a slip spelt as the plan spells
+    /// them (「れいわはちねんど」 → 「令和8年度」), before anything else reads it.
+    pub(super) fn spell_years(&self, question: &str) -> String {
+        let text = normalize(question);
+        let reads = |s: &str| self.analyzer.terms(s).into_iter().map(|t| t.reading).collect::<String>();
+        crate::search::years::spell(&text, &reads).unwrap_or(text)
     }
 
     /// A question's text and terms as the models read them, with the intent its cues name

@@ -60,7 +60,7 @@ impl Engine {
         for t in &words {
             if !t.content
                 || taken.iter().any(|r| r.contains(&t.span.start))
-                || self.lexicon.stopwords.contains(t.text.as_str())
+                || self.is_stopword(&t.text)
                 || t.text.chars().all(|c| c.is_ascii_digit())
             {
                 continue;

@@ -77,7 +77,8 @@ pub(super) fn topic_of(subject: &[SubjectTerm]) -> String {
     subject
         .iter()
         .filter(|t| !t.is_background() && t.pages.is_empty())
-        .map(|t| t.word.clone())
+        // As the question writes it (「子育て」, not the folded 「子育テ」).
+        .map(|t| if t.term.is_empty() { t.word.clone() } else { t.term.clone() })
         .collect::<Vec<_>>()
         .join(" ")
 }
