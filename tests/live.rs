@@ -132,6 +132,7 @@ async fn teaching_a_good_word_answers_the_next_question_and_a_term_the_plan_lack
 async fn a_review_item_teaches_its_question_and_undo_restores_the_answer() {
     let (h, _dir, paths) = serve_with_corpus(Mode::Staff).await;
     let examples = paths.data_dir.join("nlu/taught.tsv");
+    let words = std::fs::read_to_string(taught_file(&paths)).ok();
     h.fake.message(LEAD, ROUGH);
     let before = h.reply(LEAD, 1).await.text().to_string();
     assert!(!before.contains(ROAD_CARD), "{before}");
@@ -152,6 +153,7 @@ async fn a_review_item_teaches_its_question_and_undo_restores_the_answer() {
         taught.text()
     );
     assert!(std::fs::read_to_string(&examples).unwrap().ends_with(&format!("69\toverview\ttaught\t{ROUGH}\n")));
+    assert_eq!(std::fs::read_to_string(taught_file(&paths)).ok(), words, "no word is taken out of the question");
     h.fake.message(LEAD, ROUGH);
     let after = h.reply(LEAD, 2).await.text().to_string();
     assert!(after.contains(ROAD_CARD) && after.contains("p.69"), "{after}");
@@ -321,6 +323,60 @@ fn keikaku_teach_in_the_terminal_teaches_refuses_lists_and_undoes() {
             (None, "teach_undo", "refused")
         ]
     );
+}
+
+/// A review item teaches its question whole, as typed, as an example: no word is taken
+/// out of it (an older keikaku learned 「アウ」 and 「見ツケル」 — verb fragments — as words
+/// for p.69). And undo takes a word as the administrator types it: as taught, in another
+/// script, or as a question writes it.
+#[test]
+fn a_review_item_teaches_no_words_and_undo_takes_the_word_as_typed() {
+    let (dir, paths) = common::data_copy();
+    let db = dir.path().join("state/keikaku.db");
+    let run = |args: &[&str]| keikaku(&paths, &db, &[], args);
+    let out = |o: &std::process::Output| {
+        format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
+    };
+    const HOLE: &str = "道路に穴があいてるのを見つけた";
+    let mut chat = std::process::Command::new(env!("CARGO_BIN_EXE_keikaku"))
+        .arg("--data-dir")
+        .arg(&paths.data_dir)
+        .arg("--index-dir")
+        .arg(&paths.index_dir)
+        .arg("--db")
+        .arg(&db)
+        .arg("chat")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    chat.stdin.take().unwrap().write_all(format!("{HOLE}\n").as_bytes()).unwrap();
+    assert!(chat.wait().unwrap().success());
+    let review = out(&run(&["review", "--status", "all"]));
+    let line = review.lines().find(|l| l.contains(HOLE)).unwrap_or_else(|| panic!("{review}"));
+    let id: String = line.split('#').nth(1).unwrap().chars().take_while(char::is_ascii_digit).collect();
+    let words = std::fs::read_to_string(taught_file(&paths)).ok();
+    let taught = run(&["teach", "--item", &id, "--page", "69", "--intent", "overview"]);
+    assert!(taught.status.success(), "{}", out(&taught));
+    assert_eq!(std::fs::read_to_string(taught_file(&paths)).ok(), words, "words were taken out of the question");
+    let examples = std::fs::read_to_string(paths.data_dir.join("nlu/taught.tsv")).unwrap();
+    assert!(examples.ends_with(&format!("69\toverview\ttaught\t{HOLE}\n")), "{examples}");
+
+    // The words an older keikaku wrote, and one taught in hiragana.
+    std::fs::write(taught_file(&paths), "見ツケル\t陥没\nアウ\t陥没\nちゅうしゃ\t予防接種\nでこぼこ\t陥没\n").unwrap();
+    for (typed, forgotten) in
+        [("見つけた", "見ツケル"), ("あう", "アウ"), ("注射", "ちゅうしゃ"), ("デコボコ", "でこぼこ")]
+    {
+        let undone = run(&["teach", "--undo", typed]);
+        assert!(undone.status.success(), "{typed}: {}", out(&undone));
+        assert!(out(&undone).contains(&format!("「{forgotten}」を忘れました")), "{typed}: {}", out(&undone));
+        let left = std::fs::read_to_string(taught_file(&paths)).unwrap();
+        assert!(!left.lines().any(|l| l.starts_with(&format!("{forgotten}\t"))), "{typed}: {left}");
+    }
+    assert!(std::fs::read_to_string(taught_file(&paths)).unwrap().lines().all(|l| l.starts_with('#')));
+    let audit = Store::open(&db).unwrap().audit_log().unwrap();
+    assert!(audit.iter().any(|a| a.action == "teach_undo" && a.detail.starts_with("見つけた → 見ツケル")));
 }
 
 /// A teaching stopped at any step (a kill injected after staging the new text, after its

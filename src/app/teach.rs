@@ -33,7 +33,11 @@ impl TeachReply {
         match self {
             TeachReply::List(lessons, examples) => crate::answer::taught_card(lessons, examples),
             TeachReply::Done { change, taught } => Card {
-                blocks: vec![crate::answer::Block::Text(change.done(taught.figures.as_ref(), taught.number))],
+                blocks: vec![crate::answer::Block::Text(change.done(
+                    taught.figures.as_ref(),
+                    taught.number,
+                    &taught.forgotten,
+                ))],
                 actions: Vec::new(),
             },
         }
@@ -49,6 +53,8 @@ pub struct Taught {
     pub number: Option<usize>,
     /// The file written (`data/lexicon/taught.tsv` or `data/nlu/taught.tsv`).
     pub file: PathBuf,
+    /// The taught words an undo forgot, as they were written (the word typed may differ).
+    pub forgotten: Vec<String>,
 }
 
 /// A checked change, ready to be put in place.
@@ -58,6 +64,7 @@ struct Staged {
     engine: Arc<crate::search::Engine>,
     figures: Option<(Figures, Figures)>,
     number: Option<usize>,
+    forgotten: Vec<String>,
 }
 
 /// The two files teaching writes.
@@ -149,7 +156,13 @@ impl App {
         let pending = pending_path(&staged.file);
         write_atomically(&pending, &staged.new)?;
         fault("staged");
-        let detail = format!("{} [{}]", change.detail(), version(&staged.file, &staged.new));
+        let what = match change {
+            Change::Forget(typed) if staged.forgotten != [typed.clone()] => {
+                format!("{typed} → {}", staged.forgotten.join(", "))
+            }
+            _ => change.detail(),
+        };
+        let detail = format!("{what} [{}]", version(&staged.file, &staged.new));
         if let Err(e) = self.with_store(|s| s.record(actor, change.action(), None, &detail)) {
             let _ = std::fs::remove_file(&pending);
             return Err(TeachError::Audit(e.to_string()));
@@ -160,7 +173,7 @@ impl App {
         fault("renamed");
         self.put_in_service(staged.engine);
         *self.stamp.lock().unwrap_or_else(std::sync::PoisonError::into_inner) = Some(Stamp::of(paths));
-        Ok(Taught { figures: staged.figures, number: staged.number, file: staged.file })
+        Ok(Taught { figures: staged.figures, number: staged.number, file: staged.file, forgotten: staged.forgotten })
     }
 
     /// Finishes a teaching a stop interrupted: a staged text whose audit row was written is
@@ -264,6 +277,7 @@ impl App {
         // against what the files say now.
         let before = self.engine_for(&inputs, paths).map_err(|e| data(&e))?;
         let mut changed = inputs.clone();
+        let mut forgotten = Vec::new();
         let (file, new) = match change {
             Change::Teach(_) | Change::Forget(_) => {
                 if let Change::Teach(lessons) = change
@@ -271,7 +285,17 @@ impl App {
                 {
                     return Err(TeachError::TermNotInPlan(term.clone()));
                 }
-                changed.lexicon.taught = teach::apply(&inputs.lexicon.taught, change)?;
+                changed.lexicon.taught = match change {
+                    // The word as the administrator typed it: as taught, in another script,
+                    // or as it reads (「見つけた」 for a taught 「見ツケル」).
+                    Change::Forget(typed) => {
+                        let analyzer = analyzer(paths, &inputs).map_err(|e| data(&e))?;
+                        forgotten =
+                            teach::undo::named(&inputs.lexicon.taught, typed, |w| teach::undo::readings(&analyzer, w))?;
+                        teach::undo::forget(&inputs.lexicon.taught, &forgotten)
+                    }
+                    _ => teach::apply(&inputs.lexicon.taught, change)?,
+                };
                 let file = paths.data_dir.join(search::lexicon::LEXICON_DIR).join(search::lexicon::TAUGHT_FILE);
                 (file, changed.lexicon.taught.clone())
             }
@@ -308,8 +332,15 @@ impl App {
             return Err(TeachError::WouldLower { before: Box::new(b.clone()), after: Box::new(a.clone()) });
         }
         let number = matches!(change, Change::Example(_)).then(|| teach::example::examples(&new).len());
-        Ok(Staged { file, new, engine: Arc::new(after), figures, number })
+        Ok(Staged { file, new, engine: Arc::new(after), figures, number, forgotten })
     }
+}
+
+/// The analyzer the engine reads questions with (IPADIC and the plan's user dictionary), to
+/// read a word an administrator typed.
+fn analyzer(paths: &Paths, inputs: &Inputs) -> Result<search::Analyzer, search::SearchError> {
+    let dictionary = search::dictionary::load(&search::dictionary::ensure_compiled(&paths.index_dir)?)?;
+    Ok(search::Analyzer::new(dictionary, Some(search::dictionary::user_dictionary(&inputs.user_dictionary)?)))
 }
 
 /// Replaces `path`'s contents at once (a temporary file beside it, renamed over it), so a

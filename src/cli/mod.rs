@@ -216,7 +216,8 @@ pub enum Command {
     /// data/lexicon/taught.tsv or data/nlu/taught.tsv and audited; running bots pick it up
     /// by themselves.
     Teach {
-        /// Forget every taught line of this word, or the taught question 例N.
+        /// Forget a taught word — typed as taught, in another script or as it reads
+        /// (でこぼこ for デコボコ, 注射 for ちゅうしゃ) — or the taught question 例N.
         #[arg(long, value_name = "WORD|例N", conflicts_with_all = ["list", "item", "lesson"])]
         undo: Option<String>,
         /// List the words and questions taught.

@@ -11,6 +11,7 @@
 //! it and putting it in service is [`crate::app::App::teach`]'s.
 
 pub mod example;
+pub mod undo;
 
 pub use example::{Example, Meaning};
 
@@ -67,9 +68,11 @@ impl Lesson {
 /// What an administrator asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Change {
-    /// Teach words (one from a command, maybe more from a review item).
+    /// Teach words (a command names one; a review item teaches its question instead, as an
+    /// [`Change::Example`], and no word is taken out of it).
     Teach(Vec<Lesson>),
-    /// Forget every taught line of a word.
+    /// Forget every taught line of a word, as the administrator typed it: the word as
+    /// taught, in another script, or as it reads (see [`undo::named`]).
     Forget(String),
     /// Teach a question as an example of what it means.
     Example(Example),
@@ -177,16 +180,22 @@ fn example_number(text: &str) -> Option<usize> {
 }
 
 impl Change {
-    /// What was done, said to the administrator once it is in service: the change, and the
+    /// What was done, said to the administrator once it is in service: the change (for an
+    /// undo, the taught words `forgotten`, when they differ from the word typed), and the
     /// corpus's cross-validated figures before and after it (none without a corpus).
-    pub fn done(&self, figures: Option<&(Figures, Figures)>, number: Option<usize>) -> String {
+    pub fn done(&self, figures: Option<&(Figures, Figures)>, number: Option<usize>, forgotten: &[String]) -> String {
         let what = match self {
             Change::Teach(lessons) => lessons
                 .iter()
                 .map(|l| format!("「{}」を「{}」のこととして覚えました", l.word, l.terms.join("、")))
                 .collect::<Vec<_>>()
                 .join("。"),
-            Change::Forget(word) => format!("「{word}」を忘れました"),
+            Change::Forget(word) if forgotten.is_empty() || forgotten == [word.clone()] => {
+                format!("「{word}」を忘れました")
+            }
+            Change::Forget(word) => {
+                format!("「{}」を忘れました（「{word}」に当たる教えた言葉）", forgotten.join("」「"))
+            }
             Change::Example(e) => format!("「{}」を{}の例として覚えました", e.question, e.meaning_text()),
             Change::ForgetExample(n) => format!("例{n}を忘れました"),
         };
@@ -263,24 +272,10 @@ pub fn apply(taught: &str, change: &Change) -> Result<String, TeachError> {
             Ok(text)
         }
         Change::Forget(word) => {
-            let word = normalize(word);
-            let mut found = false;
-            let mut text = String::with_capacity(taught.len());
-            let taught_lines: std::collections::HashSet<usize> =
-                lessons(taught).into_iter().filter(|(_, l)| normalize(&l.word) == word).map(|(n, _)| n).collect();
-            for (n, line) in taught.lines().enumerate() {
-                if taught_lines.contains(&(n + 1)) {
-                    found = true;
-                } else {
-                    text.push_str(line);
-                    text.push('\n');
-                }
-            }
-            if !found {
-                let known: Vec<String> = lessons(taught).into_iter().map(|(_, l)| l.word).collect();
-                return Err(TeachError::NotTaught { word, known });
-            }
-            Ok(text)
+            // Without the analyzer: the word as taught, or in another script
+            // ([`crate::app::App::teach`] reads it too).
+            let words = undo::named(taught, word, |_| Vec::new())?;
+            Ok(undo::forget(taught, &words))
         }
     }
 }
@@ -323,6 +318,14 @@ pub enum TeachError {
         word: String,
         /// The words taught.
         known: Vec<String>,
+    },
+    /// An undo whose word reads as several taught words.
+    #[error("「{typed}」と読める教えた言葉が複数あります（{}）。取り消す言葉を、教えたとおりに入力してください。", .words.join("、"))]
+    AmbiguousUndo {
+        /// The word typed.
+        typed: String,
+        /// The taught words it reads as.
+        words: Vec<String>,
     },
     /// The corpus's cross-validated figures would fall.
     #[error("この変更で例文{}件の交差検証の成績が下がるため、登録しませんでした: {}。", .after.questions, lowered_text(.before, .after))]

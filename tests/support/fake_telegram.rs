@@ -11,6 +11,10 @@
 
 #![allow(dead_code)]
 
+#[path = "multipart.rs"]
+mod multipart;
+pub use multipart::Part;
+
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -34,6 +38,8 @@ pub struct Call {
     pub at: std::time::Instant,
     /// The message a `sendMessage` made or an `editMessageText` changed.
     pub message_id: Option<i64>,
+    /// A multipart body's parts (the picture of a `sendPhoto`, with its caption).
+    pub parts: Vec<Part>,
 }
 
 impl Call {
@@ -45,6 +51,16 @@ impl Call {
     /// The `text` parameter.
     pub fn text(&self) -> &str {
         self.params.get("text").and_then(Value::as_str).unwrap_or("")
+    }
+
+    /// The file a multipart call sent (a `sendPhoto`'s picture): its part.
+    pub fn file(&self) -> Option<&Part> {
+        self.parts.iter().find(|p| p.file_name.is_some())
+    }
+
+    /// A text field of a multipart call (`caption`).
+    pub fn field(&self, name: &str) -> Option<String> {
+        self.parts.iter().find(|p| p.name == name).map(|p| String::from_utf8_lossy(&p.data).into_owned())
     }
 }
 
@@ -334,6 +350,7 @@ async fn connection(socket: TcpStream, state: Arc<Mutex<State>>, notify: Arc<Not
         } else {
             json!({ "raw": String::from_utf8_lossy(&body) })
         };
+        let parts = multipart::parts(&content_type, &body);
 
         let failure = {
             let mut s = state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -358,7 +375,7 @@ async fn connection(socket: TcpStream, state: Arc<Mutex<State>>, notify: Arc<Not
                 (401, json!({ "ok": false, "error_code": 401, "description": "Unauthorized" }).to_string())
             }
             None => {
-                let answer = answer(&method, &params, &state, &notify).await;
+                let answer = answer(&method, &params, parts, &state, &notify).await;
                 let status = answer.get("error_code").and_then(Value::as_u64).map_or(200, |c| c as u16);
                 (status, answer.to_string())
             }
@@ -403,7 +420,13 @@ async fn read_chunked(reader: &mut BufReader<TcpStream>) -> std::io::Result<Vec<
 }
 
 /// The successful answer to `method`; records the call (getUpdates is not recorded).
-async fn answer(method: &str, params: &Value, state: &Arc<Mutex<State>>, notify: &Arc<Notify>) -> Value {
+async fn answer(
+    method: &str,
+    params: &Value,
+    parts: Vec<Part>,
+    state: &Arc<Mutex<State>>,
+    notify: &Arc<Notify>,
+) -> Value {
     if method == "getUpdates" {
         let offset = params.get("offset").and_then(Value::as_i64).unwrap_or(0);
         let timeout = params.get("timeout").and_then(Value::as_u64).unwrap_or(0).min(30);
@@ -456,6 +479,7 @@ async fn answer(method: &str, params: &Value, state: &Arc<Mutex<State>>, notify:
         params: params.clone(),
         at: std::time::Instant::now(),
         message_id: None,
+        parts,
     });
     let result = match method {
         "getMe" => json!({ "id": 1, "is_bot": true, "first_name": "keikaku", "username": BOT_USERNAME,
