@@ -73,7 +73,7 @@ const TEACHING: Duration = Duration::from_secs(300);
 /// Nowhere in the plan: 「でこぼこ」. The plan's word for a damaged road is 「陥没」 (p.69).
 const BUMPY: &str = "道がでこぼこ";
 /// Not found in the plan before it is taught as p.69's (with part of the corpus).
-const ROUGH: &str = "アスファルトがひび割れてる";
+const ROUGH: &str = "舗装がボロボロ";
 /// The card of p.69 as the bot shows it (a card's title in bold; candidates are buttons).
 const ROAD_CARD: &str = "<b>道路管理オンライン報告システムの導入</b>";
 
@@ -337,7 +337,7 @@ fn a_review_item_teaches_no_words_and_undo_takes_the_word_as_typed() {
     let out = |o: &std::process::Output| {
         format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr))
     };
-    const HOLE: &str = "道路に穴があいてるのを見つけた";
+    const HOLE: &str = "歩道のタイルが剥がれてるのを見つけた";
     let mut chat = std::process::Command::new(env!("CARGO_BIN_EXE_keikaku"))
         .arg("--data-dir")
         .arg(&paths.data_dir)
