@@ -120,7 +120,9 @@ pub fn learned(structural: &Filters, year: Option<FiscalYear>, text: &str, p: &P
             break;
         }
         match facet.as_str() {
-            "department" if f.department.is_none() => f.department = value("department"),
+            "department" if f.department.is_none() && !names_unknown_department(text) => {
+                f.department = value("department");
+            }
             "policy" if f.policy.is_none() => f.policy = value("policy").and_then(|v| v.parse().ok()),
             "means" if f.means.is_none() => {
                 f.means = value("means").and_then(|name| plan.means.iter().find(|m| m.name == name)).map(|m| m.number);
@@ -167,4 +169,14 @@ fn schedule_word(text: &str, plan: &Plan) -> Option<String> {
         .filter(|w| w.chars().count() >= 2 && text.contains(*w))
         .max_by_key(|w| (w.chars().count(), *w))
         .map(str::to_string)
+}
+
+/// True when `text` names a department the plan does not have (「子育て総合課」: kanji
+/// right before 課): what the writer named is not guessed at.
+fn names_unknown_department(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    chars
+        .iter()
+        .enumerate()
+        .any(|(at, c)| *c == '課' && at >= 2 && chars[at - 2..at].iter().all(|c| ('\u{4e00}'..='\u{9fff}').contains(c)))
 }

@@ -1,7 +1,7 @@
 //! Reading a question: normalised, analysed, taken apart; the engine's own evidence for
 //! the learned models.
 
-use super::text::{background_spans, blank_range, cut_question};
+use super::text::{background_spans, blank_range, cut_question, question_end};
 use super::{
     BACKGROUND, CANDIDATES_WEIGHED, Engine, Explanation, FIGURE_WEIGHT, MAX_CORRECTED_CHARS, MAX_QUESTION_CHARS,
 };
@@ -35,7 +35,7 @@ impl Engine {
         // writer's department, a tax they pay, a contact they would like) is context, not a
         // filter, a thing asked for, or the intent.
         if let Some(background) = background_spans(&text) {
-            let focus = &text[background.end..];
+            let focus = &text[background.end..question_end(&text).max(background.end)];
             let focus = understand::parse(focus, &self.analyzer.terms(focus), &self.context());
             parsed.filters = focus.filters;
             parsed.list = focus.list;

@@ -41,6 +41,48 @@ fn without_closers(text: &str) -> &str {
     }
 }
 
+/// What a sentence that asks says (「…でしょうか」「教えてください」「知りたい」), besides a
+/// question mark.
+const ASKS: &[&str] =
+    &["か", "ください", "下さい", "教えて", "おしえて", "知りたい", "いただけ", "頂け", "ほしい", "欲しい", "でしょう"];
+
+/// `text` up to the end of its last sentence that asks, when a sentence after it does not
+/// (「…一覧にしていただけますか。その後の決算書と見比べてみるつもりです。」): what follows
+/// the question is a remark, not the question.
+fn through_last_question(text: &str) -> &str {
+    let mut ends: Vec<usize> =
+        text.char_indices().filter(|(_, c)| SENTENCE_ENDS[..5].contains(c)).map(|(at, c)| at + c.len_utf8()).collect();
+    if ends.last() != Some(&text.len()) {
+        ends.push(text.len());
+    }
+    let asks = |s: &str| {
+        let s = s.trim_end_matches(SENTENCE_ENDS);
+        text_asks(s)
+    };
+    let mut start_of = 0;
+    let mut last_asking = None;
+    for &end in &ends {
+        let sentence = &text[start_of..end];
+        if sentence.ends_with(['?', '？']) || asks(sentence) {
+            last_asking = Some(end);
+        }
+        start_of = end;
+    }
+    match last_asking {
+        Some(end) if end < text.len() => text[..end].trim_end_matches(SENTENCE_ENDS),
+        _ => text,
+    }
+}
+
+fn text_asks(sentence: &str) -> bool {
+    ASKS.iter().any(|a| if *a == "か" { sentence.ends_with('か') } else { sentence.contains(a) })
+}
+
+/// Where a long message's question ends: before closing courtesies and remarks after it.
+pub(super) fn question_end(text: &str) -> usize {
+    through_last_question(without_closers(text)).len()
+}
+
 /// The byte ranges of a long message's background: everything but its last clause, which
 /// is where a message written with personal context and courtesy puts its question
 /// (「…大変なのですが、パソコン上で承認まで済ませる取組はいつまで？」) — before any closing
@@ -50,7 +92,7 @@ pub(super) fn background_spans(text: &str) -> Option<std::ops::Range<usize>> {
         return None;
     }
     let mut cut = 0;
-    let trimmed = without_closers(text);
+    let trimmed = through_last_question(without_closers(text));
     for (at, c) in trimmed.char_indices() {
         if matches!(c, '。' | '!' | '?' | '！' | '？') {
             cut = at + c.len_utf8();
@@ -119,6 +161,18 @@ mod tests {
         let text = "市の窓口で長年働いてきた者です。最近は書類の確認ばかりで手が足りません。書類を読み取る仕組みの担当を教えてください、お願いします。";
         let question_at = text.find("書類を読み取る").unwrap_or(0);
         assert_eq!(background_spans(text), Some(0..question_at));
+    }
+
+    #[test]
+    fn a_remark_after_the_question_is_not_the_question() {
+        let text = "町内会で回覧板を作っている者です。市の電子申請のことを載せたいと考えています。電子申請を担当している課を教えていただけますか。来月の回覧に間に合わせるつもりです。";
+        let question_at = text.find("電子申請を担当").unwrap_or(0);
+        assert_eq!(background_spans(text), Some(0..question_at));
+        let end = text.find("。来月").unwrap_or(0);
+        assert_eq!(question_end(text), end);
+        // With no sentence that asks, the last one is the question, as before.
+        let plain = "町内会で回覧板を作っている者です。市の電子申請のことを載せたいと考えています。電子申請の担当課。";
+        assert_eq!(question_end(plain), plain.trim_end_matches('。').len());
     }
 
     #[test]
