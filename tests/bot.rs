@@ -58,6 +58,19 @@ async fn a_question_gets_a_card_with_section_buttons_that_edit_in_place() {
     h.stop().await;
 }
 
+/// A follow-up is about the last single initiative answered, and a list in between ends that
+/// context: the rule the terminal and LINE follow too (`common::CONTEXT_SCRIPT`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_bot_follows_the_shared_context_rule() {
+    let h = start(Mode::Public).await;
+    for (n, (question, expected)) in common::CONTEXT_SCRIPT.into_iter().enumerate() {
+        h.fake.message(STRANGER, question);
+        let reply = h.reply(STRANGER, n + 1).await;
+        assert!(reply.text().contains(expected), "{question} → {}", reply.text());
+    }
+    h.stop().await;
+}
+
 /// 「📈 グラフ」 under a KPI card sends the charts as pictures, captioned with their text
 /// alternative; the staff bot's show the actual without who reported it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -296,6 +296,21 @@ fn chat_picks_a_numbered_candidate_and_leaves_on_exit() {
     assert!(out.contains("終了は exit"), "{out}");
 }
 
+/// The terminal chat keeps the context by the rule every channel follows (the same script
+/// runs through the Telegram and LINE bots).
+#[test]
+fn the_terminal_chat_follows_the_shared_context_rule() {
+    use keikaku::app::{App, Audience};
+    use keikaku::cli::chat::{Chat, Turn};
+    let dir = tempfile::tempdir().unwrap();
+    let app = App::new(common::engine(), &dir.path().join("keikaku.db"));
+    let mut chat = Chat::default();
+    for (question, expected) in common::CONTEXT_SCRIPT {
+        let Turn::Say(text) = chat.turn(&app, question, Audience::Public).unwrap() else { panic!("{question}") };
+        assert!(text.contains(expected), "{question} → {text}");
+    }
+}
+
 #[test]
 fn chat_drops_the_context_after_a_question_it_cannot_answer() {
     let out = chat_session("生成AIの導入\nごみの収集日を知りたい\nスケジュールは\n");

@@ -176,6 +176,19 @@ async fn a_question_gets_a_flex_card_and_a_postback_switches_the_section() {
     line.stop().await;
 }
 
+/// The context rule of every channel (`common::CONTEXT_SCRIPT`): a list between an
+/// initiative and a follow-up ends the context, as on Telegram and in the terminal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_line_bot_follows_the_shared_context_rule() {
+    let line = start().await;
+    for (n, (question, expected)) in common::CONTEXT_SCRIPT.into_iter().enumerate() {
+        line.post(vec![line.fake.text(ALICE, &format!("ev-{n}"), question)]).await;
+        let text = texts(&line.nth(ALICE, n + 1).await.messages[0]);
+        assert!(text.contains(expected), "{question} → {text}");
+    }
+    line.stop().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn candidates_arrive_as_quick_replies_and_a_long_list_pages() {
     let line = start().await;

@@ -13,22 +13,20 @@ use teloxide::types::{
 };
 use teloxide::utils::command::BotCommands;
 
-use super::callback::Callback;
 use super::commands::{PublicCommand, StaffCommand};
 use super::outbox::{Outbox, edit_html, edit_pressed, send_html, split, with_retry};
-use super::session::{Flow, Pending};
 use super::{BotState, Mode, keyboard};
 use crate::actuals::{Refusal, ResolvedReport, Role, Staff};
-use crate::answer::{Card, escape, list_page, render_html};
+use crate::answer::{Card, escape, render_html};
 use crate::app::{App, Asker, Audience};
+use crate::conversation::Callback;
+use crate::conversation::paging::{self, Page};
+use crate::conversation::session::{Flow, Pending};
 use crate::search::{Intent, Outcome};
 
 /// The error type of endpoints.
 pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
 type HandlerResult = Result<(), HandlerError>;
-
-/// Items per page of a list.
-const PER_PAGE: usize = 10;
 
 const STAFF_ONLY: &str = "このボットは那須塩原市の職員専用です。利用するには管理者に登録を依頼してください（あなたのTelegram ID: {id}）。市民の方は公開版のボットをご利用ください。";
 
@@ -200,15 +198,12 @@ async fn send_outcome(
     outcome: &Outcome,
     card: &Card,
 ) -> Result<Option<teloxide::types::MessageId>, HandlerError> {
-    if outcome.intent == Intent::List && !outcome.progress && outcome.hits.len() > PER_PAGE {
-        let pages = outcome.hits.len().div_ceil(PER_PAGE);
+    state.sessions.answered(chat.0, outcome);
+    if paging::is_paged(outcome) {
         let id = state.sessions.store_list(outcome.clone());
-        let first = list_page(&state.app.plan(), outcome, 0, PER_PAGE);
-        send_html(bot, chat, &render_html(&first), keyboard::paging(id, 0, pages)).await?;
+        let first = Page::of(&state.app.plan(), outcome, id, 0);
+        send_html(bot, chat, &render_html(&first.card), keyboard::paging(&first)).await?;
         return Ok(None);
-    }
-    if let Some(page) = outcome.single_page() {
-        state.sessions.set_context(chat.0, Some(page));
     }
     let kpi_of = outcome.single_page().filter(|_| outcome.intent == Intent::Kpi);
     let buttons = card_buttons(&state.app, card, kpi_of, state.app.logs_questions());
@@ -656,7 +651,7 @@ pub async fn callback(q: CallbackQuery, state: Arc<BotState>) -> HandlerResult {
         Callback::Show { page, intent } => {
             let who = audience(&state);
             let card = blocking(&state, move |app| app.card_for(page, intent, who)).await??;
-            state.sessions.set_context(chat.0, Some(page));
+            state.sessions.set_context(chat.0, page);
             say("").await?;
             // The 👍 / 👎 row stays with the card as its sections change; the KPI section
             // has its charts.
@@ -668,11 +663,9 @@ pub async fn callback(q: CallbackQuery, state: Arc<BotState>) -> HandlerResult {
             let Some(outcome) = state.sessions.list(list) else {
                 return Ok(say("この一覧は期限切れです。もう一度聞いてください").await?);
             };
-            let pages = outcome.hits.len().div_ceil(PER_PAGE);
-            let n = usize::from(n).min(pages.saturating_sub(1));
-            let card = list_page(&state.app.plan(), &outcome, n, PER_PAGE);
+            let page = Page::of(&state.app.plan(), &outcome, list, usize::from(n));
             say("").await?;
-            edit_pressed(bot, message, &render_html(&card), keyboard::paging(list, n, pages)).await?;
+            edit_pressed(bot, message, &render_html(&page.card), keyboard::paging(&page)).await?;
         }
         Callback::Confirm(pid) => confirm(bot, &state, chat, message_id, user, pid, &say).await?,
         Callback::Cancel(pid) => match state.sessions.take_pending(pid) {

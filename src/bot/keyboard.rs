@@ -3,8 +3,8 @@
 
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
-use super::callback::Callback;
 use crate::answer::{Action, Card};
+use crate::conversation::{Callback, Page};
 use crate::plan::{Initiative, Plan};
 
 fn button(label: impl Into<String>, cb: Callback) -> InlineKeyboardButton {
@@ -55,18 +55,18 @@ pub fn has_feedback(markup: &InlineKeyboardMarkup) -> bool {
     })
 }
 
-/// ◀ / n/N / ▶ for page `n` (0-based) of `pages`.
-pub fn paging(list: u32, n: usize, pages: usize) -> Option<InlineKeyboardMarkup> {
-    if pages <= 1 {
+/// ◀ / n/N / ▶ under a list's `page`; none for a list of one page.
+pub fn paging(page: &Page) -> Option<InlineKeyboardMarkup> {
+    if page.pages <= 1 {
         return None;
     }
     let mut row = Vec::new();
-    if n > 0 {
-        row.push(button("◀ 前へ", Callback::ListPage { list, n: u16::try_from(n - 1).unwrap_or(0) }));
+    if let Some(previous) = page.previous() {
+        row.push(button("◀ 前へ", previous));
     }
-    row.push(button(format!("{}/{pages}", n + 1), Callback::Noop));
-    if n + 1 < pages {
-        row.push(button("次へ ▶", Callback::ListPage { list, n: u16::try_from(n + 1).unwrap_or(u16::MAX) }));
+    row.push(button(format!("{}/{}", page.n + 1, page.pages), Callback::Noop));
+    if let Some(next) = page.next() {
+        row.push(button("次へ ▶", next));
     }
     Some(InlineKeyboardMarkup::new(vec![row]))
 }

@@ -8,20 +8,17 @@
 //! SIGTERM stop it within [`Delivery::stop_within`], leaving what is unanswered in the inbox.
 
 pub mod backlog;
-pub mod callback;
 pub mod commands;
 pub mod handlers;
 pub mod inbox;
 pub mod keyboard;
-pub mod limits;
 pub mod outbox;
 mod polling;
 pub mod privacy;
-pub mod session;
 pub mod turns;
 
+pub use crate::conversation::{Callback, Probe};
 pub use backlog::Delivery;
-pub use callback::Callback;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -36,14 +33,14 @@ use tokio::sync::watch;
 
 use crate::actuals::Role;
 use crate::app::App;
+use crate::conversation::Sessions;
 use handlers::HandlerError;
-use session::Sessions;
 
 /// The bot client: `getMe` cached, so the dispatcher never fails on it after start-up. Rate
 /// limits are kept by [`outbox::Outbox`].
 pub type TgBot = CacheMe<Bot>;
 
-pub use limits::Limits;
+pub use crate::limits::Limits;
 
 /// Which bot: the staff bot or the public one.
 pub use crate::app::Audience as Mode;
@@ -70,9 +67,6 @@ pub struct Config {
     /// A chat's backlog and the stop's bound.
     pub delivery: Delivery,
 }
-
-/// Handler latencies, collected for the load benchmark.
-pub type Probe = Arc<std::sync::Mutex<Vec<Duration>>>;
 
 impl Config {
     /// From `TELOXIDE_TOKEN`, `TELOXIDE_API_URL`, `KEIKAKU_POLL_TIMEOUT` (seconds, default 25),

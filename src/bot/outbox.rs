@@ -18,8 +18,8 @@ use teloxide::{ApiError, RequestError};
 
 use super::TgBot;
 use super::inbox::{made, replayed};
-use super::limits::Limits;
 use super::turns::{Driver, Turns};
+use crate::limits::Limits;
 
 /// The bot client with our rate limits: everything the bot sends goes through here.
 pub struct Outbox {

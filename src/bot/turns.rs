@@ -5,7 +5,7 @@
 //! turns out: it goes round the chats that wait, in the order they came, and gives the next
 //! turn to the first whose own limit allows a message now (one a second; twenty a minute in a
 //! group) and which has no message in flight (a chat's pace counts from Telegram's answer to
-//! its previous message, see [`super::limits`]), whenever the overall limit (thirty a second)
+//! its previous message, see [`crate::limits`]), whenever the overall limit (thirty a second)
 //! allows one. A chat served goes to the back of the round. A flood from one chat thus waits
 //! its own second per message while every other chat's message takes the next free slot.
 //!
@@ -22,7 +22,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{Notify, oneshot};
 use tokio::time::Instant;
 
-use super::limits::{Limiter, Limits};
+use crate::limits::{Limiter, Limits};
 
 /// The turns of every chat of one bot.
 pub struct Turns {

@@ -3,11 +3,13 @@
 //!
 //! - the words of [`QUIT_WORDS`] (and Ctrl-D) leave; `/help`, `help`, `使い方` explain;
 //! - when a question fits several initiatives they are numbered, and a bare number picks one;
-//! - a follow-up (「そのKPIは？」「いつまで？」) is about the last initiative answered, and that
-//!   context ends when a question names another subject, lists, or finds nothing.
+//! - a follow-up (「そのKPIは？」「いつまで？」) is about the last initiative answered, by the
+//!   rule every channel follows ([`context_after`]): a list, candidates or nothing found end
+//!   the context; a picked candidate starts it.
 
 use crate::answer::{Action, HelpFor, QUIT_WORDS, help_card, render_text};
 use crate::app::{App, Asker, Audience};
+use crate::conversation::context_after;
 use crate::search::Intent;
 
 /// What one line of the chat comes to.
@@ -53,10 +55,7 @@ impl Chat {
         app.record_question("terminal", audience, Asker::Terminal, q, &outcome, None);
         let mut text = render_text(&card);
         self.candidates.clear();
-        match outcome.single_page() {
-            Some(page) => self.context = Some(page),
-            None => self.context = None,
-        }
+        self.context = context_after(&outcome);
         if outcome.ambiguous {
             // The card numbers the candidates in this order; a bare number picks one.
             for action in &card.actions {

@@ -12,7 +12,7 @@ use std::time::Duration;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
-use crate::bot::limits::{Limiter, Limits};
+use crate::limits::{Limiter, Limits};
 
 /// What went wrong with a call.
 ///

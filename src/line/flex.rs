@@ -9,7 +9,7 @@
 use serde_json::{Value, json};
 
 use crate::answer::{Action, Block, Card, render_text};
-use crate::bot::Callback;
+use crate::conversation::Callback;
 
 /// Messages in one reply.
 pub const MAX_MESSAGES: usize = 5;

@@ -31,13 +31,9 @@ use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
 use crate::app::App;
-use crate::bot::Probe;
-use crate::bot::session::Sessions;
+use crate::conversation::{Probe, Sessions};
 use api::Api;
 use inbox::Inbox;
-
-/// Items per page of a list (as on Telegram).
-const PER_PAGE: usize = 10;
 
 /// How to reach LINE and where to listen.
 #[derive(Debug, Clone)]

@@ -8,11 +8,12 @@ use std::sync::atomic::Ordering;
 use serde_json::Value;
 
 use super::event::Event;
-use super::{LineState, PER_PAGE, chat_key, flex};
-use crate::answer::{Card, help_card, list_page};
+use super::{LineState, chat_key, flex};
+use crate::answer::{Card, help_card};
 use crate::app::{Asker, Audience};
-use crate::bot::Callback;
-use crate::search::{Intent, Outcome};
+use crate::conversation::Callback;
+use crate::conversation::paging::{self, PER_PAGE, Page};
+use crate::search::Outcome;
 
 /// The messages that answer `event`; `None` when there is nothing to say (another channel
 /// answers, a group message not addressed to the bot, an event that needs no answer).
@@ -133,12 +134,10 @@ async fn answer(state: &Arc<LineState>, chat: i64, question: String) -> Vec<Valu
 
 /// The messages of an outcome's card: a long list as its first page with 「次へ」.
 fn render(state: &LineState, chat: i64, outcome: &Outcome, card: &Card, answer: i64) -> Vec<Value> {
-    if outcome.intent == Intent::List && !outcome.progress && outcome.hits.len() > PER_PAGE {
+    state.sessions.answered(chat, outcome);
+    if paging::is_paged(outcome) {
         let id = state.sessions.store_list(outcome.clone());
         return list_messages(state, outcome, id, 0);
-    }
-    if let Some(page) = outcome.single_page() {
-        state.sessions.set_context(chat, Some(page));
     }
     let mut more: Vec<(String, Callback)> = Vec::new();
     if state.app.logs_questions() {
@@ -151,18 +150,15 @@ fn render(state: &LineState, chat: i64, outcome: &Outcome, card: &Card, answer: 
 
 /// Page `n` of the stored list `list`, with 「◀ 前の10件」 and 「次の10件 ▶」 as quick replies.
 fn list_messages(state: &LineState, outcome: &Outcome, list: u32, n: usize) -> Vec<Value> {
-    let pages = outcome.hits.len().div_ceil(PER_PAGE);
-    let n = n.min(pages.saturating_sub(1));
-    let card = list_page(&state.app.plan(), outcome, n, PER_PAGE);
-    let at = |n: usize| Callback::ListPage { list, n: u16::try_from(n).unwrap_or(u16::MAX) };
+    let page = Page::of(&state.app.plan(), outcome, list, n);
     let mut more = Vec::new();
-    if n > 0 {
-        more.push(("◀ 前の10件".into(), at(n - 1)));
+    if let Some(previous) = page.previous() {
+        more.push((format!("◀ 前の{PER_PAGE}件"), previous));
     }
-    if n + 1 < pages {
-        more.push(("次の10件 ▶".into(), at(n + 1)));
+    if let Some(next) = page.next() {
+        more.push((format!("次の{PER_PAGE}件 ▶"), next));
     }
-    flex::messages(&card, false, &more)
+    flex::messages(&page.card, false, &more)
 }
 
 /// A postback: a section or a candidate, a list's page, a vote. `None`: nothing to say.
@@ -172,7 +168,7 @@ async fn postback(state: &Arc<LineState>, chat: i64, data: &str) -> Option<Vec<V
             let app = Arc::clone(&state.app);
             let card =
                 tokio::task::spawn_blocking(move || app.card_for(page, intent, Audience::Public)).await.ok()?.ok()?;
-            state.sessions.set_context(chat, Some(page));
+            state.sessions.set_context(chat, page);
             Some(flex::messages(&card, false, &[]))
         }
         Callback::ListPage { list, n } => {

@@ -83,3 +83,14 @@ pub fn data_copy_with_corpus(files: &[&str]) -> (tempfile::TempDir, keikaku::sea
     }
     (dir, paths)
 }
+
+/// The context rule (`keikaku::conversation::context_after`), as a script every channel runs:
+/// each question with a word its answer must hold. A follow-up after a single initiative is
+/// about it; after a list (a long, paged one) it is about nothing, not the initiative before
+/// the list.
+pub const CONTEXT_SCRIPT: [(&str, &str); 4] = [
+    ("生成AIの導入", "p.35"),
+    ("そのKPIは？", "7,000時間"),
+    ("デジタル推進課の取組", "デジタル推進課"),
+    ("そのKPIは？", "何についての質問か分かりませんでした"),
+];

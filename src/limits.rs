@@ -1,6 +1,8 @@
-//! Telegram's rate limits, kept on our side: about 30 messages a second overall, one a second
-//! per chat, twenty a minute per group. A message waits only when a limit would be crossed,
-//! so an idle bot answers at once; a 429 `retry_after` freezes sending for that long.
+//! Outbound rate limits, kept on our side, for every channel that sends: Telegram's by
+//! default (about 30 messages a second overall, one a second per chat, twenty a minute per
+//! group), or one rate everywhere ([`Limits::relaxed`]: LINE's API, fake servers). A message
+//! waits only when a limit would be crossed, so an idle bot answers at once; a 429
+//! `retry_after` freezes sending for that long.
 //!
 //! A chat's pace is counted from when Telegram *answered* its previous message
 //! ([`Limiter::answered`]), not from when we sent it: Telegram counts a message somewhere
@@ -129,7 +131,7 @@ impl Limiter {
 
     /// When every chat must wait (the overall limit, a 429's freeze): until when; `None`
     /// when a message may go now, to a chat whose own limit allows it. For a scheduler that
-    /// picks the chat itself (see [`super::turns`]).
+    /// picks the chat itself (the Telegram bot's turns).
     pub fn overall_ready(&self) -> Option<Instant> {
         let mut s = self.state.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         self.overall_wait(&mut s, Instant::now())

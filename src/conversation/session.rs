@@ -1,6 +1,6 @@
-//! What the bot remembers between updates, in memory and bounded: per chat, the initiative
-//! of the last card (for follow-ups) and the guided report flow; lists being paged; reports
-//! waiting for 確定. A restart forgets these (a pending report then asks to be sent again;
+//! What a chat remembers between turns, whatever its channel, in memory and bounded: per
+//! chat, the initiative follow-ups are about (by [`super::context_after`]) and the guided
+//! report flow; lists being paged; reports waiting for 確定. A restart forgets these (a pending report then asks to be sent again;
 //! nothing confirmed lives here).
 
 use std::collections::HashMap;
@@ -51,7 +51,7 @@ struct Chat {
     touched: u64,
 }
 
-/// Every session of the bot.
+/// Every chat's session of one bot.
 #[derive(Default)]
 pub struct Sessions {
     chats: Mutex<HashMap<i64, Chat>>,
@@ -99,9 +99,17 @@ impl Sessions {
         self.chat(chat, |c| c.context)
     }
 
-    /// Remembers the initiative of the chat's last card.
-    pub fn set_context(&self, chat: i64, page: Option<u16>) {
-        self.chat(chat, |c| c.context = page);
+    /// Makes the initiative on `page` the chat's context: a section or a candidate of it
+    /// was shown.
+    pub fn set_context(&self, chat: i64, page: u16) {
+        self.chat(chat, |c| c.context = Some(page));
+    }
+
+    /// Keeps or drops the chat's context after `outcome` was answered, by the one rule of
+    /// [`super::context_after`].
+    pub fn answered(&self, chat: i64, outcome: &Outcome) {
+        let context = super::context_after(outcome);
+        self.chat(chat, |c| c.context = context);
     }
 
     /// The chat's report flow, left in place.

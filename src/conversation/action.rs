@@ -1,4 +1,6 @@
-//! Typed callback data for inline buttons, encoded compactly: Telegram allows 64 bytes.
+//! What a pressed button asks for, typed: a Telegram inline button's callback data and a LINE
+//! postback's data are the same [`Callback`], encoded compactly (Telegram allows 64 bytes,
+//! LINE 300).
 
 use crate::search::Intent;
 
@@ -14,7 +16,7 @@ pub enum Callback {
     },
     /// Page `n` of the stored list `list`.
     ListPage {
-        /// The list's id in the chat sessions.
+        /// The list's id in the [`Sessions`](super::Sessions).
         list: u32,
         /// The page (0-based).
         n: u16,
@@ -67,7 +69,7 @@ impl Callback {
     /// The data string (at most 64 bytes by construction).
     ///
     /// ```
-    /// use keikaku::bot::Callback;
+    /// use keikaku::conversation::Callback;
     /// use keikaku::search::Intent;
     /// let c = Callback::Show { page: 18, intent: Intent::Kpi };
     /// assert_eq!(c.encode(), "s:18:k");
