@@ -195,7 +195,10 @@ fn text_colours_pass_wcag_aa() {
     let (_dir, _db, app) = common::app_with_roster(&[]);
     let plan = app.plan();
     let i = plan.initiative(32).unwrap();
-    let svg = keikaku::chart::svg(&keikaku::chart::Chart::of(i, &i.kpis[0], &plan.years, None), "c");
+    let svg = keikaku::chart::svg(
+        &keikaku::chart::Chart::of(i, &i.kpis[0], &plan.years, None, keikaku::plan::FiscalYear::reiwa(8)),
+        "c",
+    );
     let style = keikaku::web::pages::STYLE.to_lowercase();
     // Text colours of the chart (every `fill` of a <text>) on its white background.
     let mut pairs: Vec<(String, String)> = svg
