@@ -325,6 +325,8 @@ fn a_report_from_the_cli_shows_in_ask_json_and_in_the_export() {
     let db = dir.path().join("keikaku.db");
     let run = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_keikaku"))
+            // 令和9年度: 令和8年度 has ended and its actuals have their verdicts.
+            .env("KEIKAKU_TODAY", "2027-05-01")
             .args(["--data-dir", "data", "--index-dir"])
             .arg(common::index_dir())
             .arg("--db")
