@@ -175,7 +175,7 @@ fn a_missed_target_keeps_its_reason() {
     assert!(history.contains(&format!("未達の理由: {reason}")), "{history}");
     let csv = out(&keikaku(&db, may, &["actuals", "export"], b""));
     assert!(csv.lines().next().unwrap().ends_with(",reason"));
-    assert!(csv.contains(&format!("89% 未達,山田 (1001),")) && csv.contains(reason), "{csv}");
+    assert!(csv.contains("89% 未達,山田 (1001),") && csv.contains(reason), "{csv}");
     let view = app.actuals().unwrap().unwrap();
     let plan = app.plan();
     let page = keikaku::web::pages::initiative(&plan, plan.initiative(18).unwrap(), &view, app.today());
