@@ -8,29 +8,32 @@ use std::time::Instant;
 use teloxide::payloads::{AnswerCallbackQuerySetters, AnswerInlineQuerySetters};
 use teloxide::prelude::*;
 use teloxide::types::{
-    ChatId, InlineQueryResult, InlineQueryResultArticle, InputMessageContent, InputMessageContentText, Me, MessageId,
-    ParseMode,
+    ChatId, InlineQueryResult, InlineQueryResultArticle, InputMessageContent, InputMessageContentText, Me, ParseMode,
 };
 use teloxide::utils::command::BotCommands;
 
+use super::admin::{review_command, staff_command, stats_command, teach_command};
 use super::commands::{PublicCommand, StaffCommand};
 use super::outbox::{Outbox, edit_html, edit_pressed, send_html, split, with_retry};
+use super::reports::{
+    confirm, export, flow_step, history, missing_command, missing_page, preview, reason_reply, report_command,
+};
 use super::{BotState, Mode, keyboard};
-use crate::actuals::{Refusal, ResolvedReport, Role, Staff};
+use crate::actuals::{Refusal, Role, Staff};
 use crate::answer::{Card, escape, render_html};
 use crate::app::{App, Asker, Audience};
 use crate::conversation::Callback;
 use crate::conversation::paging::{self, Page};
-use crate::conversation::session::{Flow, Pending};
+use crate::conversation::session::Flow;
 use crate::search::{Intent, Outcome};
 
 /// The error type of endpoints.
 pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
-type HandlerResult = Result<(), HandlerError>;
+pub(super) type HandlerResult = Result<(), HandlerError>;
 
 const STAFF_ONLY: &str = "このボットは那須塩原市の職員専用です。利用するには管理者に登録を依頼してください（あなたのTelegram ID: {id}）。市民の方は公開版のボットをご利用ください。";
 
-async fn blocking<T: Send + 'static>(
+pub(super) async fn blocking<T: Send + 'static>(
     state: &BotState,
     f: impl FnOnce(&App) -> T + Send + 'static,
 ) -> Result<T, HandlerError> {
@@ -89,6 +92,12 @@ pub async fn message(msg: Message, me: Me, state: Arc<BotState>) -> HandlerResul
         if let Err(e) = blocking(&state, move |app| app.wanted(answer, who, asker, &text)).await? {
             tracing::warn!(error = %e, "what they wanted was not recorded");
         }
+    }
+    if let Some(Flow::Reason { actual, user: flow_user }) = state.sessions.flow(chat.0)
+        && flow_user == user
+    {
+        state.sessions.set_flow(chat.0, None);
+        return reason_reply(bot, &state, chat, user, actual, &question).await;
     }
     if let Some(Flow::Value { page, kpi, year, user: flow_user }) = state.sessions.flow(chat.0)
         && flow_user == user
@@ -268,6 +277,11 @@ async fn command(
         StaffCommand::Teach(_) => Some("/teach"),
         _ => None,
     };
+    // The list of what is missing is the reporters': leads and administrators.
+    if matches!(cmd, StaffCommand::Missing(_)) && !crate::actuals::authority::can_report(staff.as_ref()) {
+        send_html(bot, chat, "/missing は各課の担当リーダーと管理者が使えます。", None).await?;
+        return Ok(());
+    }
     if let Some(name) = admin_only
         && !crate::actuals::authority::is_admin(staff.as_ref())
     {
@@ -296,11 +310,12 @@ async fn command(
         StaffCommand::Review(arg) => review_command(bot, state, chat, arg.trim()).await?,
         StaffCommand::Stats => stats_command(bot, state, chat).await?,
         StaffCommand::Teach(arg) => teach_command(bot, state, chat, user, arg.trim()).await?,
+        StaffCommand::Missing(arg) => missing_command(bot, state, chat, arg.trim()).await?,
     }
     Ok(())
 }
 
-async fn usage(bot: &Outbox, chat: ChatId, how: &str) -> HandlerResult {
+pub(super) async fn usage(bot: &Outbox, chat: ChatId, how: &str) -> HandlerResult {
     send_html(bot, chat, &format!("使い方: {}", escape(how)), None).await?;
     Ok(())
 }
@@ -331,203 +346,6 @@ fn help_text(state: &BotState, staff: Option<&Staff>) -> String {
     render_html(&crate::answer::help_card(&state.app.plan(), how))
 }
 
-async fn report_command(
-    bot: &Outbox,
-    state: &Arc<BotState>,
-    chat: ChatId,
-    user: i64,
-    staff: Option<&Staff>,
-    arg: &str,
-) -> HandlerResult {
-    let Some(staff) = staff.filter(|s| crate::actuals::authority::can_report(Some(s))) else {
-        let refusal = Refusal::ReadOnly { name: staff.map_or_else(String::new, |s| s.name.clone()) };
-        let attempt = format!("/report {arg}");
-        // Audited as a refused write; the answer is the refusal itself.
-        let _refused =
-            blocking(state, move |app| app.with_store(|s| s.check(&app.plan(), user, &attempt, Err(refusal))))
-                .await??;
-        send_html(bot, chat, "報告できるのは各課の担当リーダーと管理者です。閲覧のみの権限では報告できません。", None)
-            .await?;
-        return Ok(());
-    };
-    if arg.is_empty() {
-        return start_flow(bot, state, chat, staff).await;
-    }
-    let words: Vec<&str> = arg.split_whitespace().collect();
-    if words.len() < 4 {
-        return usage(bot, chat, "/report 取組 指標 年度 値（例: /report どこでも窓口 搭載手続数 R8 92件）。引数なしの /report で対話形式になります").await;
-    }
-    let (value, year, indicator) = (words[words.len() - 1], words[words.len() - 2], words[words.len() - 3]);
-    let initiative = words[..words.len() - 3].join(" ");
-    let (v, y, k) = (value.to_string(), year.to_string(), indicator.to_string());
-    let resolved = blocking(state, move |app| app.resolve_parts(&initiative, &k, &y, &v)).await?;
-    preview(bot, state, chat, user, format!("/report {arg}"), resolved).await
-}
-
-async fn start_flow(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, staff: &Staff) -> HandlerResult {
-    let plan = &state.app.plan();
-    let mine = crate::actuals::authority::reportable(staff, plan);
-    if mine.is_empty() {
-        send_html(bot, chat, "報告できるKPIのある取組がありません（担当の課を管理者に確認してください）。", None)
-            .await?;
-        return Ok(());
-    }
-    send_html(bot, chat, "<b>実績の報告</b>\nどの取組について報告しますか？", Some(keyboard::flow_initiatives(&mine)))
-        .await?;
-    Ok(())
-}
-
-/// Shows what was understood with 確定 / 取消, or why it cannot be reported.
-async fn preview(
-    bot: &Outbox,
-    state: &Arc<BotState>,
-    chat: ChatId,
-    user: i64,
-    attempt: String,
-    resolved: Result<ResolvedReport, Refusal>,
-) -> HandlerResult {
-    let a = attempt.clone();
-    let checked = blocking(state, move |app| app.with_store(|s| s.check(&app.plan(), user, &a, resolved))).await??;
-    match checked {
-        Err(refusal) => {
-            tracing::info!(asker = %state.names.of(chat.0), "report refused");
-            send_html(bot, chat, &format!("報告できません: {}", escape(&refusal.to_string())), None).await?;
-        }
-        Ok((_, report)) => {
-            let text = describe(state, &report, "この内容で記録しますか？", true);
-            let id = state.sessions.store_pending(Pending { actor: user, report, attempt });
-            send_html(bot, chat, &text, Some(keyboard::confirm(id))).await?;
-        }
-    }
-    Ok(())
-}
-
-/// The report card; before writing (`asking`), a value's warning asks for 確定.
-fn describe(state: &BotState, r: &ResolvedReport, heading: &str, asking: bool) -> String {
-    let mut card = crate::answer::report_card(&state.app.plan(), r, heading);
-    if asking && r.warning.is_some() {
-        card.blocks.push(crate::answer::Block::Text("正しければ「確定」を押してください。".into()));
-    }
-    render_html(&card)
-}
-
-async fn history(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, arg: &str) -> HandlerResult {
-    if arg.is_empty() {
-        return usage(bot, chat, "/history 取組名（例: /history どこでも窓口）").await;
-    }
-    let name = arg.to_string();
-    let text = blocking(state, move |app| -> Result<String, HandlerError> {
-        let engine = app.engine();
-        let plan = engine.plan();
-        let i = match crate::actuals::report::find_initiative(plan, &*engine, &name) {
-            Ok(i) => i,
-            Err(refusal) => return Ok(escape(&refusal.to_string())),
-        };
-        let rows = app.with_store(|s| s.history(i.page))?;
-        let view = app.actuals()?.unwrap_or_default();
-        Ok(render_html(&crate::answer::history_card(i, &rows, &view)))
-    })
-    .await??;
-    send_html(bot, chat, &text, None).await?;
-    Ok(())
-}
-
-async fn export(bot: &Outbox, state: &Arc<BotState>, chat: ChatId) -> HandlerResult {
-    let csv = blocking(state, |app| -> Result<String, HandlerError> {
-        let view = app.actuals()?.unwrap_or_default();
-        Ok(crate::actuals::export_csv(&app.plan(), &view))
-    })
-    .await??;
-    let date = crate::actuals::jst(crate::actuals::now_unix()).chars().take(10).collect::<String>();
-    let name = format!("keikaku-actuals-{date}.csv");
-    super::outbox::send_document(bot, chat, csv.into_bytes(), &name, "現在の実績（UTF-8 BOM付きCSV、Excelで開けます）")
-        .await?;
-    Ok(())
-}
-
-/// `/staff …` (administrators; checked by the caller).
-async fn staff_command(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, user: i64, arg: &str) -> HandlerResult {
-    let words: Vec<String> = arg.split_whitespace().map(String::from).collect();
-    let reply = blocking(state, move |app| -> Result<String, HandlerError> {
-        let plan = &app.plan();
-        let text = match words.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-            [] | ["list"] => {
-                let all = app.with_store(|s| s.list_staff())?;
-                render_html(&crate::answer::roster_card(&all))
-            }
-            ["add", id, name, role, depts @ ..] => {
-                let (Ok(id), Some(role)) = (id.parse::<i64>(), Role::parse(role)) else {
-                    return Ok("使い方: /staff add Telegram-ID 名前 admin|lead|staff [課…]".into());
-                };
-                let s = Staff {
-                    telegram_id: id,
-                    name: (*name).to_string(),
-                    role,
-                    departments: depts.iter().map(|d| (*d).to_string()).collect(),
-                };
-                match app.with_store(|st| st.add_staff(plan, Some(user), &s)) {
-                    Ok(()) => format!("{}（{}）を {} として登録しました。", escape(&s.name), id, role.as_str()),
-                    Err(e) => format!("登録できません: {}", escape(&e.to_string())),
-                }
-            }
-            ["remove", id] => match id.parse::<i64>() {
-                Ok(id) => match app.with_store(|st| st.remove_staff(Some(user), id)) {
-                    Ok(()) => format!("{id} の登録を取り消しました（過去の報告は残ります）。"),
-                    Err(e) => format!("取り消せません: {}", escape(&e.to_string())),
-                },
-                Err(_) => "使い方: /staff remove Telegram-ID".into(),
-            },
-            _ => "使い方: /staff、/staff add Telegram-ID 名前 admin|lead|staff [課…]、/staff remove Telegram-ID".into(),
-        };
-        Ok(text)
-    })
-    .await??;
-    send_html(bot, chat, &reply, None).await?;
-    Ok(())
-}
-
-/// How far back the bot's review and statistics look.
-const REVIEW_PERIOD: i64 = 30 * 86_400;
-
-/// `/review`, `/review resolve N`, `/review ignore N` (administrators; checked by the caller):
-/// the last 30 days' unanswered and 👎 questions, pending.
-async fn review_command(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, arg: &str) -> HandlerResult {
-    let words: Vec<String> = arg.split_whitespace().map(String::from).collect();
-    let reply = blocking(state, move |app| -> Result<String, HandlerError> {
-        use crate::actuals::ReviewStatus;
-        let mut out = String::new();
-        match words.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-            [] => {}
-            [verb @ ("resolve" | "ignore"), n] => {
-                let to = if *verb == "resolve" { ReviewStatus::Resolved } else { ReviewStatus::Ignored };
-                let id = n.trim_start_matches('#').parse::<i64>().ok();
-                match id.map(|id| app.mark_review(id, Some(REVIEW_PERIOD), to)).transpose()? {
-                    Some(Some(count)) => out.push_str(&format!("#{n} の{count}件を {} にしました。\n\n", to.as_str())),
-                    _ => return Ok(format!("#{} は見直しの一覧にありません。", escape(n))),
-                }
-            }
-            _ => return Ok("使い方: /review、/review resolve 番号、/review ignore 番号".into()),
-        }
-        let items = app.review(Some(REVIEW_PERIOD), Some(ReviewStatus::Pending))?;
-        out.push_str(&render_html(&crate::answer::review_card(&items, "見直す質問（30日・未対応）")));
-        Ok(out)
-    })
-    .await??;
-    send_html(bot, chat, &reply, None).await?;
-    Ok(())
-}
-
-/// `/stats` (administrators; checked by the caller): the last 30 days of questions.
-async fn stats_command(bot: &Outbox, state: &Arc<BotState>, chat: ChatId) -> HandlerResult {
-    let reply = blocking(state, |app| -> Result<String, HandlerError> {
-        let stats = app.stats(Some(REVIEW_PERIOD))?;
-        Ok(render_html(&crate::answer::stats_card(&app.plan(), &stats, "質問の統計（30日）")))
-    })
-    .await??;
-    send_html(bot, chat, &reply, None).await?;
-    Ok(())
-}
-
 /// The KPI charts of the initiative on `page` as PNGs with their captions (the chart's text
 /// alternative), public: actuals without reporters.
 fn charts(app: &App, page: u16) -> Result<Vec<(Vec<u8>, String)>, String> {
@@ -541,29 +359,11 @@ fn charts(app: &App, page: u16) -> Result<Vec<(Vec<u8>, String)>, String> {
         .take(4)
         .enumerate()
         .map(|(n, kpi)| {
-            let chart = crate::chart::Chart::of(i, kpi, &plan.years, view.as_deref()).as_of(app.today());
+            let chart = crate::chart::Chart::of(i, kpi, &plan.years, view.as_deref(), app.today());
             let png = renderer.png(&crate::chart::svg(&chart, &format!("k{n}")), 2.0).map_err(|e| e.to_string())?;
             Ok((png, chart.description()))
         })
         .collect()
-}
-
-/// `/teach 言葉 用語`, `/teach #番号 p.ページ [意図]`, `/teach undo 言葉|例N`, `/teach list`
-/// (administrators; checked by the caller): see [`App::teach`]. The cross-validation of the
-/// corpus takes a few seconds; a note says so first.
-async fn teach_command(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, user: i64, arg: &str) -> HandlerResult {
-    use crate::teach::Request;
-    let request = Request::parse(arg);
-    if matches!(request, Ok(Request::Change(_) | Request::FromItem { .. })) {
-        send_html(bot, chat, "例文で交差検証して確かめています（数秒かかります）…", None).await?;
-    }
-    let reply = blocking(state, move |app| match request.and_then(|r| app.teach_request(Some(user), r)) {
-        Ok(reply) => render_html(&reply.card()),
-        Err(e) => escape(&e.to_string()),
-    })
-    .await?;
-    send_html(bot, chat, &reply, None).await?;
-    Ok(())
 }
 
 /// Sends `html` to every administrator on the roster; failures (an admin who never opened
@@ -668,6 +468,13 @@ pub async fn callback(q: CallbackQuery, state: Arc<BotState>) -> HandlerResult {
             edit_pressed(bot, message, &render_html(&page.card), keyboard::paging(&page)).await?;
         }
         Callback::Confirm(pid) => confirm(bot, &state, chat, message_id, user, pid, &say).await?,
+        Callback::Missing { year, n } => {
+            if !crate::actuals::authority::can_report(staff.as_ref()) {
+                return Ok(say("報告できる権限がありません").await?);
+            }
+            say("").await?;
+            missing_page(bot, &state, message, year, n).await?;
+        }
         Callback::Cancel(pid) => match state.sessions.take_pending(pid) {
             Some(p) if p.actor != user => {
                 state.sessions.restore_pending(pid, p);
@@ -686,104 +493,6 @@ pub async fn callback(q: CallbackQuery, state: Arc<BotState>) -> HandlerResult {
             flow_step(bot, &state, chat, message_id, &staff, cb, page).await?;
             say("").await?;
         }
-    }
-    Ok(())
-}
-
-async fn confirm<F, Fut>(
-    bot: &Outbox,
-    state: &Arc<BotState>,
-    chat: ChatId,
-    message_id: MessageId,
-    user: i64,
-    pid: u32,
-    say: &F,
-) -> HandlerResult
-where
-    F: Fn(&'static str) -> Fut,
-    Fut: std::future::Future<Output = Result<(), teloxide::RequestError>>,
-{
-    let Some(pending) = state.sessions.take_pending(pid) else {
-        // A second press, or a press after a restart: nothing to do.
-        say("この報告はすでに処理されています").await?;
-        return Ok(());
-    };
-    if pending.actor != user {
-        state.sessions.restore_pending(pid, pending);
-        say("報告した本人だけが確定できます").await?;
-        return Ok(());
-    }
-    let p = pending.clone();
-    let written = blocking(state, move |app| {
-        app.with_store(|s| s.report(&app.plan(), p.actor, &p.attempt, Ok(p.report.clone()), "bot"))
-    })
-    .await?;
-    match written {
-        Ok(Ok(actual_id)) => {
-            tracing::info!(asker = %state.names.of(chat.0), actual_id, "report recorded");
-            say("記録しました").await?;
-            let text = describe(state, &pending.report, &format!("✅ 記録しました（#{actual_id}）"), false);
-            edit_html(bot, chat, message_id, &text, None).await?;
-        }
-        Ok(Err(refusal)) => {
-            say("記録できませんでした").await?;
-            edit_html(bot, chat, message_id, &format!("記録できませんでした: {}", escape(&refusal.to_string())), None)
-                .await?;
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "writing a confirmed report failed");
-            state.sessions.restore_pending(pid, pending);
-            say("保存に失敗しました。もう一度「確定」を押してください").await?;
-        }
-    }
-    Ok(())
-}
-
-async fn flow_step(
-    bot: &Outbox,
-    state: &Arc<BotState>,
-    chat: ChatId,
-    message_id: MessageId,
-    staff: &Staff,
-    cb: Callback,
-    page: u16,
-) -> HandlerResult {
-    let plan = &state.app.plan();
-    let Some(i) = plan.initiative(page) else { return Ok(()) };
-    if let Err(refusal) = crate::actuals::authority::may_report(Some(staff), staff.telegram_id, i) {
-        edit_html(bot, chat, message_id, &escape(&refusal.to_string()), None).await?;
-        return Ok(());
-    }
-    let head = format!("<b>実績の報告</b>\n取組: {}（p.{}）", escape(&i.title), i.page);
-    match cb {
-        Callback::FlowInitiative(_) if i.kpis.len() > 1 => {
-            edit_html(bot, chat, message_id, &format!("{head}\nどの指標ですか？"), Some(keyboard::flow_kpis(i)))
-                .await?;
-        }
-        Callback::FlowInitiative(_) | Callback::FlowKpi { .. } => {
-            let kpi = match cb {
-                Callback::FlowKpi { kpi, .. } => kpi,
-                _ => 0,
-            };
-            let name = i.kpis.get(usize::from(kpi)).map_or("", |k| k.name.as_str());
-            let text = format!("{head}\n指標: {}\nどの年度ですか？", escape(name));
-            edit_html(bot, chat, message_id, &text, Some(keyboard::flow_years(plan, i, kpi))).await?;
-        }
-        Callback::FlowYear { kpi, year, .. } => {
-            let Some(k) = i.kpis.get(usize::from(kpi)) else { return Ok(()) };
-            let fy = crate::plan::FiscalYear::from_gregorian(year);
-            let target = k.target(fy).map_or_else(String::new, |t| format!("（目標 {}）", t.raw));
-            state
-                .sessions
-                .set_flow(chat.0, Some(Flow::Value { page, kpi: k.name.clone(), year, user: staff.telegram_id }));
-            let text = format!(
-                "{head}\n指標: {}\n年度: {fy}\n値を送ってください{}。例: 92件",
-                escape(&k.name),
-                escape(&target)
-            );
-            edit_html(bot, chat, message_id, &text, None).await?;
-        }
-        _ => {}
     }
     Ok(())
 }

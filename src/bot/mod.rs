@@ -7,6 +7,7 @@
 //! from [`keyboard`]. Start-up waits for Telegram with backoff instead of crashing; SIGINT and
 //! SIGTERM stop it within [`Delivery::stop_within`], leaving what is unanswered in the inbox.
 
+mod admin;
 pub mod backlog;
 pub mod commands;
 pub mod handlers;
@@ -15,6 +16,7 @@ pub mod keyboard;
 pub mod outbox;
 mod polling;
 pub mod privacy;
+mod reports;
 pub mod turns;
 
 pub use crate::conversation::{Callback, Probe};

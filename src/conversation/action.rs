@@ -50,6 +50,13 @@ pub enum Callback {
     },
     /// The KPI charts of the initiative on `page`, as pictures.
     Chart(u16),
+    /// Page `n` of the KPIs of fiscal `year` still without an actual (`/missing`).
+    Missing {
+        /// The fiscal year (Gregorian start).
+        year: u16,
+        /// The page (0-based).
+        n: u16,
+    },
     /// A button that does nothing (a page counter).
     Noop,
 }
@@ -89,6 +96,7 @@ impl Callback {
             Callback::FlowYear { page, kpi, year } => format!("ry:{page}:{kpi}:{year}"),
             Callback::Vote { up } => format!("v:{}", if up { 'u' } else { 'd' }),
             Callback::Chart(page) => format!("g:{page}"),
+            Callback::Missing { year, n } => format!("m:{year}:{n}"),
             Callback::Noop => "noop".into(),
         }
     }
@@ -121,6 +129,7 @@ impl Callback {
                     _ => return None,
                 },
             },
+            "m" => Callback::Missing { year: u16::try_from(num(1)?).ok()?, n: u16::try_from(num(2)?).ok()? },
             "noop" => Callback::Noop,
             _ => return None,
         })
@@ -143,6 +152,7 @@ mod tests {
             Callback::FlowYear { page: u16::MAX, kpi: u8::MAX, year: u16::MAX },
             Callback::Vote { up: true },
             Callback::Vote { up: false },
+            Callback::Missing { year: u16::MAX, n: u16::MAX },
             Callback::Noop,
         ];
         for c in all {
