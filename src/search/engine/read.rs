@@ -184,7 +184,7 @@ impl Engine {
         let (outcome, basis) = self.decide(&mut outcome, &parsed, &subject, &searcher, context);
         let ranked = self.ranked(&subject, &searcher, CANDIDATES_WEIGHED);
         if let Some(doc) = ranked.first().and_then(|h| self.doc_on(h.page)) {
-            input.tags.extend(section_tags(doc, &subject));
+            input.tags.extend(section_tags(doc, &subject, asks(&terms)));
         }
         let figure_fit = |page: u16| {
             figures
@@ -256,11 +256,25 @@ impl Engine {
     }
 }
 
+/// True when a question ends in something that asks (a verb, an auxiliary, a particle, a
+/// question mark: 「…設置するんですか」), not in a noun: a bare noun phrase
+/// (「道路の不具合をオンラインで報告できる仕組み」) names an initiative by describing it.
+fn asks(terms: &[analyzer::Term]) -> bool {
+    terms
+        .iter()
+        .rev()
+        .find(|t| t.surface.chars().any(char::is_alphanumeric) || t.surface.contains(['?', '？']))
+        .is_some_and(|t| t.surface.contains(['?', '？']) || !t.pos.contains("名詞"))
+}
+
 /// Where the question's words are found in the initiative the engine ranks first: a tag
 /// for the section that holds most of them (`sec:methods`), and `sec-only:` when no other
 /// section holds any. A question whose cue is vague (「…するの？」) asks for the section
-/// that holds its detail; the intent model learns how far to trust it.
-fn section_tags(doc: &crate::search::matcher::DocText, subject: &[SubjectTerm]) -> Vec<String> {
+/// that holds its detail; the intent model learns how far to trust it — apart for a question
+/// that asks and a noun phrase that describes an initiative by words of one of its sections
+/// (`sec:effects/np`), which asks for the initiative in general.
+fn section_tags(doc: &crate::search::matcher::DocText, subject: &[SubjectTerm], asks: bool) -> Vec<String> {
+    let form = if asks { "" } else { "/np" };
     use crate::search::matcher::SECTIONS;
     let mut counts = [0usize; SECTIONS.len()];
     for t in subject {
@@ -276,7 +290,7 @@ fn section_tags(doc: &crate::search::matcher::DocText, subject: &[SubjectTerm]) 
     let mut tags = Vec::new();
     for (name, count) in SECTIONS.iter().zip(counts) {
         if count == best {
-            tags.push(format!("sec:{name}"));
+            tags.push(format!("sec:{name}{form}"));
         }
     }
     if counts.iter().filter(|c| **c > 0).count() == 1 {
