@@ -19,9 +19,9 @@ pub use export::{Readers, export_csv, export_csv_for, export_json, export_json_f
 pub use progress::{Status, Verdict, achievement_label, judge};
 pub use resolved::{Refusal, ResolvedReport};
 pub use store::{
-    Accepted, Actual, ActualsVersion, ActualsView, AuditEntry, BatchWriter, InboxEntry, InboxItem, InboxState,
-    Incoming, LoggedQuestion, Pseudonyms, QuestionRecord, QuestionResult, ReviewStatus, Store, StoreError, Taken,
-    private_dir,
+    Accepted, Actual, ActualsVersion, ActualsView, AnswerId, AuditEntry, BatchWriter, Channel, InboxEntry, InboxItem,
+    InboxState, Incoming, LoggedQuestion, Pseudonyms, QuestionRecord, QuestionResult, ReviewStatus, Store, StoreError,
+    Taken, VoteOn, private_dir,
 };
 pub use value::{ReportedValue, ValueError};
 

@@ -23,7 +23,9 @@ mod question_log;
 pub use batch::BatchWriter;
 pub use inbox::{Accepted, InboxItem, Incoming};
 pub use line_inbox::{InboxEntry, InboxState, Taken};
-pub use question_log::{LoggedQuestion, Pseudonyms, QuestionRecord, QuestionResult, ReviewStatus};
+pub use question_log::{
+    AnswerId, Channel, LoggedQuestion, Pseudonyms, QuestionRecord, QuestionResult, ReviewStatus, VoteOn,
+};
 
 /// Why the store failed (not a refusal: those are [`Refusal`]s).
 #[derive(Debug, thiserror::Error)]
@@ -178,6 +180,13 @@ CREATE TABLE telegram_offset (
     bot  INTEGER PRIMARY KEY,
     next INTEGER NOT NULL
 );
+"#,
+    r#"
+-- Votes are keyed on an answer id of ours, whatever the channel: `answer` is given when the
+-- answer is made and carried by its 👍 / 👎. Rows logged before keep `message` (the Telegram
+-- message of the answer), and the buttons already sent under them still vote through it.
+ALTER TABLE question_log ADD COLUMN answer INTEGER;
+CREATE INDEX question_log_by_answer ON question_log (asker, answer);
 "#,
 ];
 
