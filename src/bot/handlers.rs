@@ -1,6 +1,9 @@
-//! The endpoints: extract → call the library → render → send. Database and search calls run
-//! on the blocking pool. Logs name the chat and what happened, never a resident's words at
-//! info level.
+//! The endpoints: extract → call → render → send. A message, a command or a button press
+//! that asks something of the plan is a turn of the conversation core
+//! ([`crate::conversation::Conversation::turn`]), drawn by [`super::reply`]; the staff's
+//! reports are [`super::report`]'s, the administrators' commands [`super::admin`]'s.
+//! Database and search calls run on the blocking pool. Logs name the chat and what happened,
+//! never a resident's words at info level.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -8,38 +11,33 @@ use std::time::Instant;
 use teloxide::payloads::{AnswerCallbackQuerySetters, AnswerInlineQuerySetters};
 use teloxide::prelude::*;
 use teloxide::types::{
-    ChatId, InlineQueryResult, InlineQueryResultArticle, InputMessageContent, InputMessageContentText, Me, MessageId,
-    ParseMode,
+    ChatId, InlineQueryResult, InlineQueryResultArticle, InputMessageContent, InputMessageContentText, Me, ParseMode,
 };
 use teloxide::utils::command::BotCommands;
 
 use super::commands::{PublicCommand, StaffCommand};
-use super::outbox::{Outbox, edit_html, edit_pressed, send_html, split, with_retry};
-use super::{BotState, Mode, keyboard};
-use crate::actuals::{Refusal, ResolvedReport, Role, Staff};
-use crate::answer::{Card, escape, render_html};
-use crate::app::{App, Asker, Audience};
-use crate::conversation::Callback;
-use crate::conversation::paging::{self, Page};
-use crate::conversation::session::{Flow, Pending};
-use crate::search::{Intent, Outcome};
+use super::outbox::{Outbox, send_html, split, with_retry};
+use super::{BotState, Mode, admin, reply, report};
+use crate::actuals::{Refusal, Staff};
+use crate::answer::{escape, render_html};
+use crate::app::App;
+use crate::conversation::session::Flow;
+use crate::conversation::{Callback, Command, Input};
+use crate::search::Intent;
 
 /// The error type of endpoints.
 pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
-type HandlerResult = Result<(), HandlerError>;
+pub(super) type HandlerResult = Result<(), HandlerError>;
 
 const STAFF_ONLY: &str = "このボットは那須塩原市の職員専用です。利用するには管理者に登録を依頼してください（あなたのTelegram ID: {id}）。市民の方は公開版のボットをご利用ください。";
 
-async fn blocking<T: Send + 'static>(
+/// Runs `f` with the app on the blocking pool.
+pub(super) async fn blocking<T: Send + 'static>(
     state: &BotState,
     f: impl FnOnce(&App) -> T + Send + 'static,
 ) -> Result<T, HandlerError> {
     let app = state.app.clone();
     Ok(tokio::task::spawn_blocking(move || f(&app)).await?)
-}
-
-fn audience(state: &BotState) -> Audience {
-    state.mode
 }
 
 /// The registered member of staff with this id (staff mode).
@@ -82,149 +80,49 @@ pub async fn message(msg: Message, me: Me, state: Arc<BotState>) -> HandlerResul
     if is_command {
         return command(bot, &state, &msg, text, &me, staff, user).await;
     }
-    // After a 👎, the next message says what they wanted to know: kept with the question,
-    // and answered as any question.
-    if let Some(answer) = state.sessions.take_wanted(chat.0) {
-        let (who, asker, text) = (audience(&state), Asker::Chat(chat.0), question.clone());
-        if let Err(e) = blocking(&state, move |app| app.wanted(answer, who, asker, &text)).await? {
-            tracing::warn!(error = %e, "what they wanted was not recorded");
-        }
-    }
-    if let Some(Flow::Value { page, kpi, year, user: flow_user }) = state.sessions.flow(chat.0)
+    // After a 👎, the next message says what they wanted to know: kept with that answer by
+    // the core, whatever this message turns out to be.
+    let (conversation, said) = (Arc::clone(&state.conversation), question.clone());
+    tokio::task::spawn_blocking(move || conversation.heard(chat.0, &said)).await?;
+    if let Some(Flow::Value { page, kpi, year, user: flow_user }) = state.conversation.sessions().flow(chat.0)
         && flow_user == user
     {
-        state.sessions.set_flow(chat.0, None);
+        state.conversation.sessions().set_flow(chat.0, None);
         let (attempt, value) = (format!("p.{page} {kpi} {year} {question}"), question.clone());
         let resolved =
             blocking(&state, move |app| app.resolve_parts(&page.to_string(), &kpi, &year.to_string(), &value)).await?;
-        return preview(bot, &state, chat, user, attempt, resolved).await;
+        return report::preview(bot, &state, chat, user, attempt, resolved).await;
     }
-    if crate::actuals::authority::can_report(staff.as_ref()) && looks_like_report(&question) {
+    if crate::actuals::authority::can_report(staff.as_ref()) && report::looks_like_report(&question) {
         let q = question.clone();
         let resolved = blocking(&state, move |app| app.resolve_message(&q)).await?;
         if resolved != Err(Refusal::NotAReport) {
-            return preview(bot, &state, chat, user, question, resolved).await;
+            return report::preview(bot, &state, chat, user, question, resolved).await;
         }
     }
-    answer_question(bot, &state, chat, &question).await
+    ask(&state, chat, Input::Text(question)).await
 }
 
-/// A sentence that reads as a report rather than a question: a value (a number that is not
-/// a year, found by the same scanner as reports and questions' figures) with a unit or
-/// 「でした」, and no question cue. Whether it really is a report is then the report
-/// parser's call: it refuses what it cannot read exactly.
-pub fn looks_like_report(text: &str) -> bool {
-    let t = crate::normalize::normalize(text);
-    let question =
-        t.contains('?') || ["教えて", "ですか", "ますか", "は何", "どれ", "いくつ"].iter().any(|w| t.contains(w));
-    let closing = t.ends_with("でした") || t.ends_with("です");
-    let value = crate::numbers::scan(&t).iter().any(|n| !n.year_like && (n.unit.is_some() || closing));
-    value && !question && (t.contains("でした") || t.contains("です") || t.contains("実績") || t.contains("は"))
-}
-
-/// What a message or a command asks the engine.
-enum Ask {
-    /// A question in the user's words, perhaps following up on the last answer.
-    Question(String),
-    /// An initiative by name, for an intent (`/kpi 名前`).
-    About(String, Intent),
-    /// A list (or, when `true`, progress) by the facets a command's argument names.
-    List(String, bool),
-}
-
-impl Ask {
-    /// How the question log keeps it.
-    fn logged(&self) -> String {
-        match self {
-            Ask::Question(q) => q.clone(),
-            Ask::About(name, intent) => format!("/{} {name}", intent.as_str()),
-            Ask::List(arg, progress) => format!("/{} {arg}", if *progress { "progress" } else { "list" }),
-        }
-    }
-
-    fn outcome(self, app: &App, context: Option<u16>) -> Outcome {
-        let engine = app.engine();
-        match self {
-            Ask::Question(q) => engine.ask_in_context(&q, context),
-            Ask::About(name, intent) => engine.about_name(&name, intent),
-            Ask::List(arg, progress) => {
-                let filters = engine.facets(&arg);
-                if arg.trim().is_empty() || !filters.is_empty() {
-                    engine.list_by(filters, progress)
-                } else {
-                    // No department, policy, means or year: a topic (「/list 子育て」), which
-                    // only the question's understanding knows.
-                    let what = if progress { "の進捗" } else { "の取組一覧" };
-                    engine.ask(&format!("{}{what}", arg.trim()))
-                }
-            }
-        }
-    }
-}
-
-async fn answer_question(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, question: &str) -> HandlerResult {
-    answer(bot, state, chat, Ask::Question(question.to_string())).await
-}
-
-async fn answer(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, ask: Ask) -> HandlerResult {
+/// A turn of the conversation core for `chat`, its reply sent as new messages.
+async fn ask(state: &Arc<BotState>, chat: ChatId, input: Input) -> HandlerResult {
     let started = Instant::now();
-    let context = state.sessions.context(chat.0);
-    let who = audience(state);
-    let logged = ask.logged();
-    let (outcome, card, _) = blocking(state, move |app| app.present(ask.outcome(app, context), who)).await??;
-    let sent = send_outcome(bot, state, chat, &outcome, &card).await?;
-    // Logged once sent, naming the message its 👍 / 👎 are on; the log's writer takes it from
-    // here (nothing waits for the disk).
-    state.app.record_question("telegram", who, Asker::Chat(chat.0), &logged, &outcome, sent.map(|m| i64::from(m.0)));
+    let conversation = Arc::clone(&state.conversation);
+    let turned = tokio::task::spawn_blocking(move || conversation.turn(chat.0, input)).await?;
+    reply::send(state, chat, &turned).await?;
     if let Some(probe) = &state.probe {
         probe.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(started.elapsed());
     }
-    tracing::info!(
-        asker = %state.names.of(chat.0),
-        intent = outcome.intent.as_str(),
-        ambiguous = outcome.ambiguous,
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "answered"
-    );
+    if let Some(outcome) = &turned.outcome {
+        tracing::info!(
+            asker = %state.names.of(chat.0),
+            intent = outcome.intent.as_str(),
+            ambiguous = outcome.ambiguous,
+            answer = turned.remember.answer.map(|a| a.get()),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "answered"
+        );
+    }
     Ok(())
-}
-
-/// Sends the card, with 「解決しましたか？」 👍 / 👎 under it; returns the message that has
-/// them (none for a paged list).
-async fn send_outcome(
-    bot: &Outbox,
-    state: &BotState,
-    chat: ChatId,
-    outcome: &Outcome,
-    card: &Card,
-) -> Result<Option<teloxide::types::MessageId>, HandlerError> {
-    state.sessions.answered(chat.0, outcome);
-    if paging::is_paged(outcome) {
-        let id = state.sessions.store_list(outcome.clone());
-        let first = Page::of(&state.app.plan(), outcome, id, 0);
-        send_html(bot, chat, &render_html(&first.card), keyboard::paging(&first)).await?;
-        return Ok(None);
-    }
-    let kpi_of = outcome.single_page().filter(|_| outcome.intent == Intent::Kpi);
-    let buttons = card_buttons(&state.app, card, kpi_of, state.app.logs_questions());
-    Ok(send_html(bot, chat, &render_html(card), buttons).await?)
-}
-
-/// A card's buttons: its sections (or candidates); 「📈 グラフ」 when it shows the KPIs of
-/// the initiative on `kpi_of` and they have numbers to draw; 👍 / 👎 when `feedback`.
-fn card_buttons(
-    app: &App,
-    card: &Card,
-    kpi_of: Option<u16>,
-    feedback: bool,
-) -> Option<teloxide::types::InlineKeyboardMarkup> {
-    let mut buttons = keyboard::card(card);
-    if let Some(page) = kpi_of
-        && app.plan().initiative(page).is_some_and(crate::chart::has_chart)
-    {
-        buttons = keyboard::with_chart(buttons, page);
-    }
-    if feedback { keyboard::with_feedback(buttons) } else { buttons }
 }
 
 async fn command(
@@ -280,27 +178,27 @@ async fn command(
         StaffCommand::Kpi(arg) if arg.trim().is_empty() => {
             usage(bot, chat, "/kpi 取組名（例: /kpi どこでも窓口）").await?
         }
-        StaffCommand::Kpi(arg) => answer(bot, state, chat, Ask::About(arg.trim().to_string(), Intent::Kpi)).await?,
+        StaffCommand::Kpi(arg) => ask(state, chat, Input::Command(Command::Kpi(arg.trim().to_string()))).await?,
         StaffCommand::List(arg) if arg.trim().is_empty() => usage(
             bot,
             chat,
             "/list 部署名、基本方針N、または手段（例: /list デジタル推進課、/list 基本方針1、/list キャッシュレス化）",
         )
         .await?,
-        StaffCommand::List(arg) => answer(bot, state, chat, Ask::List(arg, false)).await?,
-        StaffCommand::Progress(arg) => answer(bot, state, chat, Ask::List(arg, true)).await?,
-        StaffCommand::Report(arg) => report_command(bot, state, chat, user, staff.as_ref(), arg.trim()).await?,
-        StaffCommand::History(arg) => history(bot, state, chat, arg.trim()).await?,
-        StaffCommand::Export => export(bot, state, chat).await?,
-        StaffCommand::Staff(arg) => staff_command(bot, state, chat, user, arg.trim()).await?,
-        StaffCommand::Review(arg) => review_command(bot, state, chat, arg.trim()).await?,
-        StaffCommand::Stats => stats_command(bot, state, chat).await?,
-        StaffCommand::Teach(arg) => teach_command(bot, state, chat, user, arg.trim()).await?,
+        StaffCommand::List(arg) => ask(state, chat, Input::Command(Command::List(arg))).await?,
+        StaffCommand::Progress(arg) => ask(state, chat, Input::Command(Command::Progress(arg))).await?,
+        StaffCommand::Report(arg) => report::command(bot, state, chat, user, staff.as_ref(), arg.trim()).await?,
+        StaffCommand::History(arg) => admin::history(bot, state, chat, arg.trim()).await?,
+        StaffCommand::Export => admin::export(bot, state, chat).await?,
+        StaffCommand::Staff(arg) => admin::staff(bot, state, chat, user, arg.trim()).await?,
+        StaffCommand::Review(arg) => admin::review(bot, state, chat, arg.trim()).await?,
+        StaffCommand::Stats => admin::stats(bot, state, chat).await?,
+        StaffCommand::Teach(arg) => admin::teach(bot, state, chat, user, arg.trim()).await?,
     }
     Ok(())
 }
 
-async fn usage(bot: &Outbox, chat: ChatId, how: &str) -> HandlerResult {
+pub(super) async fn usage(bot: &Outbox, chat: ChatId, how: &str) -> HandlerResult {
     send_html(bot, chat, &format!("使い方: {}", escape(how)), None).await?;
     Ok(())
 }
@@ -331,258 +229,8 @@ fn help_text(state: &BotState, staff: Option<&Staff>) -> String {
     render_html(&crate::answer::help_card(&state.app.plan(), how))
 }
 
-async fn report_command(
-    bot: &Outbox,
-    state: &Arc<BotState>,
-    chat: ChatId,
-    user: i64,
-    staff: Option<&Staff>,
-    arg: &str,
-) -> HandlerResult {
-    let Some(staff) = staff.filter(|s| crate::actuals::authority::can_report(Some(s))) else {
-        let refusal = Refusal::ReadOnly { name: staff.map_or_else(String::new, |s| s.name.clone()) };
-        let attempt = format!("/report {arg}");
-        // Audited as a refused write; the answer is the refusal itself.
-        let _refused =
-            blocking(state, move |app| app.with_store(|s| s.check(&app.plan(), user, &attempt, Err(refusal))))
-                .await??;
-        send_html(bot, chat, "報告できるのは各課の担当リーダーと管理者です。閲覧のみの権限では報告できません。", None)
-            .await?;
-        return Ok(());
-    };
-    if arg.is_empty() {
-        return start_flow(bot, state, chat, staff).await;
-    }
-    let words: Vec<&str> = arg.split_whitespace().collect();
-    if words.len() < 4 {
-        return usage(bot, chat, "/report 取組 指標 年度 値（例: /report どこでも窓口 搭載手続数 R8 92件）。引数なしの /report で対話形式になります").await;
-    }
-    let (value, year, indicator) = (words[words.len() - 1], words[words.len() - 2], words[words.len() - 3]);
-    let initiative = words[..words.len() - 3].join(" ");
-    let (v, y, k) = (value.to_string(), year.to_string(), indicator.to_string());
-    let resolved = blocking(state, move |app| app.resolve_parts(&initiative, &k, &y, &v)).await?;
-    preview(bot, state, chat, user, format!("/report {arg}"), resolved).await
-}
-
-async fn start_flow(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, staff: &Staff) -> HandlerResult {
-    let plan = &state.app.plan();
-    let mine = crate::actuals::authority::reportable(staff, plan);
-    if mine.is_empty() {
-        send_html(bot, chat, "報告できるKPIのある取組がありません（担当の課を管理者に確認してください）。", None)
-            .await?;
-        return Ok(());
-    }
-    send_html(bot, chat, "<b>実績の報告</b>\nどの取組について報告しますか？", Some(keyboard::flow_initiatives(&mine)))
-        .await?;
-    Ok(())
-}
-
-/// Shows what was understood with 確定 / 取消, or why it cannot be reported.
-async fn preview(
-    bot: &Outbox,
-    state: &Arc<BotState>,
-    chat: ChatId,
-    user: i64,
-    attempt: String,
-    resolved: Result<ResolvedReport, Refusal>,
-) -> HandlerResult {
-    let a = attempt.clone();
-    let checked = blocking(state, move |app| app.with_store(|s| s.check(&app.plan(), user, &a, resolved))).await??;
-    match checked {
-        Err(refusal) => {
-            tracing::info!(asker = %state.names.of(chat.0), "report refused");
-            send_html(bot, chat, &format!("報告できません: {}", escape(&refusal.to_string())), None).await?;
-        }
-        Ok((_, report)) => {
-            let text = describe(state, &report, "この内容で記録しますか？", true);
-            let id = state.sessions.store_pending(Pending { actor: user, report, attempt });
-            send_html(bot, chat, &text, Some(keyboard::confirm(id))).await?;
-        }
-    }
-    Ok(())
-}
-
-/// The report card; before writing (`asking`), a value's warning asks for 確定.
-fn describe(state: &BotState, r: &ResolvedReport, heading: &str, asking: bool) -> String {
-    let mut card = crate::answer::report_card(&state.app.plan(), r, heading);
-    if asking && r.warning.is_some() {
-        card.blocks.push(crate::answer::Block::Text("正しければ「確定」を押してください。".into()));
-    }
-    render_html(&card)
-}
-
-async fn history(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, arg: &str) -> HandlerResult {
-    if arg.is_empty() {
-        return usage(bot, chat, "/history 取組名（例: /history どこでも窓口）").await;
-    }
-    let name = arg.to_string();
-    let text = blocking(state, move |app| -> Result<String, HandlerError> {
-        let engine = app.engine();
-        let plan = engine.plan();
-        let i = match crate::actuals::report::find_initiative(plan, &*engine, &name) {
-            Ok(i) => i,
-            Err(refusal) => return Ok(escape(&refusal.to_string())),
-        };
-        let rows = app.with_store(|s| s.history(i.page))?;
-        let view = app.actuals()?.unwrap_or_default();
-        Ok(render_html(&crate::answer::history_card(i, &rows, &view)))
-    })
-    .await??;
-    send_html(bot, chat, &text, None).await?;
-    Ok(())
-}
-
-async fn export(bot: &Outbox, state: &Arc<BotState>, chat: ChatId) -> HandlerResult {
-    let csv = blocking(state, |app| -> Result<String, HandlerError> {
-        let view = app.actuals()?.unwrap_or_default();
-        Ok(crate::actuals::export_csv(&app.plan(), &view))
-    })
-    .await??;
-    let date = crate::actuals::jst(crate::actuals::now_unix()).chars().take(10).collect::<String>();
-    let name = format!("keikaku-actuals-{date}.csv");
-    super::outbox::send_document(bot, chat, csv.into_bytes(), &name, "現在の実績（UTF-8 BOM付きCSV、Excelで開けます）")
-        .await?;
-    Ok(())
-}
-
-/// `/staff …` (administrators; checked by the caller).
-async fn staff_command(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, user: i64, arg: &str) -> HandlerResult {
-    let words: Vec<String> = arg.split_whitespace().map(String::from).collect();
-    let reply = blocking(state, move |app| -> Result<String, HandlerError> {
-        let plan = &app.plan();
-        let text = match words.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-            [] | ["list"] => {
-                let all = app.with_store(|s| s.list_staff())?;
-                render_html(&crate::answer::roster_card(&all))
-            }
-            ["add", id, name, role, depts @ ..] => {
-                let (Ok(id), Some(role)) = (id.parse::<i64>(), Role::parse(role)) else {
-                    return Ok("使い方: /staff add Telegram-ID 名前 admin|lead|staff [課…]".into());
-                };
-                let s = Staff {
-                    telegram_id: id,
-                    name: (*name).to_string(),
-                    role,
-                    departments: depts.iter().map(|d| (*d).to_string()).collect(),
-                };
-                match app.with_store(|st| st.add_staff(plan, Some(user), &s)) {
-                    Ok(()) => format!("{}（{}）を {} として登録しました。", escape(&s.name), id, role.as_str()),
-                    Err(e) => format!("登録できません: {}", escape(&e.to_string())),
-                }
-            }
-            ["remove", id] => match id.parse::<i64>() {
-                Ok(id) => match app.with_store(|st| st.remove_staff(Some(user), id)) {
-                    Ok(()) => format!("{id} の登録を取り消しました（過去の報告は残ります）。"),
-                    Err(e) => format!("取り消せません: {}", escape(&e.to_string())),
-                },
-                Err(_) => "使い方: /staff remove Telegram-ID".into(),
-            },
-            _ => "使い方: /staff、/staff add Telegram-ID 名前 admin|lead|staff [課…]、/staff remove Telegram-ID".into(),
-        };
-        Ok(text)
-    })
-    .await??;
-    send_html(bot, chat, &reply, None).await?;
-    Ok(())
-}
-
-/// How far back the bot's review and statistics look.
-const REVIEW_PERIOD: i64 = 30 * 86_400;
-
-/// `/review`, `/review resolve N`, `/review ignore N` (administrators; checked by the caller):
-/// the last 30 days' unanswered and 👎 questions, pending.
-async fn review_command(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, arg: &str) -> HandlerResult {
-    let words: Vec<String> = arg.split_whitespace().map(String::from).collect();
-    let reply = blocking(state, move |app| -> Result<String, HandlerError> {
-        use crate::actuals::ReviewStatus;
-        let mut out = String::new();
-        match words.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-            [] => {}
-            [verb @ ("resolve" | "ignore"), n] => {
-                let to = if *verb == "resolve" { ReviewStatus::Resolved } else { ReviewStatus::Ignored };
-                let id = n.trim_start_matches('#').parse::<i64>().ok();
-                match id.map(|id| app.mark_review(id, Some(REVIEW_PERIOD), to)).transpose()? {
-                    Some(Some(count)) => out.push_str(&format!("#{n} の{count}件を {} にしました。\n\n", to.as_str())),
-                    _ => return Ok(format!("#{} は見直しの一覧にありません。", escape(n))),
-                }
-            }
-            _ => return Ok("使い方: /review、/review resolve 番号、/review ignore 番号".into()),
-        }
-        let items = app.review(Some(REVIEW_PERIOD), Some(ReviewStatus::Pending))?;
-        out.push_str(&render_html(&crate::answer::review_card(&items, "見直す質問（30日・未対応）")));
-        Ok(out)
-    })
-    .await??;
-    send_html(bot, chat, &reply, None).await?;
-    Ok(())
-}
-
-/// `/stats` (administrators; checked by the caller): the last 30 days of questions.
-async fn stats_command(bot: &Outbox, state: &Arc<BotState>, chat: ChatId) -> HandlerResult {
-    let reply = blocking(state, |app| -> Result<String, HandlerError> {
-        let stats = app.stats(Some(REVIEW_PERIOD))?;
-        Ok(render_html(&crate::answer::stats_card(&app.plan(), &stats, "質問の統計（30日）")))
-    })
-    .await??;
-    send_html(bot, chat, &reply, None).await?;
-    Ok(())
-}
-
-/// The KPI charts of the initiative on `page` as PNGs with their captions (the chart's text
-/// alternative), public: actuals without reporters.
-fn charts(app: &App, page: u16) -> Result<Vec<(Vec<u8>, String)>, String> {
-    let renderer = crate::chart::png::shared()?;
-    let plan = app.plan();
-    let i = plan.initiative(page).ok_or("no such initiative")?;
-    let view = app.actuals().map_err(|e| e.to_string())?;
-    i.kpis
-        .iter()
-        .filter(|k| crate::chart::drawable(k))
-        .take(4)
-        .enumerate()
-        .map(|(n, kpi)| {
-            let chart = crate::chart::Chart::of(i, kpi, &plan.years, view.as_deref()).as_of(app.today());
-            let png = renderer.png(&crate::chart::svg(&chart, &format!("k{n}")), 2.0).map_err(|e| e.to_string())?;
-            Ok((png, chart.description()))
-        })
-        .collect()
-}
-
-/// `/teach 言葉 用語`, `/teach #番号 p.ページ [意図]`, `/teach undo 言葉|例N`, `/teach list`
-/// (administrators; checked by the caller): see [`App::teach`]. The cross-validation of the
-/// corpus takes a few seconds; a note says so first.
-async fn teach_command(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, user: i64, arg: &str) -> HandlerResult {
-    use crate::teach::Request;
-    let request = Request::parse(arg);
-    if matches!(request, Ok(Request::Change(_) | Request::FromItem { .. })) {
-        send_html(bot, chat, "例文で交差検証して確かめています（数秒かかります）…", None).await?;
-    }
-    let reply = blocking(state, move |app| match request.and_then(|r| app.teach_request(Some(user), r)) {
-        Ok(reply) => render_html(&reply.card()),
-        Err(e) => escape(&e.to_string()),
-    })
-    .await?;
-    send_html(bot, chat, &reply, None).await?;
-    Ok(())
-}
-
-/// Sends `html` to every administrator on the roster; failures (an admin who never opened
-/// the bot) are logged.
-pub(crate) async fn tell_admins(state: &Arc<BotState>, html: &str) {
-    let admins = blocking(state, |app| app.with_store(|s| s.list_staff())).await;
-    let admins: Vec<i64> = match admins {
-        Ok(Ok(all)) => all.into_iter().filter(|s| s.role == Role::Admin).map(|s| s.telegram_id).collect(),
-        Ok(Err(e)) => return tracing::warn!(error = %e, "the roster cannot be read: the admins were not told"),
-        Err(e) => return tracing::warn!(error = %e, "the roster cannot be read: the admins were not told"),
-    };
-    for admin in admins {
-        if let Err(e) = send_html(&state.outbox, ChatId(admin), html, None).await {
-            tracing::warn!(error = %e, admin, "an admin could not be told");
-        }
-    }
-}
-
-/// Button presses.
+/// Button presses: the staff's report flow is [`super::report`]'s; every other action is a
+/// turn of the conversation core, its reply put in place of the card pressed.
 pub async fn callback(q: CallbackQuery, state: Arc<BotState>) -> HandlerResult {
     let bot = &state.outbox;
     let user = i64::try_from(q.from.id.0).unwrap_or(0);
@@ -615,175 +263,22 @@ pub async fn callback(q: CallbackQuery, state: Arc<BotState>) -> HandlerResult {
     let (chat, message_id) = (message.chat.id, message.id);
     tracing::info!(asker = %state.names.of(chat.0), "button");
     match cb {
-        Callback::Noop => say("").await?,
-        Callback::Chart(page) => {
-            say("").await?;
-            let charts = blocking(&state, move |app| charts(app, page)).await?;
-            match charts {
-                Ok(charts) => {
-                    for (png, caption) in charts {
-                        super::outbox::send_photo(bot, chat, png, &caption).await?;
-                    }
-                }
-                Err(why) => {
-                    tracing::warn!(error = %why, "a chart could not be drawn");
-                    send_html(bot, chat, "グラフを表示できませんでした。表の数値をご覧ください。", None).await?;
-                }
-            }
-        }
-        Callback::Vote { up } => {
-            let (who, asker, answer) = (audience(&state), Asker::Chat(chat.0), i64::from(message_id.0));
-            let counted = blocking(&state, move |app| app.vote(answer, who, asker, up)).await?;
-            match counted {
-                Ok(true) if up => say("ありがとうございます").await?,
-                Ok(true) => {
-                    state.sessions.await_wanted(chat.0, answer);
-                    say("ありがとうございます").await?;
-                    send_html(bot, chat, "何を知りたかったですか？ 次のメッセージで一言どうぞ（任意）。", None).await?;
-                }
-                Ok(false) => say("この操作は使えません").await?,
-                Err(e) => {
-                    tracing::warn!(error = %e, "a vote was not recorded");
-                    say("記録できませんでした").await?;
-                }
-            }
-        }
-        Callback::Show { page, intent } => {
-            let who = audience(&state);
-            let card = blocking(&state, move |app| app.card_for(page, intent, who)).await??;
-            state.sessions.set_context(chat.0, page);
-            say("").await?;
-            // The 👍 / 👎 row stays with the card as its sections change; the KPI section
-            // has its charts.
-            let feedback = message.reply_markup().is_some_and(keyboard::has_feedback);
-            let markup = card_buttons(&state.app, &card, (intent == Intent::Kpi).then_some(page), feedback);
-            edit_pressed(bot, message, &render_html(&card), markup).await?;
-        }
-        Callback::ListPage { list, n } => {
-            let Some(outcome) = state.sessions.list(list) else {
-                return Ok(say("この一覧は期限切れです。もう一度聞いてください").await?);
-            };
-            let page = Page::of(&state.app.plan(), &outcome, list, usize::from(n));
-            say("").await?;
-            edit_pressed(bot, message, &render_html(&page.card), keyboard::paging(&page)).await?;
-        }
-        Callback::Confirm(pid) => confirm(bot, &state, chat, message_id, user, pid, &say).await?,
-        Callback::Cancel(pid) => match state.sessions.take_pending(pid) {
-            Some(p) if p.actor != user => {
-                state.sessions.restore_pending(pid, p);
-                say("報告した本人だけが操作できます").await?;
-            }
-            Some(_) => {
-                say("取り消しました").await?;
-                edit_html(bot, chat, message_id, "取り消しました。記録していません。", None).await?;
-            }
-            None => say("この報告はすでに処理されています").await?,
-        },
+        Callback::Confirm(pid) => report::confirm(bot, &state, chat, message_id, user, pid, &say).await?,
+        Callback::Cancel(pid) => say(report::cancel(bot, &state, chat, message_id, user, pid).await?).await?,
         Callback::FlowInitiative(page) | Callback::FlowKpi { page, .. } | Callback::FlowYear { page, .. } => {
             let Some(staff) = staff.filter(|s| crate::actuals::authority::can_report(Some(s))) else {
                 return Ok(say("報告できる権限がありません").await?);
             };
-            flow_step(bot, &state, chat, message_id, &staff, cb, page).await?;
+            report::flow_step(bot, &state, chat, message_id, &staff, cb, page).await?;
             say("").await?;
         }
-    }
-    Ok(())
-}
-
-async fn confirm<F, Fut>(
-    bot: &Outbox,
-    state: &Arc<BotState>,
-    chat: ChatId,
-    message_id: MessageId,
-    user: i64,
-    pid: u32,
-    say: &F,
-) -> HandlerResult
-where
-    F: Fn(&'static str) -> Fut,
-    Fut: std::future::Future<Output = Result<(), teloxide::RequestError>>,
-{
-    let Some(pending) = state.sessions.take_pending(pid) else {
-        // A second press, or a press after a restart: nothing to do.
-        say("この報告はすでに処理されています").await?;
-        return Ok(());
-    };
-    if pending.actor != user {
-        state.sessions.restore_pending(pid, pending);
-        say("報告した本人だけが確定できます").await?;
-        return Ok(());
-    }
-    let p = pending.clone();
-    let written = blocking(state, move |app| {
-        app.with_store(|s| s.report(&app.plan(), p.actor, &p.attempt, Ok(p.report.clone()), "bot"))
-    })
-    .await?;
-    match written {
-        Ok(Ok(actual_id)) => {
-            tracing::info!(asker = %state.names.of(chat.0), actual_id, "report recorded");
-            say("記録しました").await?;
-            let text = describe(state, &pending.report, &format!("✅ 記録しました（#{actual_id}）"), false);
-            edit_html(bot, chat, message_id, &text, None).await?;
+        action => {
+            let conversation = Arc::clone(&state.conversation);
+            let input = Input::Action { action, pressed: Some(i64::from(message_id.0)) };
+            let turned = tokio::task::spawn_blocking(move || conversation.turn(chat.0, input)).await?;
+            say(turned.ack.unwrap_or("")).await?;
+            reply::pressed(&state, message, &turned).await?;
         }
-        Ok(Err(refusal)) => {
-            say("記録できませんでした").await?;
-            edit_html(bot, chat, message_id, &format!("記録できませんでした: {}", escape(&refusal.to_string())), None)
-                .await?;
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "writing a confirmed report failed");
-            state.sessions.restore_pending(pid, pending);
-            say("保存に失敗しました。もう一度「確定」を押してください").await?;
-        }
-    }
-    Ok(())
-}
-
-async fn flow_step(
-    bot: &Outbox,
-    state: &Arc<BotState>,
-    chat: ChatId,
-    message_id: MessageId,
-    staff: &Staff,
-    cb: Callback,
-    page: u16,
-) -> HandlerResult {
-    let plan = &state.app.plan();
-    let Some(i) = plan.initiative(page) else { return Ok(()) };
-    if let Err(refusal) = crate::actuals::authority::may_report(Some(staff), staff.telegram_id, i) {
-        edit_html(bot, chat, message_id, &escape(&refusal.to_string()), None).await?;
-        return Ok(());
-    }
-    let head = format!("<b>実績の報告</b>\n取組: {}（p.{}）", escape(&i.title), i.page);
-    match cb {
-        Callback::FlowInitiative(_) if i.kpis.len() > 1 => {
-            edit_html(bot, chat, message_id, &format!("{head}\nどの指標ですか？"), Some(keyboard::flow_kpis(i)))
-                .await?;
-        }
-        Callback::FlowInitiative(_) | Callback::FlowKpi { .. } => {
-            let kpi = match cb {
-                Callback::FlowKpi { kpi, .. } => kpi,
-                _ => 0,
-            };
-            let name = i.kpis.get(usize::from(kpi)).map_or("", |k| k.name.as_str());
-            let text = format!("{head}\n指標: {}\nどの年度ですか？", escape(name));
-            edit_html(bot, chat, message_id, &text, Some(keyboard::flow_years(plan, i, kpi))).await?;
-        }
-        Callback::FlowYear { kpi, year, .. } => {
-            let Some(k) = i.kpis.get(usize::from(kpi)) else { return Ok(()) };
-            let fy = crate::plan::FiscalYear::from_gregorian(year);
-            let target = k.target(fy).map_or_else(String::new, |t| format!("（目標 {}）", t.raw));
-            state
-                .sessions
-                .set_flow(chat.0, Some(Flow::Value { page, kpi: k.name.clone(), year, user: staff.telegram_id }));
-            let text = format!(
-                "{head}\n指標: {}\n年度: {fy}\n値を送ってください{}。例: 92件",
-                escape(&k.name),
-                escape(&target)
-            );
-            edit_html(bot, chat, message_id, &text, None).await?;
-        }
-        _ => {}
     }
     Ok(())
 }
@@ -833,18 +328,4 @@ pub async fn inline(q: InlineQuery, state: Arc<BotState>) -> HandlerResult {
     })
     .await?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn report_sentences_are_told_from_questions() {
-        assert!(looks_like_report("どこでも窓口の搭載手続数、令和8年度は92件でした"));
-        assert!(looks_like_report("漏水の発生件数は180件です"));
-        assert!(!looks_like_report("令和9年度の漏水調査の目標は？"));
-        assert!(!looks_like_report("漏水調査のKPI"));
-        assert!(!looks_like_report("5,000件の目標の取組はどれ"));
-    }
 }
