@@ -376,6 +376,35 @@ fn chat_drops_the_context_after_a_question_it_cannot_answer() {
     assert!(answers[3].contains("何についての質問か分かりませんでした"), "{out}");
 }
 
+/// `ask` logs nothing by default; with `--log-questions` (or `KEIKAKU_ASK_LOG_QUESTIONS`) it
+/// logs each question as the chats do, under the channel `ask`, with an answer id.
+#[test]
+fn ask_logs_its_questions_only_when_told_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("keikaku.db");
+    let ask = |extra: &[&str], env: Option<&str>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_keikaku"));
+        command.args(["--data-dir", "data", "--index-dir"]).arg(common::index_dir()).arg("--db").arg(&db);
+        command.arg("ask").args(extra).arg("どこでも窓口のKPI").env_remove("KEIKAKU_ASK_LOG_QUESTIONS");
+        if let Some(value) = env {
+            command.env("KEIKAKU_ASK_LOG_QUESTIONS", value);
+        }
+        let out = command.output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    let rows = || keikaku::actuals::Store::open(&db).unwrap().questions_since(0).unwrap();
+    ask(&[], None);
+    assert!(rows().is_empty(), "{:?}", rows());
+    ask(&["--log-questions"], None);
+    ask(&[], Some("true"));
+    let logged = rows();
+    assert_eq!(logged.len(), 2, "{logged:?}");
+    assert!(
+        logged.iter().all(|r| r.channel == "ask" && r.asker == "terminal" && r.pages == [18] && r.answer.is_some()),
+        "{logged:?}"
+    );
+}
+
 #[test]
 fn a_report_from_the_cli_shows_in_ask_json_and_in_the_export() {
     let dir = tempfile::tempdir().unwrap();

@@ -112,7 +112,12 @@ async fn turn(state: &Arc<LineState>, chat: i64, input: Input) -> Vec<Value> {
         return vec![flex::text_message("ただいま回答できません。しばらくしてからもう一度お試しください。", None)];
     };
     if let Some(outcome) = &reply.outcome {
-        tracing::info!(intent = outcome.intent.as_str(), ambiguous = outcome.ambiguous, "answered on LINE");
+        tracing::info!(
+            intent = outcome.intent.as_str(),
+            ambiguous = outcome.ambiguous,
+            answer = reply.remember.answer.map(|a| a.get()),
+            "answered on LINE"
+        );
     }
     render(&reply)
 }
