@@ -263,8 +263,12 @@ pub async fn callback(q: CallbackQuery, state: Arc<BotState>) -> HandlerResult {
     let (chat, message_id) = (message.chat.id, message.id);
     tracing::info!(asker = %state.names.of(chat.0), "button");
     match cb {
-        Callback::Confirm(pid) => report::confirm(bot, &state, chat, message_id, user, pid, &say).await?,
-        Callback::Cancel(pid) => say(report::cancel(bot, &state, chat, message_id, user, pid).await?).await?,
+        Callback::Confirm(pid) => {
+            report::confirm(bot, &state, report::Press { chat, message: message_id, user }, pid, &say).await?
+        }
+        Callback::Cancel(pid) => {
+            say(report::cancel(bot, &state, report::Press { chat, message: message_id, user }, pid).await?).await?
+        }
         Callback::FlowInitiative(page) | Callback::FlowKpi { page, .. } | Callback::FlowYear { page, .. } => {
             let Some(staff) = staff.filter(|s| crate::actuals::authority::can_report(Some(s))) else {
                 return Ok(say("報告できる権限がありません").await?);

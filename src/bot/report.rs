@@ -107,12 +107,21 @@ fn describe(state: &BotState, r: &ResolvedReport, heading: &str, asking: bool) -
     render_html(&card)
 }
 
+/// The press of 確定 or 取消 under a report: where, and by whom.
+pub(super) struct Press {
+    /// The chat.
+    pub chat: ChatId,
+    /// The message the buttons are under.
+    pub message: MessageId,
+    /// Who pressed.
+    pub user: i64,
+}
+
+/// 確定 of a pending report: written by the one who reported, once.
 pub(super) async fn confirm<F, Fut>(
     bot: &Outbox,
     state: &Arc<BotState>,
-    chat: ChatId,
-    message_id: MessageId,
-    user: i64,
+    press: Press,
     pid: u32,
     say: &F,
 ) -> HandlerResult
@@ -120,6 +129,7 @@ where
     F: Fn(&'static str) -> Fut,
     Fut: std::future::Future<Output = Result<(), teloxide::RequestError>>,
 {
+    let Press { chat, message: message_id, user } = press;
     let Some(pending) = state.conversation.sessions().take_pending(pid) else {
         // A second press, or a press after a restart: nothing to do.
         say("この報告はすでに処理されています").await?;
@@ -211,11 +221,10 @@ pub(super) async fn flow_step(
 pub(super) async fn cancel(
     bot: &Outbox,
     state: &Arc<BotState>,
-    chat: ChatId,
-    message_id: MessageId,
-    user: i64,
+    press: Press,
     pid: u32,
 ) -> Result<&'static str, HandlerError> {
+    let Press { chat, message: message_id, user } = press;
     let sessions = state.conversation.sessions();
     Ok(match sessions.take_pending(pid) {
         Some(p) if p.actor != user => {
