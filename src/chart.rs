@@ -3,7 +3,8 @@
 //! exactly right, and to pin in golden tests, than a plotting library's output); the bots
 //! get it as PNG ([`png`]), rasterised with a Japanese font loaded from a file.
 //!
-//! Nothing depends on colour alone: each actual says 「✓ 達成」 or 「× 未達」 in words, targets
+//! Nothing depends on colour alone: each actual says 「✓ 達成」 or 「× 未達」 in words (or
+//! 「年度途中」 while its year runs: nothing is missed before the year ends), targets
 //! are outlined and dashed while actuals are solid, the direction is written in the title
 //! (「多いほど良い ↑」), a reduction's baseline is a labelled line, and the SVG carries a
 //! `<title>` and a `<desc>` that say everything the picture shows.
@@ -44,8 +45,16 @@ pub struct Chart {
 }
 
 impl Chart {
-    /// The chart of `kpi` of `initiative` over `years`, with the actuals of `view`.
-    pub fn of(initiative: &Initiative, kpi: &Kpi, years: &[FiscalYear], view: Option<&ActualsView>) -> Chart {
+    /// The chart of `kpi` of `initiative` over `years`, with the actuals of `view`, read on
+    /// `today` (the current fiscal year): a value of the year still running is 年度途中, a
+    /// later year without one says 「これから」.
+    pub fn of(
+        initiative: &Initiative,
+        kpi: &Kpi,
+        years: &[FiscalYear],
+        view: Option<&ActualsView>,
+        today: FiscalYear,
+    ) -> Chart {
         let mut unit = String::new();
         let mut baseline = None;
         let years = years
@@ -61,7 +70,7 @@ impl Chart {
                     }
                 }
                 let actual = view.and_then(|v| v.get(initiative.page, &kpi.name, year)).map(|a| {
-                    let status = target.map_or(Status::NoVerdict, |t| judge(kpi, t, Some(a.value)).status);
+                    let status = target.map_or(Status::NoVerdict, |t| judge(kpi, t, year, Some(a.value), today).status);
                     (a.value, status)
                 });
                 Year { year, target: target.and_then(|t| t.value.map(|v| (v, t.raw.clone()))), actual }
@@ -74,14 +83,8 @@ impl Chart {
             direction: kpi.direction,
             baseline,
             years,
-            today: None,
+            today: Some(today),
         }
-    }
-
-    /// The same chart read on `today`: years after it say 「これから」.
-    pub fn as_of(mut self, today: FiscalYear) -> Chart {
-        self.today = Some(today);
-        self
     }
 
     /// 「未報告」, or 「これから」 for a year still ahead.
@@ -226,6 +229,7 @@ pub fn svg(chart: &Chart, id: &str) -> String {
                 let (colour, mark) = match status {
                     Status::Achieved => (MET, "✓ 達成"),
                     Status::NotAchieved => (MISSED, "× 未達"),
+                    Status::Interim => (NEUTRAL, "年度途中"),
                     _ => (NEUTRAL, "判定なし"),
                 };
                 let top = y_of(*value);

@@ -12,6 +12,7 @@ use std::process::{Command, Stdio};
 
 use keikaku::actuals::{Refusal, Role, Staff, Store};
 use keikaku::app::{App, Audience};
+use keikaku::plan::FiscalYear;
 
 struct Fixture {
     _dir: tempfile::TempDir,
@@ -27,13 +28,21 @@ const READER: i64 = 3001;
 const STRANGER: i64 = 9999;
 
 fn fixture() -> Fixture {
-    let (dir, db, app) = common::app_with_roster(&[
-        (ADMIN, "管理者", Role::Admin, &[]),
-        (DIGITAL_LEAD, "山田", Role::Lead, &["デジタル推進課"]),
-        (TAX_LEAD, "田中", Role::Lead, &["課税課"]),
-        (CITIZEN_LEAD, "高橋", Role::Lead, &["市民課"]),
-        (READER, "鈴木", Role::Staff, &["デジタル推進課"]),
-    ]);
+    fixture_on(FiscalYear::reiwa(8))
+}
+
+/// The fixture with today's fiscal year `today` (the years before it have ended).
+fn fixture_on(today: FiscalYear) -> Fixture {
+    let (dir, db, app) = common::app_with_roster_on(
+        today,
+        &[
+            (ADMIN, "管理者", Role::Admin, &[]),
+            (DIGITAL_LEAD, "山田", Role::Lead, &["デジタル推進課"]),
+            (TAX_LEAD, "田中", Role::Lead, &["課税課"]),
+            (CITIZEN_LEAD, "高橋", Role::Lead, &["市民課"]),
+            (READER, "鈴木", Role::Staff, &["デジタル推進課"]),
+        ],
+    );
     Fixture { _dir: dir, db, app }
 }
 
@@ -94,7 +103,8 @@ fn the_authority_matrix_holds_for_every_role_and_department() {
 
 #[test]
 fn every_kind_of_bad_input_is_refused_with_a_reason_and_changes_nothing() {
-    let f = fixture();
+    // 令和10年度: every year of the plan has started, so each case meets its own refusal.
+    let f = fixture_on(FiscalYear::reiwa(10));
     let cases: [([&str; 4], &str); 9] = [
         (["どこでも窓口", "搭載手続数", "R8", "92人"], "単位"),
         (["どこでも窓口", "搭載手続数", "R11", "92件"], "対象外"),
@@ -141,7 +151,7 @@ fn a_correction_appends_and_history_keeps_every_value() {
 
 #[test]
 fn reports_written_as_sentences_are_understood() {
-    let f = fixture();
+    let f = fixture_on(FiscalYear::reiwa(9));
     let r = f.app.resolve_message("どこでも窓口の搭載手続数、令和8年度は92件でした").unwrap();
     assert_eq!((r.page, r.kpi.as_str(), r.year.gregorian(), r.value.number), (18, "搭載手続数", 2026, 92.0));
     let r = f.app.resolve_message("漏水の発生件数はR9で180件").unwrap();
@@ -156,23 +166,24 @@ fn reports_written_as_sentences_are_understood() {
 
 #[test]
 fn answers_show_the_actual_and_the_export_row_matches() {
-    let f = fixture();
+    // 令和9年度: 令和8年度 has ended, and its actuals have their verdicts.
+    let f = fixture_on(FiscalYear::reiwa(9));
     f.report(DIGITAL_LEAD, ["どこでも窓口", "搭載手続数", "R8", "92件"]).unwrap();
     f.report(ADMIN, ["漏水", "発生件数", "R8", "260件"]).unwrap();
     let (_, _, json) = f.app.answer("どこでも窓口のKPI", None, Audience::Staff).unwrap();
     assert!(json.text.contains("令和8年度 (2026): 90件 ／ 実績 92件（102%・達成）"), "{}", json.text);
     assert!(json.text.contains("山田"), "staff see who reported:\n{}", json.text);
-    // Today is 令和8年度 (the fixture's): a year still ahead has nothing to report yet.
-    assert!(json.text.contains("令和9年度 (2027): 95件\n"), "{}", json.text);
+    // Today is 令和9年度: a year still ahead has nothing to report yet.
+    assert!(json.text.contains("令和10年度 (2028): 100件\n"), "{}", json.text);
     let (_, _, public) = f.app.answer("どこでも窓口のKPI", None, Audience::Public).unwrap();
     assert!(public.text.contains("実績 92件") && !public.text.contains("山田"), "{}", public.text);
     let (_, _, leak) = f.app.answer("漏水のKPI", None, Audience::Staff).unwrap();
     assert!(leak.text.contains("実績 260件（95%・未達）"), "a falling count above its ceiling:\n{}", leak.text);
 
     let view = f.app.actuals().unwrap().unwrap();
-    let csv = keikaku::actuals::export_csv(&f.app.plan(), &view);
+    let csv = keikaku::actuals::export_csv(&f.app.plan(), &view, f.app.today());
     assert!(csv.starts_with(
-        "\u{feff}page,title,department,kpi,fiscal_year,target,actual,unit,achievement,reported_by,reported_at\r\n"
+        "\u{feff}page,title,department,kpi,fiscal_year,target,actual,unit,achievement,reported_by,reported_at,reason\r\n"
     ));
     let row = csv.lines().find(|l| l.starts_with("18,")).unwrap();
     let cells: Vec<&str> = row.split(',').collect();
@@ -191,7 +202,8 @@ fn answers_show_the_actual_and_the_export_row_matches() {
         ]
     );
     assert_eq!(cells[9], "山田 (1001)");
-    let json: serde_json::Value = serde_json::from_str(&keikaku::actuals::export_json(&f.app.plan(), &view)).unwrap();
+    let json: serde_json::Value =
+        serde_json::from_str(&keikaku::actuals::export_json(&f.app.plan(), &view, f.app.today())).unwrap();
     assert_eq!(json.as_array().unwrap().len(), 2);
 }
 
@@ -199,7 +211,7 @@ fn answers_show_the_actual_and_the_export_row_matches() {
 /// answer after a report shows it, from this process or another.
 #[test]
 fn the_next_answer_after_a_report_shows_it() {
-    let f = fixture();
+    let f = fixture_on(FiscalYear::reiwa(9));
     let kpi = |who| f.app.answer("どこでも窓口のKPI", None, who).unwrap().2.text;
     assert!(!kpi(Audience::Staff).contains("実績 92件"));
     f.report(DIGITAL_LEAD, ["どこでも窓口", "搭載手続数", "R8", "92件"]).unwrap();
@@ -242,6 +254,8 @@ fn batch_reporter(db: &Path, actor: i64) -> std::process::Child {
         .arg("--db")
         .arg(db)
         .args(["report", "--as", &actor.to_string(), "--batch"])
+        // Every year of the plan has ended: each line is accepted, whatever today's date.
+        .env("KEIKAKU_TODAY", "2029-05-01")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::null())

@@ -344,7 +344,8 @@ async fn the_three_ways_of_reporting_write_only_on_confirm_and_only_once() {
     assert!(last.text().contains("すでに処理"), "{:?}", last.params);
     assert_eq!(h.actual_values().len(), 1);
 
-    // 2. The guided flow: /report → initiative → (one indicator) → year → value.
+    // 2. The guided flow: /report → initiative → (one indicator) → year → value. Today is
+    // 令和8年度: the years to come are not offered.
     h.fake.message(LEAD, "/report");
     let menu = h.reply(LEAD, 2).await;
     let ri = buttons(&menu).into_iter().find(|(l, _)| l.starts_with("p.18 ")).expect("own initiative offered").1;
@@ -354,34 +355,36 @@ async fn the_three_ways_of_reporting_write_only_on_confirm_and_only_once() {
     );
     h.fake.callback(LEAD, LEAD, 50, &ri);
     let years = h.edits(2).await.pop().unwrap();
-    let ry = buttons(&years).into_iter().find(|(l, _)| l == "令和9年度").unwrap().1;
+    assert!(!buttons(&years).iter().any(|(l, _)| l == "令和9年度"), "a year not started is not offered");
+    let ry = buttons(&years).into_iter().find(|(l, _)| l == "令和8年度").unwrap().1;
     h.fake.callback(LEAD, LEAD, 50, &ry);
     let prompt = h.edits(3).await.pop().unwrap();
-    assert!(prompt.text().contains("値を送ってください") && prompt.text().contains("95件"), "{}", prompt.text());
+    assert!(prompt.text().contains("値を送ってください") && prompt.text().contains("90件"), "{}", prompt.text());
     h.fake.message(LEAD, "９６件");
     let preview = h.reply(LEAD, 3).await;
-    assert!(preview.text().contains("令和9年度") && preview.text().contains("96件"), "{}", preview.text());
+    assert!(preview.text().contains("令和8年度") && preview.text().contains("96件"), "{}", preview.text());
+    assert!(preview.text().contains("年度途中 107%（96/90件）"), "the year runs: {}", preview.text());
     confirm(&h, LEAD, &preview, 3).await;
-    assert!(h.actual_values().contains(&(18, "搭載手続数".to_string(), 2027, 96.0)));
+    assert!(h.actual_values().contains(&(18, "搭載手続数".to_string(), 2026, 96.0)));
 
     // 3. A plain sentence from a lead.
-    h.fake.message(LEAD, "どこでも窓口の搭載手続数、令和10年度は99件でした");
+    h.fake.message(LEAD, "どこでも窓口の搭載手続数、令和8年度は99件でした");
     let preview = h.reply(LEAD, 4).await;
-    assert!(preview.text().contains("令和10年度") && preview.text().contains("99件"), "{}", preview.text());
+    assert!(preview.text().contains("令和8年度") && preview.text().contains("99件"), "{}", preview.text());
     // 取消 writes nothing.
     let cancel = buttons(&preview).into_iter().find(|(l, _)| l == "取消").unwrap().1;
     h.fake.callback(LEAD, LEAD, 99, &cancel);
     let cancelled = h.edits(5).await.pop().unwrap();
     assert!(cancelled.text().contains("取り消しました"));
     assert_eq!(h.actual_values().len(), 2);
-    h.fake.message(LEAD, "どこでも窓口の搭載手続数、令和10年度は99件でした");
+    h.fake.message(LEAD, "どこでも窓口の搭載手続数、令和8年度は99件でした");
     let preview = h.reply(LEAD, 5).await;
     confirm(&h, LEAD, &preview, 5).await;
     assert_eq!(h.actual_values().len(), 3);
     // The card shows it.
     h.fake.message(LEAD, "どこでも窓口のKPI");
     let card = h.reply(LEAD, 6).await;
-    assert!(card.text().contains("実績 92件") && card.text().contains("実績 99件"), "{}", card.text());
+    assert!(card.text().contains("実績 99件（年度途中 110%（99/90件））"), "{}", card.text());
     h.stop().await;
 }
 
@@ -424,7 +427,7 @@ async fn the_staff_menu_differs_for_admins() {
     let names = |c: &Call| -> Vec<String> {
         c.params["commands"].as_array().unwrap().iter().map(|c| c["command"].as_str().unwrap().to_string()).collect()
     };
-    assert_eq!(names(menus[0]), ["start", "help", "kpi", "list", "progress", "report", "history", "export"]);
+    assert_eq!(names(menus[0]), ["start", "help", "kpi", "list", "progress", "report", "history", "export", "missing"]);
     assert!(names(menus[1]).contains(&"staff".to_string()));
     assert_eq!(menus[1].params["scope"]["chat_id"], ADMIN);
     assert!(

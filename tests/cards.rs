@@ -71,9 +71,13 @@ fn golden_actuals_and_help_cards() {
     let mut store = app.store().unwrap();
 
     let first = app.resolve_parts("どこでも窓口", "搭載手続数", "R8", "88件").unwrap();
-    insta::assert_snapshot!("report_preview", both(&report_card(&plan, &first, "この内容で記録しますか？")));
-    let slip = app.resolve_message("どこでも窓口の搭載手続数、令和9年度は9200000件でした").unwrap();
-    insta::assert_snapshot!("report_preview_warning", both(&report_card(&plan, &slip, "この内容で記録しますか？")));
+    let today = app.today();
+    insta::assert_snapshot!("report_preview", both(&report_card(&plan, &first, "この内容で記録しますか？", today)));
+    let slip = app.resolve_message("どこでも窓口の搭載手続数、令和8年度は9200000件でした").unwrap();
+    insta::assert_snapshot!(
+        "report_preview_warning",
+        both(&report_card(&plan, &slip, "この内容で記録しますか？", today))
+    );
 
     store.report(&plan, 1001, "first", Ok(first), "test").unwrap().unwrap();
     let second = app.resolve_parts("どこでも窓口", "搭載手続数", "R8", "92件").unwrap();
@@ -83,7 +87,7 @@ fn golden_actuals_and_help_cards() {
         a.reported_at = 1_780_000_000 + 3600 * n as i64; // the clock, fixed
     }
     let i = plan.initiative(18).unwrap();
-    insta::assert_snapshot!("history_p18", both(&history_card(i, &rows, &store.view().unwrap())));
+    insta::assert_snapshot!("history_p18", both(&history_card(&plan, i, &rows, &store.view().unwrap(), today)));
     insta::assert_snapshot!("roster", both(&roster_card(&store.list_staff().unwrap())));
 
     insta::assert_snapshot!("help_terminal", both(&help_card(&plan, HelpFor::Terminal)));

@@ -411,6 +411,8 @@ fn a_report_from_the_cli_shows_in_ask_json_and_in_the_export() {
     let db = dir.path().join("keikaku.db");
     let run = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_keikaku"))
+            // 令和9年度: 令和8年度 has ended and its actuals have their verdicts.
+            .env("KEIKAKU_TODAY", "2027-05-01")
             .args(["--data-dir", "data", "--index-dir"])
             .arg(common::index_dir())
             .arg("--db")
@@ -453,7 +455,7 @@ fn a_report_from_the_cli_shows_in_ask_json_and_in_the_export() {
     let row = csv.lines().find(|l| l.starts_with("18,")).unwrap();
     assert!(row.contains(",搭載手続数,令和8年度,90件,92,件,102% 達成,山田 (1001),"), "{row}");
     let history = stdout(&run(&["history", "どこでも窓口"]));
-    assert!(history.contains("92件 — 山田 (1001)") && history.contains("現在値"), "{history}");
+    assert!(history.contains("92件（102%・達成） — 山田 (1001)") && history.contains("現在値"), "{history}");
     let progress = stdout(&run(&["progress", "デジタル推進課", "--year", "R8"]));
     assert!(progress.contains("達成 1") && progress.contains("実績 92件"), "{progress}");
 }

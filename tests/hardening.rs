@@ -128,19 +128,24 @@ fn the_parts_form_refuses_the_same_values() {
     }
 }
 
-/// 来年度 and 今年度 are read from today's date and said before writing.
+/// 来年度 and 昨年度 are read from today's date and said before writing; 来年度 has not
+/// started, so it is refused.
 #[test]
 fn relative_years_are_resolved_and_shown() {
     let f = fixture();
-    let r = keikaku::actuals::report::parse_message(
-        &f.app.plan(),
-        &*f.app.engine(),
-        "どこでも窓口の搭載手続数、来年度は92件でした",
-        FiscalYear::from_gregorian(2026),
-    )
-    .unwrap();
-    assert_eq!(r.year, FiscalYear::from_gregorian(2027));
-    assert!(r.year_note.as_deref().is_some_and(|n| n.contains("令和9年度")));
+    let read = |text: &str, today: u16| {
+        keikaku::actuals::report::parse_message(
+            &f.app.plan(),
+            &*f.app.engine(),
+            text,
+            FiscalYear::from_gregorian(today),
+        )
+    };
+    let r = read("どこでも窓口の搭載手続数、昨年度は92件でした", 2027).unwrap();
+    assert_eq!(r.year, FiscalYear::from_gregorian(2026));
+    assert!(r.year_note.as_deref().is_some_and(|n| n.contains("令和8年度")));
+    let next = read("どこでも窓口の搭載手続数、来年度は92件でした", 2026).unwrap_err();
+    assert!(matches!(next, Refusal::YearNotStarted { .. }), "{next}");
 }
 
 /// A value far beyond every target is a likely slip: the CLI wants --confirm.

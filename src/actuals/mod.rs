@@ -8,6 +8,7 @@
 pub mod authority;
 mod clock;
 mod export;
+mod missing;
 mod progress;
 pub mod report;
 mod resolved;
@@ -16,12 +17,13 @@ pub mod value;
 
 pub use clock::{fiscal_year, jst, now_unix, rfc3339};
 pub use export::{Readers, export_csv, export_csv_for, export_json, export_json_for};
-pub use progress::{Status, Verdict, achievement_label, judge};
+pub use missing::{DepartmentMissing, MissingKpi, missing, missing_csv, year_to_list};
+pub use progress::{Status, Verdict, achievement_label, judge, verdict_for};
 pub use resolved::{Refusal, ResolvedReport};
 pub use store::{
     Accepted, Actual, ActualsVersion, ActualsView, AnswerId, AuditEntry, BatchWriter, Channel, InboxEntry, InboxItem,
-    InboxState, Incoming, LoggedQuestion, Pseudonyms, QuestionRecord, QuestionResult, ReviewStatus, Store, StoreError,
-    Taken, VoteOn, private_dir,
+    InboxState, Incoming, LoggedQuestion, MAX_REASON_CHARS, Pseudonyms, QuestionRecord, QuestionResult, ReviewStatus,
+    Store, StoreError, Taken, VoteOn, clean_reason, private_dir,
 };
 pub use value::{ReportedValue, ValueError};
 

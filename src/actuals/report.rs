@@ -26,7 +26,8 @@ pub trait InitiativeFinder {
     fn find_initiative(&self, text: &str) -> Found;
 }
 
-/// Resolves the four parts of a report: initiative, indicator, year, value.
+/// Resolves the four parts of a report: initiative, indicator, year, value, read on `today`
+/// (the current fiscal year: a year that has not started is refused).
 pub fn resolve(
     plan: &Plan,
     finder: &dyn InitiativeFinder,
@@ -34,17 +35,26 @@ pub fn resolve(
     indicator: &str,
     year: &str,
     value: &str,
+    today: FiscalYear,
 ) -> Result<ResolvedReport, Refusal> {
     let i = find_initiative(plan, finder, initiative)?;
     let kpi = find_indicator(i, indicator)?;
     let year = FiscalYear::parse(year).ok_or_else(|| Refusal::BadYear(year.trim().to_string()))?;
-    finish(plan, i, kpi, year, value)
+    finish(plan, i, kpi, year, value, today)
 }
 
-fn finish(plan: &Plan, i: &Initiative, kpi: &Kpi, year: FiscalYear, value: &str) -> Result<ResolvedReport, Refusal> {
+fn finish(
+    plan: &Plan,
+    i: &Initiative,
+    kpi: &Kpi,
+    year: FiscalYear,
+    value: &str,
+    today: FiscalYear,
+) -> Result<ResolvedReport, Refusal> {
     if !plan.years.contains(&year) {
         return Err(Refusal::YearOutsidePlan { year: year.to_string(), range: year_range(&plan.years) });
     }
+    not_started(year, today)?;
     let Some(target) = kpi.target(year) else {
         return Err(Refusal::NoTargetThatYear {
             kpi: kpi.name.clone(),
@@ -62,6 +72,19 @@ fn finish(plan: &Plan, i: &Initiative, kpi: &Kpi, year: FiscalYear, value: &str)
         target: target.raw.clone(),
         warning,
         year_note: None,
+    })
+}
+
+/// Refuses a fiscal year that has not started on `today`: nothing can have been achieved in
+/// it yet (a value for it is a slip of the year, or a plan, not an actual).
+pub fn not_started(year: FiscalYear, today: FiscalYear) -> Result<(), Refusal> {
+    if year <= today {
+        return Ok(());
+    }
+    Err(Refusal::YearNotStarted {
+        year: year.japanese(),
+        starts: format!("{}年4月1日", year.gregorian()),
+        today: today.japanese(),
     })
 }
 
@@ -154,7 +177,7 @@ fn dice(a: &str, b: &str) -> f32 {
 /// ([`crate::numbers::scan`]). Exactly one fiscal year must be named (「今年度」「来年度」
 /// 「昨年度」 are read from `this_year`, the current fiscal year, and said before writing),
 /// and exactly one value besides it; anything else is refused with the reason, never
-/// guessed.
+/// guessed. A year after `this_year` has not started and is refused.
 pub fn parse_message(
     plan: &Plan,
     finder: &dyn InitiativeFinder,
@@ -210,7 +233,7 @@ pub fn parse_message(
     }
     let i = find_initiative(plan, finder, &head)?;
     let kpi = indicator_in(i, &head)?;
-    let mut resolved = finish(plan, i, kpi, year, value_text)?;
+    let mut resolved = finish(plan, i, kpi, year, value_text, this_year)?;
     resolved.year_note = year_note;
     Ok(resolved)
 }

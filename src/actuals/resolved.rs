@@ -27,9 +27,9 @@ pub struct ResolvedReport {
 }
 
 impl ResolvedReport {
-    /// How the value stands against its target.
-    pub fn verdict(&self, plan: &Plan) -> Option<super::Verdict> {
-        super::progress::verdict_for(plan, self.page, &self.kpi, self.year, self.value.number).map(|(_, v)| v)
+    /// How the value stands against its target, read on `today` (the current fiscal year).
+    pub fn verdict(&self, plan: &Plan, today: FiscalYear) -> Option<super::Verdict> {
+        super::progress::verdict_for(plan, self.page, &self.kpi, self.year, self.value.number, today).map(|(_, v)| v)
     }
 }
 
@@ -102,6 +102,40 @@ pub enum Refusal {
         year: String,
         /// The plan's years.
         range: String,
+    },
+    /// The fiscal year has not started: nothing can be reported for it yet.
+    #[error(
+        "{year}はまだ始まっていません（{starts}から。今年度は{today}です）。実績は年度が始まってから報告してください"
+    )]
+    YearNotStarted {
+        /// The year given.
+        year: String,
+        /// When it starts (「2027年4月1日」).
+        starts: String,
+        /// The current fiscal year.
+        today: String,
+    },
+    /// A reason was given for a value that is not 未達.
+    #[error("理由は未達（年度が終わって目標に届かなかった）実績にだけ付けられます。この値は{0}です")]
+    ReasonNotNeeded(String),
+    /// No actual has this id.
+    #[error("実績 #{0} はありません。番号は keikaku history か /history で確かめてください")]
+    UnknownActual(i64),
+    /// A reason for someone else's report.
+    #[error("実績 #{id} は{reporter}さんの報告です。理由を付けられるのは報告した本人か管理者です")]
+    NotYourReport {
+        /// The actual's id.
+        id: i64,
+        /// Who reported it.
+        reporter: String,
+    },
+    /// A reason longer than the limit, or empty.
+    #[error("理由は1～{max}文字で書いてください（{given}文字でした）")]
+    BadReason {
+        /// The limit.
+        max: usize,
+        /// Its length.
+        given: usize,
     },
     /// The plan sets no target for that year.
     #[error("「{kpi}」には{year}の目標が設定されていません（目標のある年度: {years}）")]

@@ -11,8 +11,6 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 
-use super::authority::may_report;
-use super::resolved::{Refusal, ResolvedReport};
 use super::{Role, Staff, clock};
 use crate::plan::{FiscalYear, Plan};
 
@@ -20,12 +18,15 @@ mod batch;
 mod inbox;
 mod line_inbox;
 mod question_log;
+mod reports;
+mod schema;
 pub use batch::BatchWriter;
 pub use inbox::{Accepted, InboxItem, Incoming};
 pub use line_inbox::{InboxEntry, InboxState, Taken};
 pub use question_log::{
     AnswerId, Channel, LoggedQuestion, Pseudonyms, QuestionRecord, QuestionResult, ReviewStatus, VoteOn,
 };
+pub use reports::{MAX_REASON_CHARS, clean_reason};
 
 /// Why the store failed (not a refusal: those are [`Refusal`]s).
 #[derive(Debug, thiserror::Error)]
@@ -65,130 +66,7 @@ pub enum StoreError {
     Invalid(String),
 }
 
-/// Schema migrations, in order; `PRAGMA user_version` counts those applied.
-const MIGRATIONS: &[&str] = &[
-    r#"
-CREATE TABLE staff (
-    telegram_id INTEGER PRIMARY KEY,
-    name        TEXT NOT NULL,
-    role        TEXT NOT NULL CHECK (role IN ('admin', 'lead', 'staff')),
-    active      INTEGER NOT NULL DEFAULT 1,
-    updated_at  TEXT NOT NULL
-);
-CREATE TABLE staff_department (
-    telegram_id INTEGER NOT NULL REFERENCES staff(telegram_id),
-    department  TEXT NOT NULL,
-    PRIMARY KEY (telegram_id, department)
-);
-CREATE TABLE actual (
-    id          INTEGER PRIMARY KEY AUTOINCREMENT,
-    page        INTEGER NOT NULL,
-    kpi         TEXT NOT NULL,
-    fiscal_year INTEGER NOT NULL,
-    value_raw   TEXT NOT NULL,
-    value       REAL NOT NULL CHECK (value >= 0),
-    unit        TEXT,
-    per         TEXT,
-    reported_by INTEGER NOT NULL REFERENCES staff(telegram_id),
-    reported_at INTEGER NOT NULL,
-    source      TEXT NOT NULL
-);
-CREATE INDEX actual_by_kpi ON actual (page, kpi, fiscal_year, id);
-CREATE TABLE audit (
-    id        INTEGER PRIMARY KEY AUTOINCREMENT,
-    at        INTEGER NOT NULL,
-    actor     INTEGER,
-    action    TEXT NOT NULL,
-    outcome   TEXT NOT NULL CHECK (outcome IN ('ok', 'refused')),
-    detail    TEXT NOT NULL,
-    reason    TEXT,
-    actual_id INTEGER REFERENCES actual(id)
-);
-CREATE TRIGGER actual_append_only_update BEFORE UPDATE ON actual
-    BEGIN SELECT RAISE(ABORT, 'actuals are append-only: report a correction instead'); END;
-CREATE TRIGGER actual_append_only_delete BEFORE DELETE ON actual
-    BEGIN SELECT RAISE(ABORT, 'actuals are append-only: report a correction instead'); END;
-CREATE TRIGGER audit_append_only_update BEFORE UPDATE ON audit
-    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-CREATE TRIGGER audit_append_only_delete BEFORE DELETE ON audit
-    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
-"#,
-    r#"
--- The reporter's name as it was when the report was made (history and export show it;
--- a later rename of the staff member does not rewrite the record).
-ALTER TABLE actual ADD COLUMN reporter_name TEXT;
-"#,
-    r#"
--- What people asked and what they got: reviewed by administrators (keikaku review). In public
--- mode `asker` is a pseudonym (a keyed hash of the chat, see `secret`), never a Telegram id.
-CREATE TABLE question_log (
-    id       INTEGER PRIMARY KEY AUTOINCREMENT,
-    asked_at INTEGER NOT NULL,
-    channel  TEXT NOT NULL,
-    mode     TEXT NOT NULL CHECK (mode IN ('staff', 'public')),
-    asker    TEXT NOT NULL,
-    question TEXT NOT NULL,
-    intent   TEXT NOT NULL,
-    pages    TEXT NOT NULL,
-    result   TEXT NOT NULL CHECK (result IN ('answered', 'candidates', 'not_found')),
-    vote     INTEGER CHECK (vote IN (-1, 1)),
-    wanted   TEXT,
-    status   TEXT NOT NULL DEFAULT 'pending' CHECK (status IN ('pending', 'resolved', 'ignored')),
-    message  INTEGER
-);
-CREATE INDEX question_log_by_time ON question_log (asked_at);
-CREATE INDEX question_log_by_message ON question_log (asker, message);
-CREATE TABLE secret (
-    name  TEXT PRIMARY KEY,
-    value BLOB NOT NULL
-);
-"#,
-    r#"
--- The LINE bot's inbox: every webhook event taken (LINE's webhookEventId), so that an event
--- LINE sends again, or one met again after a restart, is answered once, and one accepted
--- but not answered before a stop is finished at the next start. What identifies a resident
--- is kept only as long as it is needed: the event (with the question) until its answer is
--- ready, the reply token and the user or group to push to until it is sent.
-CREATE TABLE line_event (
-    event_id    TEXT PRIMARY KEY,
-    state       TEXT NOT NULL CHECK (state IN ('accepted', 'sending', 'answered', 'dropped')),
-    received_at INTEGER NOT NULL,
-    event       TEXT,
-    reply_token TEXT,
-    push_to     TEXT,
-    answer      TEXT
-);
-CREATE INDEX line_event_pending ON line_event (state) WHERE state IN ('accepted', 'sending');
-CREATE INDEX line_event_by_time ON line_event (received_at);
-"#,
-    r#"
--- The Telegram bots' inbox: updates taken from Telegram and not yet answered (Telegram is
--- told to forget an update only once it is here), and notices owed to chats whose backlog
--- is full. A row goes once answered. `bot` is the bot's own user id: the staff and public
--- bots share the database. `sent`: the ids of the messages already sent for it.
-CREATE TABLE telegram_inbox (
-    bot       INTEGER NOT NULL,
-    update_id INTEGER NOT NULL,
-    chat      INTEGER NOT NULL,
-    kind      TEXT NOT NULL CHECK (kind IN ('update', 'notice')),
-    body      TEXT NOT NULL,
-    sent      TEXT NOT NULL DEFAULT '',
-    PRIMARY KEY (bot, update_id)
-);
-CREATE INDEX telegram_inbox_by_chat ON telegram_inbox (bot, chat, kind);
-CREATE TABLE telegram_offset (
-    bot  INTEGER PRIMARY KEY,
-    next INTEGER NOT NULL
-);
-"#,
-    r#"
--- Votes are keyed on an answer id of ours, whatever the channel: `answer` is given when the
--- answer is made and carried by its 👍 / 👎. Rows logged before keep `message` (the Telegram
--- message of the answer), and the buttons already sent under them still vote through it.
-ALTER TABLE question_log ADD COLUMN answer INTEGER;
-CREATE INDEX question_log_by_answer ON question_log (asker, answer);
-"#,
-];
+use schema::MIGRATIONS;
 
 /// A member of staff as the roster has them now, read through `conn` (a transaction's).
 fn load_staff(conn: &Connection, telegram_id: i64) -> rusqlite::Result<Option<Staff>> {
@@ -227,7 +105,7 @@ fn private_file(path: &Path) -> std::io::Result<()> {
 
 /// The version of the actuals and the roster, as [`Store::actuals_version`] reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ActualsVersion(Option<i64>, Option<String>, i64);
+pub struct ActualsVersion(Option<i64>, Option<String>, i64, i64);
 
 /// One reported value.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -254,6 +132,8 @@ pub struct Actual {
     pub reporter: String,
     /// When (Unix seconds).
     pub reported_at: i64,
+    /// Why it missed its target (未達), when its reporter said.
+    pub reason: Option<String>,
 }
 
 /// One line of the audit log.
@@ -302,6 +182,8 @@ pub struct Store {
     path: PathBuf,
     /// The pseudonym key, once read (it never changes once made).
     pseudonym_key: Option<Vec<u8>>,
+    /// Today's fiscal year when fixed (tests, demos); the clock's otherwise.
+    today: Option<FiscalYear>,
 }
 
 impl Store {
@@ -342,7 +224,7 @@ impl Store {
         conn.pragma_update(None, "foreign_keys", "ON").map_err(e)?;
         let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(e)?;
         if current == MIGRATIONS.len() as i64 {
-            return Ok(Store { conn, path: path.to_path_buf(), pseudonym_key: None });
+            return Ok(Store { conn, path: path.to_path_buf(), pseudonym_key: None, today: None });
         }
         let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(e)?;
         let version: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(e)?;
@@ -355,7 +237,7 @@ impl Store {
             tx.pragma_update(None, "user_version", n as i64 + 1).map_err(e)?;
         }
         tx.commit().map_err(e)?;
-        Ok(Store { conn, path: path.to_path_buf(), pseudonym_key: None })
+        Ok(Store { conn, path: path.to_path_buf(), pseudonym_key: None, today: None })
     }
 
     fn err(&self) -> impl Fn(rusqlite::Error) -> StoreError + '_ {
@@ -472,90 +354,6 @@ impl Store {
         Ok(out)
     }
 
-    // ---- reporting ----
-
-    /// Checks that `actor` may write `resolved` (or that resolving it succeeded at all);
-    /// a refusal is audited and returned. Nothing else is written.
-    pub fn check(
-        &mut self,
-        plan: &Plan,
-        actor: i64,
-        attempt: &str,
-        resolved: Result<ResolvedReport, Refusal>,
-    ) -> Result<Result<(Staff, ResolvedReport), Refusal>, StoreError> {
-        let staff = self.staff(actor)?;
-        let verdict = match (staff, resolved) {
-            (None, _) => Err(Refusal::NotRegistered { telegram_id: actor }),
-            (Some(s), _) if s.role == Role::Staff => Err(Refusal::ReadOnly { name: s.name }),
-            (Some(_), Err(refusal)) => Err(refusal),
-            (Some(s), Ok(r)) => match plan.initiative(r.page) {
-                Some(i) => may_report(Some(&s), actor, i).map(|()| (s, r)),
-                None => Err(Refusal::UnknownInitiative { query: r.page.to_string(), suggestions: Vec::new() }),
-            },
-        };
-        if let Err(refusal) = &verdict {
-            self.audit(Some(actor), "report", Some(&refusal.to_string()), attempt, None)?;
-        }
-        Ok(verdict)
-    }
-
-    /// Checks and writes a report in one transaction; returns the new actual's id, or the
-    /// refusal (audited). When this returns `Ok(Ok(id))` the value is on disk.
-    pub fn report(
-        &mut self,
-        plan: &Plan,
-        actor: i64,
-        attempt: &str,
-        resolved: Result<ResolvedReport, Refusal>,
-        source: &str,
-    ) -> Result<Result<i64, Refusal>, StoreError> {
-        let (staff, r) = match self.check(plan, actor, attempt, resolved)? {
-            Ok(ok) => ok,
-            Err(refusal) => return Ok(Err(refusal)),
-        };
-        let now = clock::now_unix();
-        let tx =
-            self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| sqlite(&self.path, e))?;
-        let path = self.path.clone();
-        let e = |err| sqlite(&path, err);
-        // The roster may have changed since the check (removed, made read-only, moved to
-        // another department): decide again, on the roster as it is inside the transaction.
-        let now_staff = load_staff(&tx, staff.telegram_id).map_err(e)?;
-        let again = match plan.initiative(r.page) {
-            Some(i) => may_report(now_staff.as_ref(), actor, i),
-            None => Err(Refusal::UnknownInitiative { query: r.page.to_string(), suggestions: Vec::new() }),
-        };
-        if let Err(refusal) = again {
-            drop(tx);
-            self.audit(Some(actor), "report", Some(&refusal.to_string()), attempt, None)?;
-            return Ok(Err(refusal));
-        }
-        let name = now_staff.map(|s| s.name).unwrap_or_default();
-        tx.execute(
-            "INSERT INTO actual (page, kpi, fiscal_year, value_raw, value, unit, per, reported_by, reported_at, source,
-                                 reporter_name)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-            params![
-                r.page,
-                r.kpi,
-                r.year.gregorian(),
-                r.value.raw,
-                r.value.number,
-                r.value.unit,
-                r.value.per,
-                actor,
-                now,
-                source,
-                name
-            ],
-        )
-        .map_err(e)?;
-        let id = tx.last_insert_rowid();
-        insert_audit(&tx, now, Some(actor), "report", None, attempt, Some(id)).map_err(e)?;
-        tx.commit().map_err(e)?;
-        Ok(Ok(id))
-    }
-
     /// Records in the audit log an action that is not a report (a word taught): `actor`
     /// none for the terminal operator, `refused` the reason when it was refused.
     pub fn record(
@@ -584,8 +382,9 @@ impl Store {
     fn actuals_where(&self, filter: &str, args: &[&dyn rusqlite::ToSql]) -> Result<Vec<Actual>, StoreError> {
         let sql = format!(
             "SELECT a.id, a.page, a.kpi, a.fiscal_year, a.value_raw, a.value, a.unit, a.per, a.reported_by,
-                    COALESCE(a.reporter_name, s.name, ''), a.reported_at
-             FROM actual a LEFT JOIN staff s ON s.telegram_id = a.reported_by {filter} ORDER BY a.id"
+                    COALESCE(a.reporter_name, s.name, ''), a.reported_at, r.reason
+             FROM actual a LEFT JOIN staff s ON s.telegram_id = a.reported_by
+                  LEFT JOIN actual_reason r ON r.actual_id = a.id {filter} ORDER BY a.id"
         );
         let mut stmt = self.conn.prepare_cached(&sql).map_err(self.err())?;
         let rows = stmt
@@ -602,20 +401,22 @@ impl Store {
                     reported_by: r.get(8)?,
                     reporter: r.get(9)?,
                     reported_at: r.get(10)?,
+                    reason: r.get(11)?,
                 })
             })
             .map_err(self.err())?;
         rows.collect::<Result<_, _>>().map_err(self.err())
     }
 
-    /// What [`Store::view`] depends on: the newest actual (they are append-only) and the
-    /// roster's last change (reporters' names). Equal versions, equal views.
+    /// What [`Store::view`] depends on: the newest actual (they are append-only), the
+    /// roster's last change (reporters' names) and the reasons given. Equal versions, equal views.
     pub fn actuals_version(&self) -> Result<ActualsVersion, StoreError> {
         self.conn
             .prepare_cached(
-                "SELECT (SELECT MAX(id) FROM actual), (SELECT MAX(updated_at) FROM staff), (SELECT COUNT(*) FROM staff)",
+                "SELECT (SELECT MAX(id) FROM actual), (SELECT MAX(updated_at) FROM staff), (SELECT COUNT(*) FROM staff),
+                        (SELECT COUNT(*) FROM actual_reason)",
             )
-            .and_then(|mut stmt| stmt.query_row([], |r| Ok(ActualsVersion(r.get(0)?, r.get(1)?, r.get(2)?))))
+            .and_then(|mut stmt| stmt.query_row([], |r| Ok(ActualsVersion(r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))))
             .map_err(self.err())
     }
 

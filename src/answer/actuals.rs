@@ -3,15 +3,15 @@
 //! renders them as HTML and the terminal as text; both build them here.
 
 use super::{Block, Card};
-use crate::actuals::{Actual, ActualsView, ResolvedReport, Staff, achievement_label, jst};
-use crate::plan::{Initiative, Plan};
+use crate::actuals::{Actual, ActualsView, DepartmentMissing, ResolvedReport, Staff, jst, verdict_for};
+use crate::plan::{FiscalYear, Initiative, Plan};
 
 /// A report as understood: before it is written (heading 「この内容で記録しますか？」) or
 /// after (「✅ 記録しました（#12）」). The year as read and a value's warning are shown.
-pub fn report_card(plan: &Plan, r: &ResolvedReport, heading: &str) -> Card {
+/// The verdict is read on `today` (the current fiscal year): 年度途中 while the year runs.
+pub fn report_card(plan: &Plan, r: &ResolvedReport, heading: &str, today: FiscalYear) -> Card {
     let title = plan.initiative(r.page).map_or_else(String::new, |i| i.title.clone());
-    let verdict =
-        r.verdict(plan).map(|v| format!(": {}・{}", achievement_label(&v), v.status.japanese())).unwrap_or_default();
+    let verdict = r.verdict(plan, today).map(|v| format!(": {}", v.label())).unwrap_or_default();
     let mut blocks = vec![
         Block::Title(heading.to_string()),
         Block::Text(format!("取組: {title}（p.{}）", r.page)),
@@ -29,8 +29,9 @@ pub fn report_card(plan: &Plan, r: &ResolvedReport, heading: &str) -> Card {
 }
 
 /// Every report for an initiative, oldest first, each with who reported it (their name as
-/// it was then) and when; the value in force for its indicator and year is marked.
-pub fn history_card(i: &Initiative, rows: &[Actual], current: &ActualsView) -> Card {
+/// it was then) and when, its verdict read on `today` (年度途中 while its year runs) and the
+/// reason given for a missed target; the value in force for its indicator and year is marked.
+pub fn history_card(plan: &Plan, i: &Initiative, rows: &[Actual], current: &ActualsView, today: FiscalYear) -> Card {
     let mut blocks = vec![
         Block::Title(format!("{} の報告履歴", i.title)),
         Block::Meta(format!("{} ／ p.{}", i.department_label(), i.page)),
@@ -40,8 +41,10 @@ pub fn history_card(i: &Initiative, rows: &[Actual], current: &ActualsView) -> C
     }
     for a in rows {
         let in_force = current.get(a.page, &a.kpi, a.fiscal_year).is_some_and(|c| c.id == a.id);
+        let verdict = verdict_for(plan, a.page, &a.kpi, a.fiscal_year, a.value, today)
+            .map_or_else(String::new, |(_, v)| format!("（{}）", v.label()));
         blocks.push(Block::Item(format!(
-            "#{} {} {} {} — {} ({}) {}{}",
+            "#{} {} {} {}{verdict} — {} ({}) {}{}",
             a.id,
             a.fiscal_year.japanese(),
             a.kpi,
@@ -51,6 +54,9 @@ pub fn history_card(i: &Initiative, rows: &[Actual], current: &ActualsView) -> C
             jst(a.reported_at),
             if in_force { "（現在値）" } else { "" }
         )));
+        if let Some(reason) = &a.reason {
+            blocks.push(Block::Detail(format!("未達の理由: {reason}")));
+        }
     }
     Card { blocks, actions: Vec::new() }
 }
@@ -160,4 +166,50 @@ pub fn help_card(plan: &Plan, how: HelpFor<'_>) -> Card {
 /// 「どこでも窓口」.
 fn short_name(title: &str) -> String {
     crate::search::matcher::strip_brackets(title).trim().to_string()
+}
+
+/// KPIs a page of the missing list holds.
+pub const MISSING_PER_PAGE: usize = 15;
+
+/// The KPIs of `year` still without an actual, by department, with who should report each:
+/// the whole list (`page` none: the terminal), or page `n` of [`MISSING_PER_PAGE`] KPIs (the
+/// bot; a department cut by a page goes on with 「（続き）」). Returns the card and how many
+/// pages the list has.
+pub fn missing_card(list: &[DepartmentMissing], year: FiscalYear, page: Option<usize>) -> (Card, usize) {
+    let total: usize = list.iter().map(|d| d.kpis.len()).sum();
+    let mut blocks = vec![Block::Title(format!("{year} の未報告KPI"))];
+    if total == 0 {
+        blocks.push(Block::Text(format!("{}に目標のあるKPIは、すべて実績が報告されています。", year.japanese())));
+        return (Card { blocks, actions: Vec::new() }, 1);
+    }
+    let pages = total.div_ceil(MISSING_PER_PAGE);
+    let (from, to) = match page {
+        Some(n) => {
+            let n = n.min(pages - 1);
+            (n * MISSING_PER_PAGE, (n + 1) * MISSING_PER_PAGE)
+        }
+        None => (0, total),
+    };
+    blocks.push(Block::Meta(format!("{total}件（{}課）", list.len())));
+    let mut at = 0;
+    for d in list {
+        let mut header = false;
+        for k in &d.kpis {
+            if (from..to).contains(&at) {
+                if !header {
+                    let more = if at == d_first(list, d) { "" } else { "（続き）" };
+                    blocks.push(Block::Section(format!("{}{more}（報告: {}）", d.department, d.reporters())));
+                    header = true;
+                }
+                blocks.push(Block::Item(format!("p.{} {} — {}（目標 {}）", k.page, k.title, k.kpi, k.target)));
+            }
+            at += 1;
+        }
+    }
+    (Card { blocks, actions: Vec::new() }, if page.is_some() { pages } else { 1 })
+}
+
+/// Where the department `d` starts in the flattened list.
+fn d_first(list: &[DepartmentMissing], d: &DepartmentMissing) -> usize {
+    list.iter().take_while(|x| x.department != d.department).map(|x| x.kpis.len()).sum()
 }

@@ -1,7 +1,7 @@
 //! Building cards: which facts of the plan answer which intent.
 
 use super::{Action, Block, Card};
-use crate::actuals::{ActualsView, Status, achievement_label, jst, judge};
+use crate::actuals::{ActualsView, Status, jst, judge};
 use crate::plan::{Direction, FiscalYear, Initiative, Kpi, Plan, TargetKind};
 use crate::search::{Intent, NotFoundReason, Outcome, Superlative, YearRelation};
 
@@ -169,16 +169,19 @@ fn actual_part(view: &ActualsView, page: u16, k: &Kpi, year: FiscalYear, x: &Ext
         None if x.today.is_some_and(|today| year > today) => String::new(),
         None => " ／ 実績 未報告".into(),
         Some(a) => {
-            let v = judge(k, target, Some(a.value));
+            let v = judge(k, target, year, Some(a.value), today_of(x));
             let shown = crate::actuals::value::display(a.value, a.unit.as_deref(), a.per.as_deref());
-            let verdict = match v.status {
-                Status::NoVerdict => "判定なし".to_string(),
-                s => format!("{}・{}", achievement_label(&v), s.japanese()),
-            };
+            let verdict = v.label();
             let by = if x.reporters { format!("　{} {}", a.reporter, jst(a.reported_at)) } else { String::new() };
             format!(" ／ 実績 {shown}（{verdict}）{by}")
         }
     }
+}
+
+/// Today's fiscal year as the caller gave it; without one, the clock's (cards are pure when
+/// it is given, and every caller in the crate gives it).
+fn today_of(x: &Extras<'_>) -> FiscalYear {
+    x.today.unwrap_or_else(|| crate::actuals::fiscal_year(crate::actuals::now_unix()))
 }
 
 /// 「削減目標」, 「少ないほど良い」, 「多いほど良い」: how to read the targets.
@@ -364,7 +367,7 @@ fn progress(c: &mut Card, plan: &Plan, outcome: &Outcome, x: &Extras<'_>) {
     let empty = ActualsView::default();
     let view = x.actuals.unwrap_or(&empty);
     let whose = outcome.filters.department.clone().unwrap_or_else(|| "アクションプラン全体".into());
-    let mut counts = [0usize; 4];
+    let mut counts = [0usize; Status::ALL.len()];
     let mut body = Vec::new();
     for hit in &outcome.hits {
         let Some(i) = plan.initiative(hit.page) else { continue };
@@ -374,7 +377,7 @@ fn progress(c: &mut Card, plan: &Plan, outcome: &Outcome, x: &Extras<'_>) {
             .filter_map(|k| {
                 let t = k.target(year)?;
                 let a = view.get(i.page, &k.name, year);
-                let v = judge(k, t, a.map(|a| a.value));
+                let v = judge(k, t, year, a.map(|a| a.value), today_of(x));
                 counts[v.status as usize] += 1;
                 Some(Block::Detail(format!("{}: 目標 {}{}", k.name, t.raw, actual_part(view, i.page, k, year, x))))
             })
@@ -387,9 +390,14 @@ fn progress(c: &mut Card, plan: &Plan, outcome: &Outcome, x: &Extras<'_>) {
     c.blocks.push(Block::Title(format!("{whose}の進捗 — {year}")));
     let total: usize = counts.iter().sum();
     c.blocks.push(Block::Meta(format!(
-        "KPI {total}件: 達成 {} ／ 未達 {} ／ 未報告 {}{}",
+        "KPI {total}件: 達成 {} ／ 未達 {}{} ／ 未報告 {}{}",
         counts[Status::Achieved as usize],
         counts[Status::NotAchieved as usize],
+        if counts[Status::Interim as usize] > 0 {
+            format!(" ／ 年度途中 {}", counts[Status::Interim as usize])
+        } else {
+            String::new()
+        },
         counts[Status::NotReported as usize],
         if counts[Status::NoVerdict as usize] > 0 {
             format!(" ／ 判定なし {}", counts[Status::NoVerdict as usize])

@@ -14,7 +14,7 @@ mod review;
 mod text;
 mod web;
 
-pub use actuals::{HelpFor, help_card, history_card, report_card, roster_card};
+pub use actuals::{HelpFor, MISSING_PER_PAGE, help_card, history_card, missing_card, report_card, roster_card};
 pub use card::{Extras, card, card_with, list_page};
 pub use explain::render_explanation;
 pub use html::{escape, render_html, strip_tags};

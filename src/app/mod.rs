@@ -213,7 +213,16 @@ impl App {
 
     /// A new connection to the store, creating the database if needed.
     pub fn store(&self) -> Result<Store, StoreError> {
-        Store::open(&self.db)
+        Store::open(&self.db).map(|s| self.fix_today(s))
+    }
+
+    /// The store reading today as this app does: the fixed year when there is one, the
+    /// clock's otherwise.
+    fn fix_today(&self, store: Store) -> Store {
+        match self.today {
+            Some(today) => store.with_today(today),
+            None => store,
+        }
     }
 
     /// Runs `f` on the shared connection, opening (and creating) the database if needed.
@@ -221,7 +230,7 @@ impl App {
         let mut guard = self.shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let store = match &mut *guard {
             Some(store) => store,
-            slot @ None => slot.insert(Store::open(&self.db)?),
+            slot @ None => slot.insert(self.fix_today(Store::open(&self.db)?)),
         };
         f(store)
     }
@@ -436,7 +445,7 @@ impl App {
         value: &str,
     ) -> Result<ResolvedReport, Refusal> {
         let engine = self.engine();
-        resolve(engine.plan(), &*engine, initiative, indicator, year, value)
+        resolve(engine.plan(), &*engine, initiative, indicator, year, value, self.today())
     }
 
     /// Resolves a report written as a sentence; the year defaults to the current one.

@@ -1,14 +1,14 @@
-//! The staff bot's reading and administration commands: `/history`, `/export`, and the
-//! administrators' `/staff`, `/review`, `/stats`, `/teach` (who may is checked by the
+//! The staff bot's reading and administration commands: `/history`, `/export`, `/missing`
+//! (leads and administrators), and the administrators' `/staff`, `/review`, `/stats`, `/teach` (who may is checked by the
 //! caller), and telling the administrators something.
 
 use std::sync::Arc;
 
 use teloxide::types::ChatId;
 
-use super::BotState;
 use super::handlers::{HandlerError, HandlerResult, blocking, usage};
 use super::outbox::{Outbox, send_html};
+use super::{BotState, keyboard};
 use crate::actuals::{Role, Staff};
 use crate::answer::{escape, render_html};
 
@@ -26,7 +26,7 @@ pub(super) async fn history(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, a
         };
         let rows = app.with_store(|s| s.history(i.page))?;
         let view = app.actuals()?.unwrap_or_default();
-        Ok(render_html(&crate::answer::history_card(i, &rows, &view)))
+        Ok(render_html(&crate::answer::history_card(plan, i, &rows, &view, app.today())))
     })
     .await??;
     send_html(bot, chat, &text, None).await?;
@@ -36,7 +36,7 @@ pub(super) async fn history(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, a
 pub(super) async fn export(bot: &Outbox, state: &Arc<BotState>, chat: ChatId) -> HandlerResult {
     let csv = blocking(state, |app| -> Result<String, HandlerError> {
         let view = app.actuals()?.unwrap_or_default();
-        Ok(crate::actuals::export_csv(&app.plan(), &view))
+        Ok(crate::actuals::export_csv(&app.plan(), &view, app.today()))
     })
     .await??;
     let date = crate::actuals::jst(crate::actuals::now_unix()).chars().take(10).collect::<String>();
@@ -44,6 +44,68 @@ pub(super) async fn export(bot: &Outbox, state: &Arc<BotState>, chat: ChatId) ->
     super::outbox::send_document(bot, chat, csv.into_bytes(), &name, "現在の実績（UTF-8 BOM付きCSV、Excelで開けます）")
         .await?;
     Ok(())
+}
+
+/// `/missing [年度]` (leads and administrators; checked by the caller): the KPIs of an ended
+/// fiscal year without an actual, by department, a page at a time.
+pub(super) async fn missing(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, arg: &str) -> HandlerResult {
+    let asked = if arg.is_empty() {
+        None
+    } else {
+        match crate::plan::FiscalYear::parse(arg) {
+            Some(y) => Some(y),
+            None => return usage(bot, chat, "/missing または /missing 年度（例: /missing R8）").await,
+        }
+    };
+    let year = match crate::actuals::year_to_list(asked, state.app.today()) {
+        Ok(year) => year,
+        Err(why) => {
+            send_html(bot, chat, &escape(&why), None).await?;
+            return Ok(());
+        }
+    };
+    let (text, pages) = blocking(state, move |app| missing_text(app, year, 0)).await??;
+    send_html(bot, chat, &text, keyboard::missing_paging(year, 0, pages)).await?;
+    Ok(())
+}
+
+/// ◀ / ▶ on the missing list: page `n` of `year`'s, read again (it may have changed).
+pub(super) async fn missing_page(
+    bot: &Outbox,
+    state: &Arc<BotState>,
+    message: &teloxide::types::Message,
+    year: u16,
+    n: u16,
+) -> HandlerResult {
+    let year = crate::plan::FiscalYear::from_gregorian(year);
+    if crate::actuals::year_to_list(Some(year), state.app.today()).is_err() {
+        return Ok(());
+    }
+    let n = usize::from(n);
+    let (text, pages) = blocking(state, move |app| missing_text(app, year, n)).await??;
+    let shown = n.min(pages.saturating_sub(1));
+    super::outbox::edit_pressed(bot, message, &text, keyboard::missing_paging(year, shown, pages)).await?;
+    Ok(())
+}
+
+/// Page `n` of the missing list of `year` as HTML, and how many pages it has.
+fn missing_text(
+    app: &crate::app::App,
+    year: crate::plan::FiscalYear,
+    n: usize,
+) -> Result<(String, usize), HandlerError> {
+    let plan = app.plan();
+    if !plan.years.contains(&year) {
+        return Ok((
+            escape(&format!("{}は計画の対象外です（計画の年度で終わったものはまだありません）。", year.japanese())),
+            1,
+        ));
+    }
+    let view = app.actuals()?.unwrap_or_default();
+    let roster = app.with_store(|s| s.list_staff())?;
+    let list = crate::actuals::missing(&plan, &view, &roster, year);
+    let (card, pages) = crate::answer::missing_card(&list, year, Some(n));
+    Ok((render_html(&card), pages))
 }
 
 /// `/staff …` (administrators; checked by the caller).

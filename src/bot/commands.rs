@@ -40,6 +40,8 @@ pub enum StaffCommand {
     History(String),
     /// 現在の実績をCSVで出力
     Export,
+    /// 終わった年度で実績が未報告のKPI（部署別・報告する人）: /missing、/missing R8
+    Missing(String),
     /// 職員の管理（管理者のみ）: /staff、/staff add ID 名前 役割 [課…]、/staff remove ID
     Staff(String),
     /// 答えられなかった質問と👎の見直し（管理者のみ）: /review、/review resolve 番号、/review ignore 番号

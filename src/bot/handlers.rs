@@ -84,6 +84,12 @@ pub async fn message(msg: Message, me: Me, state: Arc<BotState>) -> HandlerResul
     // the core, whatever this message turns out to be.
     let (conversation, said) = (Arc::clone(&state.conversation), question.clone());
     tokio::task::spawn_blocking(move || conversation.heard(chat.0, &said)).await?;
+    if let Some(Flow::Reason { actual, user: flow_user }) = state.conversation.sessions().flow(chat.0)
+        && flow_user == user
+    {
+        state.conversation.sessions().set_flow(chat.0, None);
+        return report::reason_reply(bot, &state, chat, user, actual, &question).await;
+    }
     if let Some(Flow::Value { page, kpi, year, user: flow_user }) = state.conversation.sessions().flow(chat.0)
         && flow_user == user
     {
@@ -166,6 +172,11 @@ async fn command(
         StaffCommand::Teach(_) => Some("/teach"),
         _ => None,
     };
+    // The list of what is missing is the reporters': leads and administrators.
+    if matches!(cmd, StaffCommand::Missing(_)) && !crate::actuals::authority::can_report(staff.as_ref()) {
+        send_html(bot, chat, "/missing は各課の担当リーダーと管理者が使えます。", None).await?;
+        return Ok(());
+    }
     if let Some(name) = admin_only
         && !crate::actuals::authority::is_admin(staff.as_ref())
     {
@@ -194,6 +205,7 @@ async fn command(
         StaffCommand::Review(arg) => admin::review(bot, state, chat, arg.trim()).await?,
         StaffCommand::Stats => admin::stats(bot, state, chat).await?,
         StaffCommand::Teach(arg) => admin::teach(bot, state, chat, user, arg.trim()).await?,
+        StaffCommand::Missing(arg) => admin::missing(bot, state, chat, arg.trim()).await?,
     }
     Ok(())
 }
@@ -268,6 +280,13 @@ pub async fn callback(q: CallbackQuery, state: Arc<BotState>) -> HandlerResult {
         }
         Callback::Cancel(pid) => {
             say(report::cancel(bot, &state, report::Press { chat, message: message_id, user }, pid).await?).await?
+        }
+        Callback::Missing { year, n } => {
+            if !crate::actuals::authority::can_report(staff.as_ref()) {
+                return Ok(say("報告できる権限がありません").await?);
+            }
+            say("").await?;
+            admin::missing_page(bot, &state, message, year, n).await?;
         }
         Callback::FlowInitiative(page) | Callback::FlowKpi { page, .. } | Callback::FlowYear { page, .. } => {
             let Some(staff) = staff.filter(|s| crate::actuals::authority::can_report(Some(s))) else {

@@ -5,7 +5,7 @@ use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 use crate::answer::{Action, Card};
 use crate::conversation::{Callback, Reply, Turning};
-use crate::plan::{Initiative, Plan};
+use crate::plan::{FiscalYear, Initiative, Plan};
 
 fn button(label: impl Into<String>, cb: Callback) -> InlineKeyboardButton {
     InlineKeyboardButton::callback(label.into(), cb.encode())
@@ -68,6 +68,13 @@ pub fn with_row(markup: Option<InlineKeyboardMarkup>, row: Vec<InlineKeyboardBut
     InlineKeyboardMarkup::new(rows)
 }
 
+/// ◀ / n/N / ▶ under page `n` of `pages` of the missing list of `year`; none for one page.
+pub fn missing_paging(year: FiscalYear, n: usize, pages: usize) -> Option<InlineKeyboardMarkup> {
+    let at = |n: usize| Callback::Missing { year: year.gregorian(), n: u16::try_from(n).unwrap_or(u16::MAX) };
+    let turning = Turning { n, pages, previous: n.checked_sub(1).map(at), next: (n + 1 < pages).then(|| at(n + 1)) };
+    paging(&turning).map(|row| InlineKeyboardMarkup::new(vec![row]))
+}
+
 /// ◀ / n/N / ▶ under a list's page; none for a list of one page.
 fn paging(page: &Turning) -> Option<Vec<InlineKeyboardButton>> {
     if page.pages <= 1 {
@@ -105,14 +112,15 @@ pub fn flow_kpis(i: &Initiative) -> InlineKeyboardMarkup {
     }))
 }
 
-/// The third step: the years the indicator has targets for.
-pub fn flow_years(plan: &Plan, i: &Initiative, kpi: u8) -> InlineKeyboardMarkup {
+/// The third step: the years the indicator has targets for that have started on `today`
+/// (a year to come is not offered: nothing can be reported for it yet).
+pub fn flow_years(plan: &Plan, i: &Initiative, kpi: u8, today: FiscalYear) -> InlineKeyboardMarkup {
     let years =
         i.kpis.get(usize::from(kpi)).map(|k| k.targets.iter().map(|(y, _)| *y).collect::<Vec<_>>()).unwrap_or_default();
     let row: Vec<InlineKeyboardButton> = plan
         .years
         .iter()
-        .filter(|y| years.contains(y))
+        .filter(|y| years.contains(y) && **y <= today)
         .map(|y| button(y.japanese(), Callback::FlowYear { page: i.page, kpi, year: y.gregorian() }))
         .collect();
     InlineKeyboardMarkup::new(vec![row])

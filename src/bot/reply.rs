@@ -71,7 +71,7 @@ fn charts(app: &App, page: u16) -> Result<Vec<(Vec<u8>, String)>, String> {
         .take(4)
         .enumerate()
         .map(|(n, kpi)| {
-            let chart = crate::chart::Chart::of(i, kpi, &plan.years, view.as_deref()).as_of(app.today());
+            let chart = crate::chart::Chart::of(i, kpi, &plan.years, view.as_deref(), app.today());
             let png = renderer.png(&crate::chart::svg(&chart, &format!("k{n}")), 2.0).map_err(|e| e.to_string())?;
             Ok((png, chart.description()))
         })

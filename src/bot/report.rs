@@ -1,6 +1,6 @@
 //! The staff bot's reports: a report sentence or `/report 取組 指標 年度 値` shown with
 //! 確定 / 取消 (only 確定 writes), the guided flow (initiative → indicator → year → value),
-//! and telling a report sentence from a question.
+//! the reason asked after a 未達 report, and telling a report sentence from a question.
 
 use std::sync::Arc;
 
@@ -9,7 +9,7 @@ use teloxide::types::{ChatId, MessageId};
 use super::handlers::{HandlerError, HandlerResult, blocking, usage};
 use super::outbox::{Outbox, edit_html, send_html};
 use super::{BotState, keyboard};
-use crate::actuals::{Refusal, ResolvedReport, Staff};
+use crate::actuals::{Refusal, ResolvedReport, Staff, Status};
 use crate::answer::{escape, render_html};
 use crate::conversation::Callback;
 use crate::conversation::session::{Flow, Pending};
@@ -100,7 +100,7 @@ pub(super) async fn preview(
 
 /// The report card; before writing (`asking`), a value's warning asks for 確定.
 fn describe(state: &BotState, r: &ResolvedReport, heading: &str, asking: bool) -> String {
-    let mut card = crate::answer::report_card(&state.app.plan(), r, heading);
+    let mut card = crate::answer::report_card(&state.app.plan(), r, heading, state.app.today());
     if asking && r.warning.is_some() {
         card.blocks.push(crate::answer::Block::Text("正しければ「確定」を押してください。".into()));
     }
@@ -151,6 +151,19 @@ where
             say("記録しました").await?;
             let text = describe(state, &pending.report, &format!("✅ 記録しました（#{actual_id}）"), false);
             edit_html(bot, chat, message_id, &text, None).await?;
+            // A missed target (its year ended, below target): ask why, once, optionally.
+            let missed = pending
+                .report
+                .verdict(&state.app.plan(), state.app.today())
+                .is_some_and(|v| v.status == Status::NotAchieved);
+            if missed {
+                state.conversation.sessions().set_flow(chat.0, Some(Flow::Reason { actual: actual_id, user }));
+                let ask = format!(
+                    "目標に届かなかった理由を、次のメッセージで一言どうぞ（任意・{}文字まで）。履歴・公開サイト・エクスポートに実績と並んで表示されます。残さない場合は「なし」と送ってください。",
+                    crate::actuals::MAX_REASON_CHARS
+                );
+                send_html(bot, chat, &escape(&ask), None).await?;
+            }
         }
         Ok(Err(refusal)) => {
             say("記録できませんでした").await?;
@@ -194,7 +207,17 @@ pub(super) async fn flow_step(
             };
             let name = i.kpis.get(usize::from(kpi)).map_or("", |k| k.name.as_str());
             let text = format!("{head}\n指標: {}\nどの年度ですか？", escape(name));
-            edit_html(bot, chat, message_id, &text, Some(keyboard::flow_years(plan, i, kpi))).await?;
+            let today = state.app.today();
+            if !i.kpis.get(usize::from(kpi)).is_some_and(|k| k.targets.iter().any(|(y, _)| *y <= today)) {
+                let text = format!(
+                    "{head}\n指標: {}\n目標のある年度がまだ始まっていないため、報告できる年度はありません（今年度は{}）。",
+                    escape(name),
+                    today.japanese()
+                );
+                edit_html(bot, chat, message_id, &text, None).await?;
+                return Ok(());
+            }
+            edit_html(bot, chat, message_id, &text, Some(keyboard::flow_years(plan, i, kpi, today))).await?;
         }
         Callback::FlowYear { kpi, year, .. } => {
             let Some(k) = i.kpis.get(usize::from(kpi)) else { return Ok(()) };
@@ -237,6 +260,45 @@ pub(super) async fn cancel(
         }
         None => "この報告はすでに処理されています",
     })
+}
+
+/// Words that skip the reason asked after a 未達 report.
+const NO_REASON: [&str; 5] = ["なし", "無し", "スキップ", "skip", "/skip"];
+
+/// The message after a 未達 report: its reason, kept with the actual (audited), or skipped.
+pub(super) async fn reason_reply(
+    bot: &Outbox,
+    state: &Arc<BotState>,
+    chat: ChatId,
+    user: i64,
+    actual: i64,
+    text: &str,
+) -> HandlerResult {
+    if NO_REASON.contains(&text.trim()) {
+        send_html(bot, chat, "理由は記録しませんでした。", None).await?;
+        return Ok(());
+    }
+    let reason = text.to_string();
+    let kept =
+        blocking(state, move |app| app.with_store(|s| s.add_reason(&app.plan(), user, actual, &reason))).await??;
+    match kept {
+        Ok(()) => send_html(bot, chat, &format!("未達の理由を記録しました（#{actual}）。"), None).await?,
+        Err(refusal @ Refusal::BadReason { .. }) => {
+            // Too long or empty: ask again, the flow goes on.
+            state.conversation.sessions().set_flow(chat.0, Some(Flow::Reason { actual, user }));
+            send_html(
+                bot,
+                chat,
+                &format!("{}。もう一度送ってください（残さない場合は「なし」）。", escape(&refusal.to_string())),
+                None,
+            )
+            .await?
+        }
+        Err(refusal) => {
+            send_html(bot, chat, &format!("理由を記録できません: {}", escape(&refusal.to_string())), None).await?
+        }
+    };
+    Ok(())
 }
 
 #[cfg(test)]

@@ -16,7 +16,7 @@ pub const FONT_CANDIDATES: [&str; 3] = [
 ];
 
 /// Characters every chart uses: a font without them would draw tofu.
-const MUST_HAVE: &str = "令和年度目標実績達成未報告多少ほど良い基準比削減単位件↑↓✓×";
+const MUST_HAVE: &str = "令和年度途中目標実績達成未報告多少ほど良い基準比削減単位件↑↓✓×";
 
 /// Why a chart could not be drawn as PNG, and what to do.
 #[derive(Debug, thiserror::Error)]

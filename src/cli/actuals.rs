@@ -11,7 +11,7 @@ use super::say;
 
 use super::{ExportFormat, StaffCommand};
 use crate::actuals::report::find_initiative;
-use crate::actuals::{Refusal, ResolvedReport, Role, Staff, Store, achievement_label, export_csv, export_json};
+use crate::actuals::{Refusal, ResolvedReport, Role, Staff, Store, export_csv, export_json};
 use crate::answer::{history_card, render_text, report_card, roster_card};
 use crate::app::{App, Audience};
 use crate::plan::FiscalYear;
@@ -44,15 +44,23 @@ fn departments_note(s: &Staff) -> String {
     if s.departments.is_empty() { String::new() } else { format!(" [{}]", s.departments.join(", ")) }
 }
 
-/// One report from the CLI: parts or a message. Prints what was recorded, or the refusal.
-pub(crate) fn report(
-    app: &App,
-    actor: i64,
-    message: Option<&str>,
-    batch: bool,
-    confirm: bool,
-    parts: &[String],
-) -> anyhow::Result<ExitCode> {
+/// How a report is given on the command line, besides its parts.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct How<'a> {
+    /// The report as a sentence.
+    pub message: Option<&'a str>,
+    /// Reports from stdin.
+    pub batch: bool,
+    /// Take a value far beyond every target.
+    pub confirm: bool,
+    /// Why a 未達 value missed its target.
+    pub reason: Option<&'a str>,
+}
+
+/// One report from the CLI: parts or a message. Prints what was recorded, or the refusal
+/// (exit 2 for a year that has not started, 1 for any other refusal).
+pub(crate) fn report(app: &App, actor: i64, how: How<'_>, parts: &[String]) -> anyhow::Result<ExitCode> {
+    let How { message, batch, confirm, reason } = how;
     let mut store = app.store()?;
     if batch {
         return report_batch(app, &mut store, actor, confirm);
@@ -69,18 +77,33 @@ pub(crate) fn report(
         say!("{note}");
     }
     let resolved_copy = resolved.clone().ok();
-    match store.report(&app.plan(), actor, &attempt, resolved, "cli")? {
+    match store.report_with_reason(&app.plan(), actor, &attempt, resolved, "cli", reason)? {
         Ok(id) => {
             if let Some(r) = resolved_copy {
-                say!("{}", render_text(&report_card(&app.plan(), &r, &format!("記録しました（#{id}）"))));
+                let plan = &app.plan();
+                let mut card = report_card(plan, &r, &format!("記録しました（#{id}）"), app.today());
+                match reason.map(crate::actuals::clean_reason) {
+                    Some(Ok(reason)) => card.blocks.push(crate::answer::Block::Text(format!("未達の理由: {reason}"))),
+                    _ if missed(app, &r) => card.blocks.push(crate::answer::Block::Text(format!(
+                        "※ 目標に届いていません。理由を残すには、次の報告で --reason \"…\" を付けてください（{}文字まで）",
+                        crate::actuals::MAX_REASON_CHARS
+                    ))),
+                    _ => {}
+                }
+                say!("{}", render_text(&card));
             }
             Ok(ExitCode::SUCCESS)
         }
         Err(refusal) => {
             eprintln!("refused: {refusal}");
-            Ok(ExitCode::from(1))
+            Ok(ExitCode::from(if matches!(refusal, Refusal::YearNotStarted { .. }) { 2 } else { 1 }))
         }
     }
+}
+
+/// True when `r` is 未達 today (its year ended, below target).
+fn missed(app: &App, r: &ResolvedReport) -> bool {
+    r.verdict(&app.plan(), app.today()).is_some_and(|v| v.status == crate::actuals::Status::NotAchieved)
 }
 
 /// A value far beyond every target is refused unless `confirm` was given.
@@ -149,8 +172,7 @@ fn report_batch(app: &App, store: &mut Store, actor: i64, confirm: bool) -> anyh
 pub fn describe(app: &App, r: &crate::actuals::ResolvedReport) -> String {
     let plan = &app.plan();
     let Some(i) = plan.initiative(r.page) else { return String::new() };
-    let verdict =
-        r.verdict(plan).map(|v| format!("{}・{}", achievement_label(&v), v.status.japanese())).unwrap_or_default();
+    let verdict = r.verdict(plan, app.today()).map(|v| v.label()).unwrap_or_default();
     format!(
         "{} p.{} ／ {} ／ {} = {}（目標 {}: {verdict}）",
         i.title,
@@ -173,7 +195,7 @@ pub(crate) fn history(app: &App, initiative: &str) -> anyhow::Result<ExitCode> {
         Some(store) => (store.history(i.page)?, store.view()?),
         None => (Vec::new(), Default::default()),
     };
-    say!("{}", render_text(&history_card(i, &rows, &view)));
+    say!("{}", render_text(&history_card(plan, i, &rows, &view, app.today())));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -203,11 +225,53 @@ pub(crate) fn progress(app: &App, department: Option<&str>, year: Option<&str>) 
 pub(crate) fn export(app: &App, format: ExportFormat) -> anyhow::Result<ExitCode> {
     let view = app.actuals()?.unwrap_or_default();
     let text = match format {
-        ExportFormat::Csv => export_csv(&app.plan(), &view),
-        ExportFormat::Json => export_json(&app.plan(), &view),
+        ExportFormat::Csv => export_csv(&app.plan(), &view, app.today()),
+        ExportFormat::Json => export_json(&app.plan(), &view, app.today()),
     };
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `keikaku missing`: by department, the KPIs of an ended fiscal year without an actual.
+pub(crate) fn missing(app: &App, year: Option<&str>, csv: bool) -> anyhow::Result<ExitCode> {
+    let asked = match year {
+        Some(y) => Some(
+            FiscalYear::parse(y).with_context(|| format!("cannot read the year 「{y}」: use R8, 令和8年度 or 2026"))?,
+        ),
+        None => None,
+    };
+    let year = match crate::actuals::year_to_list(asked, app.today()) {
+        Ok(year) => year,
+        Err(why) => {
+            eprintln!("refused: {why}");
+            return Ok(ExitCode::from(2));
+        }
+    };
+    let plan = &app.plan();
+    let (view, roster) = match Store::open_existing(&app.db)? {
+        Some(store) => (store.view()?, store.list_staff()?),
+        None => (Default::default(), Vec::new()),
+    };
+    if !plan.years.contains(&year) {
+        let range = match (plan.years.first(), plan.years.last()) {
+            (Some(a), Some(b)) => format!("{}～{}", a.japanese(), b.japanese()),
+            _ => "（なし）".into(),
+        };
+        say!(
+            "{}は計画の対象外です（計画の年度: {range}）。計画の年度で終わったものはまだないか、--year で選んでください。",
+            year.japanese()
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let list = crate::actuals::missing(plan, &view, &roster, year);
+    let mut out = std::io::stdout().lock();
+    if csv {
+        out.write_all(crate::actuals::missing_csv(&list, year).as_bytes())?;
+    } else {
+        writeln!(out, "{}", render_text(&crate::answer::missing_card(&list, year, None).0))?;
+    }
     out.flush()?;
     Ok(ExitCode::SUCCESS)
 }

@@ -184,6 +184,10 @@ pub enum Command {
         /// this, such a value is refused as a likely slip).
         #[arg(long)]
         confirm: bool,
+        /// Why the value missed its target (未達: its year has ended, below target), up to 200
+        /// characters; kept with the value, shown in history, on the site and in the export.
+        #[arg(long, conflicts_with = "batch")]
+        reason: Option<String>,
         /// 取組 指標 年度 値, e.g. どこでも窓口 搭載手続数 R8 92件.
         #[arg(num_args = 4, value_names = ["取組", "指標", "年度", "値"], allow_hyphen_values = true)]
         parts: Vec<String>,
@@ -204,6 +208,17 @@ pub enum Command {
     /// The current actual of every reported KPI.
     #[command(subcommand)]
     Actuals(ActualsCommand),
+    /// By department, each KPI of a fiscal year that has ended with no actual, and who
+    /// should report it (the department's leads, or 未登録).
+    Missing {
+        /// The fiscal year (R8, 令和8年度, 2026 …); it must have ended. The last ended one
+        /// when left out.
+        #[arg(long)]
+        year: Option<String>,
+        /// CSV for Excel (UTF-8 with BOM, a header row) instead of text.
+        #[arg(long)]
+        csv: bool,
+    },
     /// What people asked that the plan did not answer (or voted 👎), the same questions
     /// grouped, most asked first; mark an item resolved or ignored by its #number.
     Review {
@@ -384,9 +399,11 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Index => index(&paths),
         Command::Doctor => doctor::run(&paths, &db),
         Command::Staff(cmd) => actuals::staff(&app(&paths, &db)?, cmd),
-        Command::Report { actor, message, batch, confirm, parts } => {
-            actuals::report(&app(&paths, &db)?, actor, message.as_deref(), batch, confirm, &parts)
+        Command::Report { actor, message, batch, confirm, reason, parts } => {
+            let how = actuals::How { message: message.as_deref(), batch, confirm, reason: reason.as_deref() };
+            actuals::report(&app(&paths, &db)?, actor, how, &parts)
         }
+        Command::Missing { year, csv } => actuals::missing(&app(&paths, &db)?, year.as_deref(), csv),
         Command::History { initiative } => actuals::history(&app(&paths, &db)?, &initiative.join(" ")),
         Command::Progress { department, year } => {
             actuals::progress(&app(&paths, &db)?, department.as_deref(), year.as_deref())
@@ -429,12 +446,31 @@ fn open(paths: &Paths) -> anyhow::Result<Engine> {
 }
 
 fn app(paths: &Paths, db: &std::path::Path) -> anyhow::Result<App> {
-    let app = App::new(open(paths)?, db).with_source(paths.clone());
+    let mut app = App::new(open(paths)?, db).with_source(paths.clone());
+    if let Some(today) = today_from_env()? {
+        app = app.with_today(today);
+    }
     Ok(match std::env::var("KEIKAKU_QUESTION_LOG").ok().as_deref().map(str::trim) {
         None | Some("" | "on") => app,
         Some("off") => app.without_question_log(),
         Some(other) => anyhow::bail!("KEIKAKU_QUESTION_LOG 「{other}」: use on (the default) or off"),
     })
+}
+
+/// `KEIKAKU_TODAY=2027-05-01`: the date taken as today (its fiscal year), for demos and
+/// tests; the clock's when unset.
+fn today_from_env() -> anyhow::Result<Option<crate::plan::FiscalYear>> {
+    let Some(text) = std::env::var("KEIKAKU_TODAY").ok().filter(|t| !t.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let parts: Vec<u32> = text.trim().split('-').filter_map(|p| p.parse().ok()).collect();
+    match parts[..] {
+        [y, m, d] if (1990..=2100).contains(&y) && (1..=12).contains(&m) && (1..=31).contains(&d) => {
+            let start = if m >= 4 { y } else { y - 1 };
+            Ok(Some(crate::plan::FiscalYear::from_gregorian(u16::try_from(start)?)))
+        }
+        _ => anyhow::bail!("KEIKAKU_TODAY 「{text}」: write a date as 2027-05-01, or leave it unset for today"),
+    }
 }
 
 fn ask(app: &App, mode: Mode, json: bool, batch: bool, question: &str) -> anyhow::Result<ExitCode> {

@@ -56,17 +56,17 @@ fn print_report(r: &Report, seconds: f32) -> anyhow::Result<()> {
         r.calibration.implied_weight
     );
     say!(
-        "| style | questions | intent | initiative top-1 | answered right | offered right | false not-found | wrong card | out-of-plan answered | list right |"
+        "| style | questions | intent | initiative top-1 | answered right | offered right | false not-found | wrong card | out-of-plan answered | list right | passes |"
     );
-    say!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    say!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     say!("{}", row("all", &r.overall));
     for (style, f) in &r.per_style {
         say!("{}", row(style, f));
     }
     say!(
-        "\n| intent | questions | intent | initiative top-1 | answered right | offered right | false not-found | wrong card | out-of-plan answered | list right |"
+        "\n| intent | questions | intent | initiative top-1 | answered right | offered right | false not-found | wrong card | out-of-plan answered | list right | passes |"
     );
-    say!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    say!("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (intent, f) in &r.per_intent {
         say!("{}", row(intent, f));
     }
@@ -76,7 +76,7 @@ fn print_report(r: &Report, seconds: f32) -> anyhow::Result<()> {
 fn row(name: &str, f: &Figures) -> String {
     let pct = |x: f32| format!("{:.1}%", 100.0 * x);
     format!(
-        "| {name} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+        "| {name} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
         f.questions,
         pct(f.intent_accuracy),
         pct(f.initiative_top1),
@@ -85,6 +85,7 @@ fn row(name: &str, f: &Figures) -> String {
         pct(f.false_not_found),
         pct(f.wrong_card),
         pct(f.out_of_plan_answered),
-        pct(f.list_right)
+        pct(f.list_right),
+        pct(f.passes)
     )
 }

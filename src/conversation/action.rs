@@ -59,6 +59,13 @@ pub enum Callback {
     },
     /// The KPI charts of the initiative on `page`, as pictures.
     Chart(u16),
+    /// Page `n` of the KPIs of fiscal `year` still without an actual (`/missing`).
+    Missing {
+        /// The fiscal year (Gregorian start).
+        year: u16,
+        /// The page (0-based).
+        n: u16,
+    },
     /// A button that does nothing (a page counter).
     Noop,
 }
@@ -99,6 +106,7 @@ impl Callback {
             Callback::Vote { up, answer: Some(id) } => format!("v:{}:{id}", if up { 'u' } else { 'd' }),
             Callback::Vote { up, answer: None } => format!("v:{}", if up { 'u' } else { 'd' }),
             Callback::Chart(page) => format!("g:{page}"),
+            Callback::Missing { year, n } => format!("m:{year}:{n}"),
             Callback::Noop => "noop".into(),
         }
     }
@@ -135,6 +143,7 @@ impl Callback {
                     Some(id) => Some(AnswerId::from_raw(id.parse().ok()?)?),
                 },
             },
+            "m" => Callback::Missing { year: u16::try_from(num(1)?).ok()?, n: u16::try_from(num(2)?).ok()? },
             "noop" => Callback::Noop,
             _ => return None,
         })
@@ -159,6 +168,7 @@ mod tests {
             Callback::Vote { up: false, answer: None },
             Callback::Vote { up: false, answer: AnswerId::from_raw(i64::MAX) },
             Callback::Vote { up: true, answer: Some(AnswerId::fresh()) },
+            Callback::Missing { year: u16::MAX, n: u16::MAX },
             Callback::Noop,
         ];
         for c in all {

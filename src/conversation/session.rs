@@ -27,6 +27,13 @@ pub enum Flow {
         /// Who is reporting.
         user: i64,
     },
+    /// Waiting for the reason an actual just recorded missed its target (未達).
+    Reason {
+        /// The actual's id.
+        actual: i64,
+        /// Who reported it (only their next message is the reason).
+        user: i64,
+    },
 }
 
 /// A report shown with 確定 / 取消, not yet written.

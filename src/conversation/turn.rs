@@ -237,12 +237,13 @@ impl Conversation {
             }
             Callback::Chart(page) => Reply { charts: Some(page), ack: Some(""), ..Reply::default() },
             Callback::Noop => ack(""),
-            // The staff bot's report flow answers these before a turn.
+            // The staff bot's report flow and its /missing list answer these before a turn.
             Callback::Confirm(_)
             | Callback::Cancel(_)
             | Callback::FlowInitiative(_)
             | Callback::FlowKpi { .. }
-            | Callback::FlowYear { .. } => ack(UNUSABLE),
+            | Callback::FlowYear { .. }
+            | Callback::Missing { .. } => ack(UNUSABLE),
         }
     }
 

@@ -155,6 +155,11 @@ pub struct Figures {
     /// Out-of-plan questions.
     #[serde(default)]
     pub outside: usize,
+    /// Share of all questions that pass by the rule the evaluation sets are scored by
+    /// (DESIGN.md): the intent right and the first initiative offered the right one; for an
+    /// out-of-plan question, nothing offered; for a list, the list asked for.
+    #[serde(default)]
+    pub passes: f32,
 }
 
 fn figures(corpus: &[Example], verdicts: &[Verdict], indices: &[usize]) -> Figures {
@@ -163,6 +168,7 @@ fn figures(corpus: &[Example], verdicts: &[Verdict], indices: &[usize]) -> Figur
     for &i in indices {
         let (e, v) = (&corpus[i], &verdicts[i]);
         f.intent_accuracy += f32::from(u8::from(v.intent == e.intent));
+        f.passes += f32::from(u8::from(passes(e, v)));
         match e.target {
             Target::Page(page) => {
                 singles += 1;
@@ -195,6 +201,7 @@ fn figures(corpus: &[Example], verdicts: &[Verdict], indices: &[usize]) -> Figur
     }
     let share = |x: &mut f32, n: usize| *x /= n.max(1) as f32;
     share(&mut f.intent_accuracy, indices.len());
+    share(&mut f.passes, indices.len());
     for x in
         [&mut f.initiative_top1, &mut f.answered_right, &mut f.offered_right, &mut f.false_not_found, &mut f.wrong_card]
     {
@@ -206,6 +213,19 @@ fn figures(corpus: &[Example], verdicts: &[Verdict], indices: &[usize]) -> Figur
     share(&mut f.list_right, lists);
     (f.singles, f.outside) = (singles, outside);
     f
+}
+
+/// True when the answer passes by the evaluation sets' rule.
+fn passes(e: &Example, v: &Verdict) -> bool {
+    match (&e.target, &v.decision) {
+        (Target::Page(page), Decision::Answer(a)) => v.intent == e.intent && a == page,
+        (Target::Page(page), Decision::Candidates(c)) => v.intent == e.intent && c.first() == Some(page),
+        (Target::Page(_), _) => false,
+        (Target::None, Decision::NotFound) => true,
+        (Target::None, Decision::List(pages)) => pages.is_empty(),
+        (Target::None, _) => false,
+        (Target::List(_), _) => list_right(e, v),
+    }
 }
 
 /// True when a list question got a list made by what it asks for.

@@ -343,7 +343,7 @@ pub fn fuse(e: &Evidence, p: &Prediction, decided: Decided) -> Outcome {
             out.intent = Intent::NotFound;
             out.ambiguous = false;
             out.hits.clear();
-            out.suggestions = ranked.iter().take(3).filter(|(_, v)| *v >= 0.1).map(|(q, _)| hit(*q)).collect();
+            out.suggestions = crate::nlu::calibrate::suggestions(&ranked).map(hit).collect();
             out.not_found = Some(NotFoundReason::NoMatch);
             return out;
         }

@@ -133,7 +133,13 @@ pub struct DocText {
     pub lines: Vec<String>,
     /// Its KPI names, kana-folded.
     pub kpi_names: Vec<String>,
+    /// The text of each of its sections, kana-folded, in [`SECTIONS`] order.
+    pub sections: [String; SECTIONS.len()],
 }
+
+/// The sections of an initiative a question's words can be found in, each named by the
+/// intent that answers with it.
+pub const SECTIONS: [&str; 5] = ["contents", "methods", "effects", "kpi", "schedule"];
 
 impl DocText {
     /// The match data of one initiative, given the words of its name.
@@ -147,8 +153,31 @@ impl DocText {
         let name = fold_kana(&format!("{}\n{}", i.title, i.heading));
         // Line by line: normalising the whole text would join lines of Japanese.
         let lines = text.lines().map(fold_kana).collect();
-        let kpi_names = i.kpis.iter().map(|k| fold_kana(&k.name)).collect();
-        DocText { page: i.page, folded, bigrams, name_terms: name_terms.to_vec(), name, lines, kpi_names }
+        let kpi_names: Vec<String> = i.kpis.iter().map(|k| fold_kana(&k.name)).collect();
+        let cells = i.schedule.iter().flat_map(|row| row.cells.iter().map(|(_, cell)| cell.as_str()));
+        let sections = [
+            fold_kana(&i.contents.join("\n")),
+            fold_kana(&i.methods.join("\n")),
+            fold_kana(&i.effects.join("\n")),
+            kpi_names.join("\n"),
+            fold_kana(&cells.collect::<Vec<_>>().join("\n")),
+        ];
+        DocText { page: i.page, folded, bigrams, name_terms: name_terms.to_vec(), name, lines, kpi_names, sections }
+    }
+
+    /// Which of its sections hold `term` in one of its forms of full strength (by
+    /// [`SECTIONS`] order); none for a word of its name, which tells the initiative and
+    /// not what is asked of it.
+    pub fn sections_holding(&self, term: &SubjectTerm) -> [bool; SECTIONS.len()] {
+        let mut held = [false; SECTIONS.len()];
+        let forms = || term.forms.iter().filter(|f| f.strength >= 0.9 && f.text.chars().count() >= 2);
+        if forms().any(|f| self.name.contains(f.text.as_str())) {
+            return held;
+        }
+        for (h, section) in held.iter_mut().zip(&self.sections) {
+            *h = forms().any(|f| section.contains(f.text.as_str()));
+        }
+        held
     }
 
     /// How strongly the text holds `term` (0 when not at all), and by what.
@@ -304,7 +333,20 @@ mod tests {
             name_terms: Vec::new(),
             name: fold_kana(name),
             kpi_names: Vec::new(),
+            sections: [fold_kana(text), String::new(), String::new(), String::new(), String::new()],
         }
+    }
+
+    #[test]
+    fn a_word_is_found_in_its_section_and_a_name_word_in_none() {
+        let mut d = doc("内容", "予約システム");
+        d.sections[1] = fold_kana("電子錠を設置");
+        let mut lock = SubjectTerm::new("電子錠", "デンシジョウ", String::new(), 1.0);
+        lock.add_form("電子錠", 1.0, Via::Word);
+        assert_eq!(d.sections_holding(&lock), [false, true, false, false, false]);
+        let mut name = SubjectTerm::new("予約", "ヨヤク", String::new(), 1.0);
+        name.add_form("予約", 1.0, Via::Word);
+        assert_eq!(d.sections_holding(&name), [false; 5]);
     }
 
     #[test]

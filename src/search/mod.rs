@@ -13,6 +13,7 @@ pub mod lexicon;
 pub mod matcher;
 pub mod outcome;
 pub mod phonetic;
+pub mod policy_number;
 pub mod prepared;
 pub mod reading;
 pub mod understand;

@@ -254,19 +254,10 @@ pub fn parse(text: &str, terms: &[Term], cx: &Context<'_>) -> Parsed {
         }
     }
 
-    // 基本方針N, or a policy named by its theme.
-    for prefix in ["基本方針", "方針"] {
-        if let Some(at) = text.find(prefix) {
-            let after = &text[at + prefix.len()..];
-            let digits: String = after.chars().take_while(char::is_ascii_digit).collect();
-            if let Ok(n) = digits.parse::<u8>()
-                && cx.plan.policy(n).is_some()
-            {
-                filters.policy = Some(n);
-                blank.push(at..at + prefix.len() + digits.len());
-                break;
-            }
-        }
+    // 基本方針N (「三つ目の方針」, 「第2の柱」 …), or a policy named by its theme.
+    if let Some((n, range)) = super::policy_number::find(&text, &|n| cx.plan.policy(n).is_some()) {
+        filters.policy = Some(n);
+        blank.push(range);
     }
     if filters.policy.is_none() {
         for (phrase, n) in &lex.policies {

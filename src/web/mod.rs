@@ -356,7 +356,7 @@ async fn chart(State(site): St, Checked(Path((page, file))): Checked<Path<(Strin
     });
     let Some((i, kpi)) = found else { return not_found_page(&plan) };
     let view = site.view();
-    let chart = crate::chart::Chart::of(i, kpi, &plan.years, Some(&view)).as_of(site.app.today());
+    let chart = crate::chart::Chart::of(i, kpi, &plan.years, Some(&view), site.app.today());
     let svg = crate::chart::svg(&chart, "kpi");
     ([(header::CONTENT_TYPE, "image/svg+xml; charset=utf-8")], svg).into_response()
 }
@@ -402,7 +402,7 @@ async fn opendata(State(site): St) -> Response {
 }
 
 async fn actuals_csv(State(site): St) -> Response {
-    let csv = export_csv_for(&site.app.plan(), &site.view(), Readers::Everyone);
+    let csv = export_csv_for(&site.app.plan(), &site.view(), Readers::Everyone, site.app.today());
     (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
@@ -414,7 +414,7 @@ async fn actuals_csv(State(site): St) -> Response {
 }
 
 async fn actuals_json(State(site): St) -> Response {
-    let json = export_json_for(&site.app.plan(), &site.view(), Readers::Everyone);
+    let json = export_json_for(&site.app.plan(), &site.view(), Readers::Everyone, site.app.today());
     ([(header::CONTENT_TYPE, "application/json; charset=utf-8")], json).into_response()
 }
 

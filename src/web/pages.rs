@@ -16,12 +16,15 @@ pub struct Progress {
     pub reported: usize,
     /// Of those, met.
     pub achieved: usize,
-    /// Of those, not met.
+    /// Of those, not met (the year has ended).
     pub missed: usize,
+    /// Of those, reported while the year still runs (年度途中: no verdict yet).
+    pub interim: usize,
 }
 
 impl Progress {
-    /// Of `initiatives`, in `year`.
+    /// Of `initiatives`, in `year`, which the pages show as today's: a value of it is
+    /// 年度途中 until it ends.
     pub fn of<'a>(
         initiatives: impl IntoIterator<Item = &'a Initiative>,
         view: &ActualsView,
@@ -34,9 +37,10 @@ impl Progress {
                 p.kpis += 1;
                 if let Some(a) = view.get(i.page, &kpi.name, year) {
                     p.reported += 1;
-                    match judge(kpi, target, Some(a.value)).status {
+                    match judge(kpi, target, year, Some(a.value), year).status {
                         Status::Achieved => p.achieved += 1,
                         Status::NotAchieved => p.missed += 1,
+                        Status::Interim => p.interim += 1,
                         _ => {}
                     }
                 }
@@ -49,6 +53,12 @@ impl Progress {
     pub fn label(&self) -> String {
         if self.kpis == 0 {
             return "この年度のKPIなし".into();
+        }
+        if self.interim > 0 {
+            return format!(
+                "KPI {}件: 実績 {}件（年度途中 {}・達成 {}・未達 {}）",
+                self.kpis, self.reported, self.interim, self.achieved, self.missed
+            );
         }
         format!("KPI {}件: 実績 {}件（達成 {}・未達 {}）", self.kpis, self.reported, self.achieved, self.missed)
     }
@@ -222,10 +232,17 @@ pub fn initiative(plan: &Plan, i: &Initiative, view: &ActualsView, today: Fiscal
             let actual = view.get(i.page, &kpi.name, *y);
             let (value, status) = match (actual, target) {
                 (Some(a), Some(t)) => {
-                    let v = judge(kpi, t, Some(a.value));
-                    let achievement = v.achievement.map_or(String::new(), |p| format!(" {p:.0}%"));
+                    let v = judge(kpi, t, *y, Some(a.value), today);
                     let unit = t.unit.clone().unwrap_or_default();
-                    (format!("{}{unit}", format_number(a.value)), format!("{}{achievement}", v.status.japanese()))
+                    let status = match v.status {
+                        Status::Achieved | Status::NotAchieved => {
+                            let achievement = v.achievement.map_or(String::new(), |p| format!(" {p:.0}%"));
+                            format!("{}{achievement}", v.status.japanese())
+                        }
+                        _ => v.label(),
+                    };
+                    let reason = a.reason.as_ref().map_or(String::new(), |r| format!("（理由: {r}）"));
+                    (format!("{}{unit}", format_number(a.value)), format!("{status}{reason}"))
                 }
                 (Some(a), None) => (format_number(a.value), "目標なし".to_string()),
                 (None, _) if *y > today => ("—".to_string(), "これから".to_string()),
@@ -240,7 +257,7 @@ pub fn initiative(plan: &Plan, i: &Initiative, view: &ActualsView, today: Fiscal
             ));
         }
         body.push_str("</tbody>\n</table>\n");
-        let chart = Chart::of(i, kpi, &plan.years, Some(view)).as_of(today);
+        let chart = Chart::of(i, kpi, &plan.years, Some(view), today);
         if chart.years.iter().any(|y| y.target.is_some() || y.actual.is_some()) {
             body.push_str(&format!(
                 "<figure>\n{}\n<figcaption>{}</figcaption>\n</figure>\n<p><a href=\"/charts/{}/{n}.svg\">グラフ（SVG）</a></p>\n",

@@ -21,10 +21,18 @@ pub fn engine() -> keikaku::search::Engine {
 pub fn app_with_roster(
     roster: &[(i64, &str, keikaku::actuals::Role, &[&str])],
 ) -> (tempfile::TempDir, PathBuf, keikaku::app::App) {
+    // Today fixed: cards and 「来年度」 read the same whatever the date.
+    app_with_roster_on(keikaku::plan::FiscalYear::reiwa(8), roster)
+}
+
+/// [`app_with_roster`] with today's fiscal year `today` (the years before it have ended).
+pub fn app_with_roster_on(
+    today: keikaku::plan::FiscalYear,
+    roster: &[(i64, &str, keikaku::actuals::Role, &[&str])],
+) -> (tempfile::TempDir, PathBuf, keikaku::app::App) {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("state/keikaku.db");
-    // Today fixed: cards and 「来年度」 read the same whatever the date.
-    let app = keikaku::app::App::new(engine(), &db).with_today(keikaku::plan::FiscalYear::reiwa(8));
+    let app = keikaku::app::App::new(engine(), &db).with_today(today);
     let mut store = app.store().unwrap();
     let plan = app.plan();
     for (id, name, role, departments) in roster {

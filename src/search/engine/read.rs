@@ -141,7 +141,7 @@ impl Engine {
         explain: Option<&mut Explanation>,
     ) -> fuse::Evidence {
         let (terms, mut parsed) = self.read(question);
-        let input = self.for_model(&parsed.text, &terms, parsed.intent);
+        let mut input = self.for_model(&parsed.text, &terms, parsed.intent);
         let figures: Vec<(Figure, Vec<(u16, f32)>)> = figures::extract(&parsed.text)
             .into_iter()
             .map(|f| {
@@ -183,6 +183,9 @@ impl Engine {
         };
         let (outcome, basis) = self.decide(&mut outcome, &parsed, &subject, &searcher, context);
         let ranked = self.ranked(&subject, &searcher, CANDIDATES_WEIGHED);
+        if let Some(doc) = ranked.first().and_then(|h| self.doc_on(h.page)) {
+            input.tags.extend(section_tags(doc, &subject));
+        }
         let figure_fit = |page: u16| {
             figures
                 .iter()
@@ -251,4 +254,33 @@ impl Engine {
         .unwrap_or(Intent::Overview);
         fuse::Evidence { outcome, basis, cue: parsed.intent, engine_intent, candidates, text: parsed.text, input }
     }
+}
+
+/// Where the question's words are found in the initiative the engine ranks first: a tag
+/// for the section that holds most of them (`sec:methods`), and `sec-only:` when no other
+/// section holds any. A question whose cue is vague (「…するの？」) asks for the section
+/// that holds its detail; the intent model learns how far to trust it.
+fn section_tags(doc: &crate::search::matcher::DocText, subject: &[SubjectTerm]) -> Vec<String> {
+    use crate::search::matcher::SECTIONS;
+    let mut counts = [0usize; SECTIONS.len()];
+    for t in subject {
+        for (count, held) in counts.iter_mut().zip(doc.sections_holding(t)) {
+            *count += usize::from(held);
+        }
+    }
+    // Nothing held says nothing: a list or an out-of-plan question holds no section either,
+    // and a tag of its own would only tie those two together.
+    let Some(best) = counts.iter().copied().max().filter(|n| *n > 0) else {
+        return Vec::new();
+    };
+    let mut tags = Vec::new();
+    for (name, count) in SECTIONS.iter().zip(counts) {
+        if count == best {
+            tags.push(format!("sec:{name}"));
+        }
+    }
+    if counts.iter().filter(|c| **c > 0).count() == 1 {
+        tags.extend(tags.clone().iter().map(|t| t.replace("sec:", "sec-only:")));
+    }
+    tags
 }
