@@ -178,7 +178,7 @@ mod tests {
         LoggedQuestion {
             id,
             asked_at: 1_000 + id,
-            channel: "telegram".into(),
+            channel: crate::actuals::Channel::Telegram,
             public: true,
             asker: asker.into(),
             question: question.into(),
@@ -188,6 +188,7 @@ mod tests {
             vote,
             wanted: None,
             status: ReviewStatus::Pending,
+            answer: None,
         }
     }
 

@@ -58,16 +58,55 @@ async fn a_question_gets_a_card_with_section_buttons_that_edit_in_place() {
     h.stop().await;
 }
 
-/// A follow-up is about the last single initiative answered, and a list in between ends that
-/// context: the rule the terminal and LINE follow too (`common::CONTEXT_SCRIPT`).
+/// The conversation contract (`common::CONVERSATION`) on the public bot: a question, a
+/// follow-up, a candidate picked, a page turned, a 👎 with what they wanted give the same
+/// cards and the same logged outcome as on LINE and in the terminal core, the 👎 kept on
+/// the answer whose id its button carried.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn the_bot_follows_the_shared_context_rule() {
+async fn the_bot_holds_the_conversation_contract() {
+    use common::Step;
     let h = start(Mode::Public).await;
-    for (n, (question, expected)) in common::CONTEXT_SCRIPT.into_iter().enumerate() {
-        h.fake.message(STRANGER, question);
-        let reply = h.reply(STRANGER, n + 1).await;
-        assert!(reply.text().contains(expected), "{question} → {}", reply.text());
+    let (mut sent, mut edited, mut voted) = (0, 0, None);
+    let mut last: Option<Call> = None;
+    for (step, expected) in common::CONVERSATION {
+        let press = |data: &str| h.fake.callback(STRANGER, STRANGER, last.as_ref().unwrap().message_id.unwrap(), data);
+        let pressable = last.as_ref().map(buttons).unwrap_or_default();
+        let text = match step {
+            Step::Say(q) => {
+                h.fake.message(STRANGER, q);
+                sent += 1;
+                let reply = h.reply(STRANGER, sent).await;
+                last = Some(reply.clone());
+                reply.text().to_string()
+            }
+            Step::Pick(_) | Step::NextPage => {
+                let data = match step {
+                    Step::Pick(n) => {
+                        pressable.iter().filter(|(_, d)| d.starts_with("s:")).nth(n - 1).unwrap().1.clone()
+                    }
+                    _ => pressable.iter().find(|(l, _)| l == "次へ ▶").expect("a next page").1.clone(),
+                };
+                press(&data);
+                edited += 1;
+                h.edits(edited).await[edited - 1].text().to_string()
+            }
+            Step::Down => {
+                let down = pressable.iter().find(|(l, _)| l == "👎 解決しない").expect("👎 under the answer").1.clone();
+                voted = Some(common::voted_on(&down));
+                press(&down);
+                sent += 1;
+                h.reply(STRANGER, sent).await.text().to_string()
+            }
+        };
+        for e in expected {
+            assert!(text.contains(e), "{step:?} → {text}");
+        }
     }
+    let expected = common::expected_log();
+    let rows = h.logged(expected.len()).await;
+    assert_eq!(common::logged(&rows), expected);
+    common::assert_linked(&rows, voted.unwrap());
+    assert!(rows.iter().all(|r| r.channel == "telegram" && r.public), "{rows:?}");
     h.stop().await;
 }
 

@@ -296,19 +296,76 @@ fn chat_picks_a_numbered_candidate_and_leaves_on_exit() {
     assert!(out.contains("終了は exit"), "{out}");
 }
 
-/// The terminal chat keeps the context by the rule every channel follows (the same script
-/// runs through the Telegram and LINE bots).
+/// The conversation contract (`common::CONVERSATION`) on the terminal core: the same cards
+/// and the same logged outcome as on the Telegram and LINE bots, the 👎 kept on the answer
+/// whose id it carried.
 #[test]
-fn the_terminal_chat_follows_the_shared_context_rule() {
+fn the_terminal_core_holds_the_conversation_contract() {
+    use common::Step;
+    use keikaku::actuals::Channel;
+    use keikaku::answer::{Action, render_text};
+    use keikaku::app::{App, Audience};
+    use keikaku::conversation::{Callback, Conversation, Input, Reply};
+    let dir = tempfile::tempdir().unwrap();
+    let app =
+        App::new(common::engine(), &dir.path().join("keikaku.db")).with_today(keikaku::plan::FiscalYear::reiwa(8));
+    let app = std::sync::Arc::new(app);
+    let chat = Conversation::new(std::sync::Arc::clone(&app), Channel::Terminal, Audience::Public);
+    let (mut last, mut voted) = (Reply::default(), None);
+    for (step, expected) in common::CONVERSATION {
+        let action = match step {
+            Step::Say(_) => None,
+            Step::Pick(n) => {
+                let card = last.card.as_ref().unwrap();
+                let Action::Show { page, intent, .. } = card.actions[n - 1].clone();
+                Some(Callback::Show { page, intent })
+            }
+            Step::NextPage => last.offers.page.as_ref().and_then(|p| p.next),
+            Step::Down => {
+                let [_, down] = last.offers.votes().expect("👍 / 👎 under the answer");
+                voted = Some(common::voted_on(&down.encode()));
+                Some(down)
+            }
+        };
+        let input = match (step, action) {
+            (Step::Say(text), _) => Input::Text(text.into()),
+            (_, Some(action)) => Input::Action { action, pressed: None },
+            (_, None) => panic!("{step:?}: nothing to press"),
+        };
+        let reply = chat.turn(0, input);
+        let text = format!(
+            "{}\n{}\n{}",
+            reply.card.as_ref().map(render_text).unwrap_or_default(),
+            reply.ack.unwrap_or_default(),
+            reply.say.unwrap_or_default()
+        );
+        for e in expected {
+            assert!(text.contains(e), "{step:?} → {text}");
+        }
+        if reply.card.is_some() {
+            last = reply;
+        }
+    }
+    let rows = app.questions(None).unwrap();
+    assert_eq!(common::logged(&rows), common::expected_log());
+    common::assert_linked(&rows, voted.unwrap());
+    assert!(rows.iter().all(|r| r.channel == "terminal" && r.asker == "terminal"), "{rows:?}");
+}
+
+/// The terminal's own translation: a bare number picks the candidate so numbered.
+#[test]
+fn a_bare_number_picks_a_candidate_in_the_terminal_chat() {
     use keikaku::app::{App, Audience};
     use keikaku::cli::chat::{Chat, Turn};
     let dir = tempfile::tempdir().unwrap();
-    let app = App::new(common::engine(), &dir.path().join("keikaku.db"));
-    let mut chat = Chat::default();
-    for (question, expected) in common::CONTEXT_SCRIPT {
-        let Turn::Say(text) = chat.turn(&app, question, Audience::Public).unwrap() else { panic!("{question}") };
-        assert!(text.contains(expected), "{question} → {text}");
-    }
+    let app = std::sync::Arc::new(App::new(common::engine(), &dir.path().join("keikaku.db")));
+    let mut chat = Chat::new(app, Audience::Public);
+    let Turn::Say(candidates) = chat.turn("コンビニ交付").unwrap() else { panic!() };
+    assert!(candidates.contains("番号（1〜2）"), "{candidates}");
+    let Turn::Say(picked) = chat.turn("2").unwrap() else { panic!() };
+    assert!(picked.starts_with("【証明書の自動交付"), "{picked}");
+    let Turn::Say(kpi) = chat.turn("そのKPIは？").unwrap() else { panic!() };
+    assert!(kpi.contains("証明書のコンビニ交付率"), "{kpi}");
 }
 
 #[test]
@@ -317,6 +374,35 @@ fn chat_drops_the_context_after_a_question_it_cannot_answer() {
     let answers: Vec<&str> = out.split("> ").collect();
     assert!(answers[1].contains("p.35"), "{out}");
     assert!(answers[3].contains("何についての質問か分かりませんでした"), "{out}");
+}
+
+/// `ask` logs nothing by default; with `--log-questions` (or `KEIKAKU_ASK_LOG_QUESTIONS`) it
+/// logs each question as the chats do, under the channel `ask`, with an answer id.
+#[test]
+fn ask_logs_its_questions_only_when_told_to() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("keikaku.db");
+    let ask = |extra: &[&str], env: Option<&str>| {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_keikaku"));
+        command.args(["--data-dir", "data", "--index-dir"]).arg(common::index_dir()).arg("--db").arg(&db);
+        command.arg("ask").args(extra).arg("どこでも窓口のKPI").env_remove("KEIKAKU_ASK_LOG_QUESTIONS");
+        if let Some(value) = env {
+            command.env("KEIKAKU_ASK_LOG_QUESTIONS", value);
+        }
+        let out = command.output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    let rows = || keikaku::actuals::Store::open(&db).unwrap().questions_since(0).unwrap();
+    ask(&[], None);
+    assert!(rows().is_empty(), "{:?}", rows());
+    ask(&["--log-questions"], None);
+    ask(&[], Some("true"));
+    let logged = rows();
+    assert_eq!(logged.len(), 2, "{logged:?}");
+    assert!(
+        logged.iter().all(|r| r.channel == "ask" && r.asker == "terminal" && r.pages == [18] && r.answer.is_some()),
+        "{logged:?}"
+    );
 }
 
 #[test]

@@ -215,15 +215,18 @@ fn the_reason_migration_keeps_existing_actuals() {
     let r = app.resolve_parts("どこでも窓口", "搭載手続数", "R8", "92件");
     app.store().unwrap().report(&app.plan(), LEAD, "before", r, "test").unwrap().unwrap();
     {
-        // Back to the version before: the reason table as if never made.
+        // Back to the version before (5): the reason table (migration 6) as if never made,
+        // nor the question log's answer id (migration 7) that follows it.
         let conn = rusqlite::Connection::open(&db).unwrap();
         let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0)).unwrap();
+        assert_eq!(version, 7);
         conn.execute_batch(
-            "DROP TRIGGER actual_reason_append_only_update; DROP TRIGGER actual_reason_append_only_delete;
+            "DROP INDEX question_log_by_answer; ALTER TABLE question_log DROP COLUMN answer;
+             DROP TRIGGER actual_reason_append_only_update; DROP TRIGGER actual_reason_append_only_delete;
              DROP TABLE actual_reason;",
         )
         .unwrap();
-        conn.pragma_update(None, "user_version", version - 1).unwrap();
+        conn.pragma_update(None, "user_version", 5).unwrap();
     }
     let store = Store::open(&db).unwrap();
     let all = store.all_actuals().unwrap();

@@ -176,16 +176,55 @@ async fn a_question_gets_a_flex_card_and_a_postback_switches_the_section() {
     line.stop().await;
 }
 
-/// The context rule of every channel (`common::CONTEXT_SCRIPT`): a list between an
-/// initiative and a follow-up ends the context, as on Telegram and in the terminal.
+/// The conversation contract (`common::CONVERSATION`) on the LINE bot: the same cards and
+/// the same logged outcome as on Telegram and in the terminal core, the 👎 kept on the
+/// answer whose id its postback carried (LINE's replies carry no message id to key it on).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn the_line_bot_follows_the_shared_context_rule() {
+async fn the_line_bot_holds_the_conversation_contract() {
+    use common::Step;
     let line = start().await;
-    for (n, (question, expected)) in common::CONTEXT_SCRIPT.into_iter().enumerate() {
-        line.post(vec![line.fake.text(ALICE, &format!("ev-{n}"), question)]).await;
-        let text = texts(&line.nth(ALICE, n + 1).await.messages[0]);
-        assert!(text.contains(expected), "{question} → {text}");
+    let (mut last, mut voted): (Option<Value>, _) = (None, None);
+    for (n, (step, expected)) in common::CONVERSATION.into_iter().enumerate() {
+        let id = format!("ev-{n}");
+        let pressable = last.as_ref().map(postbacks).unwrap_or_default();
+        let event = match step {
+            Step::Say(q) => line.fake.text(ALICE, &id, q),
+            Step::Pick(k) => {
+                let data = &pressable.iter().filter(|(_, d)| d.starts_with("s:")).nth(k - 1).unwrap().1;
+                line.fake.postback(ALICE, &id, data)
+            }
+            Step::NextPage => {
+                let next = pressable.iter().find(|(l, _)| l.starts_with("次の10件")).expect("a next page");
+                line.fake.postback(ALICE, &id, &next.1)
+            }
+            Step::Down => {
+                let down = pressable.iter().find(|(l, _)| l.starts_with("👎")).expect("👎 under the answer");
+                voted = Some(common::voted_on(&down.1));
+                line.fake.postback(ALICE, &id, &down.1)
+            }
+        };
+        line.post(vec![event]).await;
+        let delivered = line.nth(ALICE, n + 1).await;
+        let text: String = delivered.messages.iter().map(texts).collect();
+        for e in expected {
+            assert!(text.contains(e), "{step:?} → {text}");
+        }
+        if step != Step::Down {
+            last = delivered.messages.last().cloned();
+        }
     }
+    let expected = common::expected_log();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let rows = loop {
+        let rows = Store::open(&line.db).unwrap().questions_since(0).unwrap();
+        if rows.len() >= expected.len() || std::time::Instant::now() > deadline {
+            break rows;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert_eq!(common::logged(&rows), expected);
+    common::assert_linked(&rows, voted.unwrap());
+    assert!(rows.iter().all(|r| r.channel == "line" && r.public && !r.asker.contains(ALICE)), "{rows:?}");
     line.stop().await;
 }
 

@@ -5,7 +5,7 @@
 
 mod common;
 
-use keikaku::actuals::{QuestionRecord, QuestionResult, ReviewStatus, Role};
+use keikaku::actuals::{AnswerId, Channel, QuestionRecord, QuestionResult, ReviewStatus, Role};
 use keikaku::app::{Asker, Audience};
 
 #[test]
@@ -14,10 +14,17 @@ fn a_question_asked_three_times_by_two_chats_is_one_item_of_three_by_two_people(
     for (chat, question) in [(100, "ごみの収集日を知りたい"), (200, "ゴミの収集日は？"), (100, "ごみ　収集日")]
     {
         let outcome = app.engine().ask(question);
-        app.record_question("telegram", Audience::Public, Asker::Chat(chat), question, &outcome, Some(chat + 1));
+        app.record_question(
+            Channel::Telegram,
+            Audience::Public,
+            Asker::Chat(chat),
+            question,
+            &outcome,
+            Some(AnswerId::fresh()),
+        );
     }
     let answered = app.engine().ask("どこでも窓口のKPI");
-    app.record_question("telegram", Audience::Staff, Asker::Chat(1001), "どこでも窓口のKPI", &answered, None);
+    app.record_question(Channel::Telegram, Audience::Staff, Asker::Chat(1001), "どこでも窓口のKPI", &answered, None);
     app.flush_log();
 
     let mut store = app.store().unwrap();
@@ -61,14 +68,14 @@ fn retention_forgets_only_what_is_older_than_the_period() {
         store
             .log_question(&QuestionRecord {
                 at: now - age * day,
-                channel: "telegram",
+                channel: Channel::Telegram,
                 public: true,
                 asker: "x",
                 question: q,
                 intent: "not_found",
                 pages: &[],
                 result: QuestionResult::NotFound,
-                message: None,
+                answer: None,
             })
             .unwrap();
     }

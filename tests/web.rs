@@ -105,6 +105,25 @@ async fn hostile_input_is_escaped_and_bad_requests_get_japanese_pages() {
     site.stop().await;
 }
 
+/// A site configured to log (`keikaku web --log-questions`) keeps each search as the chats
+/// keep questions: channel `web`, an anonymous asker, an answer id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_search_is_logged_as_every_channel_logs_when_the_site_is_told_to() {
+    let site = start().await;
+    let (status, _, _) = site.get("/search?q=%E3%81%A9%E3%81%93%E3%81%A7%E3%82%82%E7%AA%93%E5%8F%A3%E3%81%AEKPI").await;
+    assert_eq!(status, 200);
+    let app = Arc::clone(&site.app);
+    let rows = tokio::task::spawn_blocking(move || app.questions(None).unwrap()).await.unwrap();
+    assert_eq!(rows.len(), 1, "{rows:?}");
+    let row = &rows[0];
+    assert_eq!(
+        (row.question.as_str(), row.asker.as_str(), row.pages.first()),
+        ("どこでも窓口のKPI", "anonymous", Some(&18))
+    );
+    assert!(row.channel == "web" && row.public && row.answer.is_some(), "{row:?}");
+    site.stop().await;
+}
+
 /// A report made through the store shows on the initiative page and in the CSV at once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reported_actual_shows_on_the_page_and_in_the_csv() {

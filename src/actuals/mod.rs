@@ -21,9 +21,9 @@ pub use missing::{DepartmentMissing, MissingKpi, missing, missing_csv, year_to_l
 pub use progress::{Status, Verdict, achievement_label, judge, verdict_for};
 pub use resolved::{Refusal, ResolvedReport};
 pub use store::{
-    Accepted, Actual, ActualsVersion, ActualsView, AuditEntry, BatchWriter, InboxEntry, InboxItem, InboxState,
-    Incoming, LoggedQuestion, MAX_REASON_CHARS, Pseudonyms, QuestionRecord, QuestionResult, ReviewStatus, Store,
-    StoreError, Taken, clean_reason, private_dir,
+    Accepted, Actual, ActualsVersion, ActualsView, AnswerId, AuditEntry, BatchWriter, Channel, InboxEntry, InboxItem,
+    InboxState, Incoming, LoggedQuestion, MAX_REASON_CHARS, Pseudonyms, QuestionRecord, QuestionResult, ReviewStatus,
+    Store, StoreError, Taken, VoteOn, clean_reason, private_dir,
 };
 pub use value::{ReportedValue, ValueError};
 

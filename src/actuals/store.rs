@@ -23,7 +23,9 @@ mod schema;
 pub use batch::BatchWriter;
 pub use inbox::{Accepted, InboxItem, Incoming};
 pub use line_inbox::{InboxEntry, InboxState, Taken};
-pub use question_log::{LoggedQuestion, Pseudonyms, QuestionRecord, QuestionResult, ReviewStatus};
+pub use question_log::{
+    AnswerId, Channel, LoggedQuestion, Pseudonyms, QuestionRecord, QuestionResult, ReviewStatus, VoteOn,
+};
 pub use reports::{MAX_REASON_CHARS, clean_reason};
 
 /// Why the store failed (not a refusal: those are [`Refusal`]s).

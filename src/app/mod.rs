@@ -7,8 +7,8 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use crate::actuals::report::{Found, InitiativeFinder, parse_message, resolve};
 use crate::actuals::{
-    ActualsVersion, ActualsView, BatchWriter, LoggedQuestion, QuestionRecord, QuestionResult, Refusal, ResolvedReport,
-    ReviewStatus, Store, StoreError, fiscal_year, now_unix,
+    ActualsVersion, ActualsView, AnswerId, BatchWriter, Channel, LoggedQuestion, QuestionRecord, QuestionResult,
+    Refusal, ResolvedReport, ReviewStatus, Store, StoreError, VoteOn, fiscal_year, now_unix,
 };
 use crate::answer::{AskJson, Card, Extras, ask_json_with, card_with};
 use crate::plan::FiscalYear;
@@ -90,6 +90,8 @@ pub enum Asker {
     Chat(i64),
     /// The terminal.
     Terminal,
+    /// Nobody known: a search on the site.
+    Anonymous,
 }
 
 impl App {
@@ -287,16 +289,16 @@ impl App {
 
     /// Logs a question and what came of it, for review, without waiting: the question log's
     /// writer batches it with others (see [`BatchWriter`]); a failure is a warning, never a
-    /// failed answer. `message`: the chat message that carried the answer, which its 👍 / 👎
-    /// name.
+    /// failed answer. `answer`: the answer's id, which its 👍 / 👎 name. (The channels log
+    /// through [`crate::conversation`], which gives the ids.)
     pub fn record_question(
         &self,
-        channel: &str,
+        channel: Channel,
         audience: Audience,
         asker: Asker,
         question: &str,
         outcome: &Outcome,
-        message: Option<i64>,
+        answer: Option<AnswerId>,
     ) {
         if !self.logs_questions {
             return;
@@ -308,7 +310,7 @@ impl App {
         };
         let pages: Vec<u16> = outcome.hits.iter().map(|h| h.page).take(20).collect();
         let now = now_unix();
-        let (channel, question) = (channel.to_string(), question.chars().take(MAX_LOGGED_CHARS).collect::<String>());
+        let question = question.chars().take(MAX_LOGGED_CHARS).collect::<String>();
         let intent = outcome.intent.as_str();
         let Some(writer) = self.log_writer() else { return };
         writer.submit("a question of the log", move |store| {
@@ -316,34 +318,34 @@ impl App {
             store
                 .log_question(&QuestionRecord {
                     at: now,
-                    channel: &channel,
+                    channel,
                     public: audience == Audience::Public,
                     asker: &who,
                     question: &question,
                     intent,
                     pages: &pages,
                     result,
-                    message,
+                    answer,
                 })
                 .map(drop)
         });
     }
 
-    /// 👍 or 👎 on the answer in chat message `message`, from the one who asked; a second
-    /// press replaces the first. False when it is not theirs (or not there).
-    pub fn vote(&self, message: i64, audience: Audience, asker: Asker, up: bool) -> Result<bool, StoreError> {
+    /// 👍 or 👎 on the answer `on`, from the one who asked; a second press replaces the
+    /// first. False when it is not theirs (or not there).
+    pub fn vote(&self, on: VoteOn, audience: Audience, asker: Asker, up: bool) -> Result<bool, StoreError> {
         self.with_log(move |store| {
             let who = asker_name(store, asker, audience)?;
-            store.vote(&who, message, up)
+            store.vote(&who, on, up)
         })
     }
 
-    /// What they wanted to know, said after a 👎 on the answer in chat message `message`.
-    pub fn wanted(&self, message: i64, audience: Audience, asker: Asker, text: &str) -> Result<bool, StoreError> {
+    /// What they wanted to know, said after a 👎 on the answer `on`.
+    pub fn wanted(&self, on: VoteOn, audience: Audience, asker: Asker, text: &str) -> Result<bool, StoreError> {
         let text: String = text.chars().take(MAX_LOGGED_CHARS).collect();
         self.with_log(move |store| {
             let who = asker_name(store, asker, audience)?;
-            store.set_wanted(&who, message, &text)
+            store.set_wanted(&who, on, &text)
         })
     }
 
@@ -523,5 +525,6 @@ fn asker_name(store: &mut Store, asker: Asker, audience: Audience) -> Result<Str
         (Asker::Chat(chat), Audience::Public) => store.pseudonym(chat)?,
         (Asker::Chat(chat), Audience::Staff) => chat.to_string(),
         (Asker::Terminal, _) => "terminal".to_string(),
+        (Asker::Anonymous, _) => "anonymous".to_string(),
     })
 }

@@ -1,6 +1,9 @@
-//! The endpoints: extract → call the library → render → send. Database and search calls run
-//! on the blocking pool. Logs name the chat and what happened, never a resident's words at
-//! info level.
+//! The endpoints: extract → call → render → send. A message, a command or a button press
+//! that asks something of the plan is a turn of the conversation core
+//! ([`crate::conversation::Conversation::turn`]), drawn by [`super::reply`]; the staff's
+//! reports are [`super::report`]'s, the administrators' commands [`super::admin`]'s.
+//! Database and search calls run on the blocking pool. Logs name the chat and what happened,
+//! never a resident's words at info level.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -12,20 +15,15 @@ use teloxide::types::{
 };
 use teloxide::utils::command::BotCommands;
 
-use super::admin::{review_command, staff_command, stats_command, teach_command};
 use super::commands::{PublicCommand, StaffCommand};
-use super::outbox::{Outbox, edit_html, edit_pressed, send_html, split, with_retry};
-use super::reports::{
-    confirm, export, flow_step, history, missing_command, missing_page, preview, reason_reply, report_command,
-};
-use super::{BotState, Mode, keyboard};
-use crate::actuals::{Refusal, Role, Staff};
-use crate::answer::{Card, escape, render_html};
-use crate::app::{App, Asker, Audience};
-use crate::conversation::Callback;
-use crate::conversation::paging::{self, Page};
+use super::outbox::{Outbox, send_html, split, with_retry};
+use super::{BotState, Mode, admin, reply, report};
+use crate::actuals::{Refusal, Staff};
+use crate::answer::{escape, render_html};
+use crate::app::App;
 use crate::conversation::session::Flow;
-use crate::search::{Intent, Outcome};
+use crate::conversation::{Callback, Command, Input};
+use crate::search::Intent;
 
 /// The error type of endpoints.
 pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
@@ -33,16 +31,13 @@ pub(super) type HandlerResult = Result<(), HandlerError>;
 
 const STAFF_ONLY: &str = "このボットは那須塩原市の職員専用です。利用するには管理者に登録を依頼してください（あなたのTelegram ID: {id}）。市民の方は公開版のボットをご利用ください。";
 
+/// Runs `f` with the app on the blocking pool.
 pub(super) async fn blocking<T: Send + 'static>(
     state: &BotState,
     f: impl FnOnce(&App) -> T + Send + 'static,
 ) -> Result<T, HandlerError> {
     let app = state.app.clone();
     Ok(tokio::task::spawn_blocking(move || f(&app)).await?)
-}
-
-fn audience(state: &BotState) -> Audience {
-    state.mode
 }
 
 /// The registered member of staff with this id (staff mode).
@@ -85,155 +80,55 @@ pub async fn message(msg: Message, me: Me, state: Arc<BotState>) -> HandlerResul
     if is_command {
         return command(bot, &state, &msg, text, &me, staff, user).await;
     }
-    // After a 👎, the next message says what they wanted to know: kept with the question,
-    // and answered as any question.
-    if let Some(answer) = state.sessions.take_wanted(chat.0) {
-        let (who, asker, text) = (audience(&state), Asker::Chat(chat.0), question.clone());
-        if let Err(e) = blocking(&state, move |app| app.wanted(answer, who, asker, &text)).await? {
-            tracing::warn!(error = %e, "what they wanted was not recorded");
-        }
-    }
-    if let Some(Flow::Reason { actual, user: flow_user }) = state.sessions.flow(chat.0)
+    // After a 👎, the next message says what they wanted to know: kept with that answer by
+    // the core, whatever this message turns out to be.
+    let (conversation, said) = (Arc::clone(&state.conversation), question.clone());
+    tokio::task::spawn_blocking(move || conversation.heard(chat.0, &said)).await?;
+    if let Some(Flow::Reason { actual, user: flow_user }) = state.conversation.sessions().flow(chat.0)
         && flow_user == user
     {
-        state.sessions.set_flow(chat.0, None);
-        return reason_reply(bot, &state, chat, user, actual, &question).await;
+        state.conversation.sessions().set_flow(chat.0, None);
+        return report::reason_reply(bot, &state, chat, user, actual, &question).await;
     }
-    if let Some(Flow::Value { page, kpi, year, user: flow_user }) = state.sessions.flow(chat.0)
+    if let Some(Flow::Value { page, kpi, year, user: flow_user }) = state.conversation.sessions().flow(chat.0)
         && flow_user == user
     {
-        state.sessions.set_flow(chat.0, None);
+        state.conversation.sessions().set_flow(chat.0, None);
         let (attempt, value) = (format!("p.{page} {kpi} {year} {question}"), question.clone());
         let resolved =
             blocking(&state, move |app| app.resolve_parts(&page.to_string(), &kpi, &year.to_string(), &value)).await?;
-        return preview(bot, &state, chat, user, attempt, resolved).await;
+        return report::preview(bot, &state, chat, user, attempt, resolved).await;
     }
-    if crate::actuals::authority::can_report(staff.as_ref()) && looks_like_report(&question) {
+    if crate::actuals::authority::can_report(staff.as_ref()) && report::looks_like_report(&question) {
         let q = question.clone();
         let resolved = blocking(&state, move |app| app.resolve_message(&q)).await?;
         if resolved != Err(Refusal::NotAReport) {
-            return preview(bot, &state, chat, user, question, resolved).await;
+            return report::preview(bot, &state, chat, user, question, resolved).await;
         }
     }
-    answer_question(bot, &state, chat, &question).await
+    ask(&state, chat, Input::Text(question)).await
 }
 
-/// A sentence that reads as a report rather than a question: a value (a number that is not
-/// a year, found by the same scanner as reports and questions' figures) with a unit or
-/// 「でした」, and no question cue. Whether it really is a report is then the report
-/// parser's call: it refuses what it cannot read exactly.
-pub fn looks_like_report(text: &str) -> bool {
-    let t = crate::normalize::normalize(text);
-    let question =
-        t.contains('?') || ["教えて", "ですか", "ますか", "は何", "どれ", "いくつ"].iter().any(|w| t.contains(w));
-    let closing = t.ends_with("でした") || t.ends_with("です");
-    let value = crate::numbers::scan(&t).iter().any(|n| !n.year_like && (n.unit.is_some() || closing));
-    value && !question && (t.contains("でした") || t.contains("です") || t.contains("実績") || t.contains("は"))
-}
-
-/// What a message or a command asks the engine.
-enum Ask {
-    /// A question in the user's words, perhaps following up on the last answer.
-    Question(String),
-    /// An initiative by name, for an intent (`/kpi 名前`).
-    About(String, Intent),
-    /// A list (or, when `true`, progress) by the facets a command's argument names.
-    List(String, bool),
-}
-
-impl Ask {
-    /// How the question log keeps it.
-    fn logged(&self) -> String {
-        match self {
-            Ask::Question(q) => q.clone(),
-            Ask::About(name, intent) => format!("/{} {name}", intent.as_str()),
-            Ask::List(arg, progress) => format!("/{} {arg}", if *progress { "progress" } else { "list" }),
-        }
-    }
-
-    fn outcome(self, app: &App, context: Option<u16>) -> Outcome {
-        let engine = app.engine();
-        match self {
-            Ask::Question(q) => engine.ask_in_context(&q, context),
-            Ask::About(name, intent) => engine.about_name(&name, intent),
-            Ask::List(arg, progress) => {
-                let filters = engine.facets(&arg);
-                if arg.trim().is_empty() || !filters.is_empty() {
-                    engine.list_by(filters, progress)
-                } else {
-                    // No department, policy, means or year: a topic (「/list 子育て」), which
-                    // only the question's understanding knows.
-                    let what = if progress { "の進捗" } else { "の取組一覧" };
-                    engine.ask(&format!("{}{what}", arg.trim()))
-                }
-            }
-        }
-    }
-}
-
-async fn answer_question(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, question: &str) -> HandlerResult {
-    answer(bot, state, chat, Ask::Question(question.to_string())).await
-}
-
-async fn answer(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, ask: Ask) -> HandlerResult {
+/// A turn of the conversation core for `chat`, its reply sent as new messages.
+async fn ask(state: &Arc<BotState>, chat: ChatId, input: Input) -> HandlerResult {
     let started = Instant::now();
-    let context = state.sessions.context(chat.0);
-    let who = audience(state);
-    let logged = ask.logged();
-    let (outcome, card, _) = blocking(state, move |app| app.present(ask.outcome(app, context), who)).await??;
-    let sent = send_outcome(bot, state, chat, &outcome, &card).await?;
-    // Logged once sent, naming the message its 👍 / 👎 are on; the log's writer takes it from
-    // here (nothing waits for the disk).
-    state.app.record_question("telegram", who, Asker::Chat(chat.0), &logged, &outcome, sent.map(|m| i64::from(m.0)));
+    let conversation = Arc::clone(&state.conversation);
+    let turned = tokio::task::spawn_blocking(move || conversation.turn(chat.0, input)).await?;
+    reply::send(state, chat, &turned).await?;
     if let Some(probe) = &state.probe {
         probe.lock().unwrap_or_else(std::sync::PoisonError::into_inner).push(started.elapsed());
     }
-    tracing::info!(
-        asker = %state.names.of(chat.0),
-        intent = outcome.intent.as_str(),
-        ambiguous = outcome.ambiguous,
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "answered"
-    );
+    if let Some(outcome) = &turned.outcome {
+        tracing::info!(
+            asker = %state.names.of(chat.0),
+            intent = outcome.intent.as_str(),
+            ambiguous = outcome.ambiguous,
+            answer = turned.remember.answer.map(|a| a.get()),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "answered"
+        );
+    }
     Ok(())
-}
-
-/// Sends the card, with 「解決しましたか？」 👍 / 👎 under it; returns the message that has
-/// them (none for a paged list).
-async fn send_outcome(
-    bot: &Outbox,
-    state: &BotState,
-    chat: ChatId,
-    outcome: &Outcome,
-    card: &Card,
-) -> Result<Option<teloxide::types::MessageId>, HandlerError> {
-    state.sessions.answered(chat.0, outcome);
-    if paging::is_paged(outcome) {
-        let id = state.sessions.store_list(outcome.clone());
-        let first = Page::of(&state.app.plan(), outcome, id, 0);
-        send_html(bot, chat, &render_html(&first.card), keyboard::paging(&first)).await?;
-        return Ok(None);
-    }
-    let kpi_of = outcome.single_page().filter(|_| outcome.intent == Intent::Kpi);
-    let buttons = card_buttons(&state.app, card, kpi_of, state.app.logs_questions());
-    Ok(send_html(bot, chat, &render_html(card), buttons).await?)
-}
-
-/// A card's buttons: its sections (or candidates); 「📈 グラフ」 when it shows the KPIs of
-/// the initiative on `kpi_of` and they have numbers to draw; 👍 / 👎 when `feedback`.
-fn card_buttons(
-    app: &App,
-    card: &Card,
-    kpi_of: Option<u16>,
-    feedback: bool,
-) -> Option<teloxide::types::InlineKeyboardMarkup> {
-    let mut buttons = keyboard::card(card);
-    if let Some(page) = kpi_of
-        && app.plan().initiative(page).is_some_and(crate::chart::has_chart)
-    {
-        buttons = keyboard::with_chart(buttons, page);
-    }
-    if feedback { keyboard::with_feedback(buttons) } else { buttons }
 }
 
 async fn command(
@@ -294,23 +189,23 @@ async fn command(
         StaffCommand::Kpi(arg) if arg.trim().is_empty() => {
             usage(bot, chat, "/kpi 取組名（例: /kpi どこでも窓口）").await?
         }
-        StaffCommand::Kpi(arg) => answer(bot, state, chat, Ask::About(arg.trim().to_string(), Intent::Kpi)).await?,
+        StaffCommand::Kpi(arg) => ask(state, chat, Input::Command(Command::Kpi(arg.trim().to_string()))).await?,
         StaffCommand::List(arg) if arg.trim().is_empty() => usage(
             bot,
             chat,
             "/list 部署名、基本方針N、または手段（例: /list デジタル推進課、/list 基本方針1、/list キャッシュレス化）",
         )
         .await?,
-        StaffCommand::List(arg) => answer(bot, state, chat, Ask::List(arg, false)).await?,
-        StaffCommand::Progress(arg) => answer(bot, state, chat, Ask::List(arg, true)).await?,
-        StaffCommand::Report(arg) => report_command(bot, state, chat, user, staff.as_ref(), arg.trim()).await?,
-        StaffCommand::History(arg) => history(bot, state, chat, arg.trim()).await?,
-        StaffCommand::Export => export(bot, state, chat).await?,
-        StaffCommand::Staff(arg) => staff_command(bot, state, chat, user, arg.trim()).await?,
-        StaffCommand::Review(arg) => review_command(bot, state, chat, arg.trim()).await?,
-        StaffCommand::Stats => stats_command(bot, state, chat).await?,
-        StaffCommand::Teach(arg) => teach_command(bot, state, chat, user, arg.trim()).await?,
-        StaffCommand::Missing(arg) => missing_command(bot, state, chat, arg.trim()).await?,
+        StaffCommand::List(arg) => ask(state, chat, Input::Command(Command::List(arg))).await?,
+        StaffCommand::Progress(arg) => ask(state, chat, Input::Command(Command::Progress(arg))).await?,
+        StaffCommand::Report(arg) => report::command(bot, state, chat, user, staff.as_ref(), arg.trim()).await?,
+        StaffCommand::History(arg) => admin::history(bot, state, chat, arg.trim()).await?,
+        StaffCommand::Export => admin::export(bot, state, chat).await?,
+        StaffCommand::Staff(arg) => admin::staff(bot, state, chat, user, arg.trim()).await?,
+        StaffCommand::Review(arg) => admin::review(bot, state, chat, arg.trim()).await?,
+        StaffCommand::Stats => admin::stats(bot, state, chat).await?,
+        StaffCommand::Teach(arg) => admin::teach(bot, state, chat, user, arg.trim()).await?,
+        StaffCommand::Missing(arg) => admin::missing(bot, state, chat, arg.trim()).await?,
     }
     Ok(())
 }
@@ -346,43 +241,8 @@ fn help_text(state: &BotState, staff: Option<&Staff>) -> String {
     render_html(&crate::answer::help_card(&state.app.plan(), how))
 }
 
-/// The KPI charts of the initiative on `page` as PNGs with their captions (the chart's text
-/// alternative), public: actuals without reporters.
-fn charts(app: &App, page: u16) -> Result<Vec<(Vec<u8>, String)>, String> {
-    let renderer = crate::chart::png::shared()?;
-    let plan = app.plan();
-    let i = plan.initiative(page).ok_or("no such initiative")?;
-    let view = app.actuals().map_err(|e| e.to_string())?;
-    i.kpis
-        .iter()
-        .filter(|k| crate::chart::drawable(k))
-        .take(4)
-        .enumerate()
-        .map(|(n, kpi)| {
-            let chart = crate::chart::Chart::of(i, kpi, &plan.years, view.as_deref(), app.today());
-            let png = renderer.png(&crate::chart::svg(&chart, &format!("k{n}")), 2.0).map_err(|e| e.to_string())?;
-            Ok((png, chart.description()))
-        })
-        .collect()
-}
-
-/// Sends `html` to every administrator on the roster; failures (an admin who never opened
-/// the bot) are logged.
-pub(crate) async fn tell_admins(state: &Arc<BotState>, html: &str) {
-    let admins = blocking(state, |app| app.with_store(|s| s.list_staff())).await;
-    let admins: Vec<i64> = match admins {
-        Ok(Ok(all)) => all.into_iter().filter(|s| s.role == Role::Admin).map(|s| s.telegram_id).collect(),
-        Ok(Err(e)) => return tracing::warn!(error = %e, "the roster cannot be read: the admins were not told"),
-        Err(e) => return tracing::warn!(error = %e, "the roster cannot be read: the admins were not told"),
-    };
-    for admin in admins {
-        if let Err(e) = send_html(&state.outbox, ChatId(admin), html, None).await {
-            tracing::warn!(error = %e, admin, "an admin could not be told");
-        }
-    }
-}
-
-/// Button presses.
+/// Button presses: the staff's report flow is [`super::report`]'s; every other action is a
+/// turn of the conversation core, its reply put in place of the card pressed.
 pub async fn callback(q: CallbackQuery, state: Arc<BotState>) -> HandlerResult {
     let bot = &state.outbox;
     let user = i64::try_from(q.from.id.0).unwrap_or(0);
@@ -415,83 +275,32 @@ pub async fn callback(q: CallbackQuery, state: Arc<BotState>) -> HandlerResult {
     let (chat, message_id) = (message.chat.id, message.id);
     tracing::info!(asker = %state.names.of(chat.0), "button");
     match cb {
-        Callback::Noop => say("").await?,
-        Callback::Chart(page) => {
-            say("").await?;
-            let charts = blocking(&state, move |app| charts(app, page)).await?;
-            match charts {
-                Ok(charts) => {
-                    for (png, caption) in charts {
-                        super::outbox::send_photo(bot, chat, png, &caption).await?;
-                    }
-                }
-                Err(why) => {
-                    tracing::warn!(error = %why, "a chart could not be drawn");
-                    send_html(bot, chat, "グラフを表示できませんでした。表の数値をご覧ください。", None).await?;
-                }
-            }
+        Callback::Confirm(pid) => {
+            report::confirm(bot, &state, report::Press { chat, message: message_id, user }, pid, &say).await?
         }
-        Callback::Vote { up } => {
-            let (who, asker, answer) = (audience(&state), Asker::Chat(chat.0), i64::from(message_id.0));
-            let counted = blocking(&state, move |app| app.vote(answer, who, asker, up)).await?;
-            match counted {
-                Ok(true) if up => say("ありがとうございます").await?,
-                Ok(true) => {
-                    state.sessions.await_wanted(chat.0, answer);
-                    say("ありがとうございます").await?;
-                    send_html(bot, chat, "何を知りたかったですか？ 次のメッセージで一言どうぞ（任意）。", None).await?;
-                }
-                Ok(false) => say("この操作は使えません").await?,
-                Err(e) => {
-                    tracing::warn!(error = %e, "a vote was not recorded");
-                    say("記録できませんでした").await?;
-                }
-            }
+        Callback::Cancel(pid) => {
+            say(report::cancel(bot, &state, report::Press { chat, message: message_id, user }, pid).await?).await?
         }
-        Callback::Show { page, intent } => {
-            let who = audience(&state);
-            let card = blocking(&state, move |app| app.card_for(page, intent, who)).await??;
-            state.sessions.set_context(chat.0, page);
-            say("").await?;
-            // The 👍 / 👎 row stays with the card as its sections change; the KPI section
-            // has its charts.
-            let feedback = message.reply_markup().is_some_and(keyboard::has_feedback);
-            let markup = card_buttons(&state.app, &card, (intent == Intent::Kpi).then_some(page), feedback);
-            edit_pressed(bot, message, &render_html(&card), markup).await?;
-        }
-        Callback::ListPage { list, n } => {
-            let Some(outcome) = state.sessions.list(list) else {
-                return Ok(say("この一覧は期限切れです。もう一度聞いてください").await?);
-            };
-            let page = Page::of(&state.app.plan(), &outcome, list, usize::from(n));
-            say("").await?;
-            edit_pressed(bot, message, &render_html(&page.card), keyboard::paging(&page)).await?;
-        }
-        Callback::Confirm(pid) => confirm(bot, &state, chat, message_id, user, pid, &say).await?,
         Callback::Missing { year, n } => {
             if !crate::actuals::authority::can_report(staff.as_ref()) {
                 return Ok(say("報告できる権限がありません").await?);
             }
             say("").await?;
-            missing_page(bot, &state, message, year, n).await?;
+            admin::missing_page(bot, &state, message, year, n).await?;
         }
-        Callback::Cancel(pid) => match state.sessions.take_pending(pid) {
-            Some(p) if p.actor != user => {
-                state.sessions.restore_pending(pid, p);
-                say("報告した本人だけが操作できます").await?;
-            }
-            Some(_) => {
-                say("取り消しました").await?;
-                edit_html(bot, chat, message_id, "取り消しました。記録していません。", None).await?;
-            }
-            None => say("この報告はすでに処理されています").await?,
-        },
         Callback::FlowInitiative(page) | Callback::FlowKpi { page, .. } | Callback::FlowYear { page, .. } => {
             let Some(staff) = staff.filter(|s| crate::actuals::authority::can_report(Some(s))) else {
                 return Ok(say("報告できる権限がありません").await?);
             };
-            flow_step(bot, &state, chat, message_id, &staff, cb, page).await?;
+            report::flow_step(bot, &state, chat, message_id, &staff, cb, page).await?;
             say("").await?;
+        }
+        action => {
+            let conversation = Arc::clone(&state.conversation);
+            let input = Input::Action { action, pressed: Some(i64::from(message_id.0)) };
+            let turned = tokio::task::spawn_blocking(move || conversation.turn(chat.0, input)).await?;
+            say(turned.ack.unwrap_or("")).await?;
+            reply::pressed(&state, message, &turned).await?;
         }
     }
     Ok(())
@@ -542,18 +351,4 @@ pub async fn inline(q: InlineQuery, state: Arc<BotState>) -> HandlerResult {
     })
     .await?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn report_sentences_are_told_from_questions() {
-        assert!(looks_like_report("どこでも窓口の搭載手続数、令和8年度は92件でした"));
-        assert!(looks_like_report("漏水の発生件数は180件です"));
-        assert!(!looks_like_report("令和9年度の漏水調査の目標は？"));
-        assert!(!looks_like_report("漏水調査のKPI"));
-        assert!(!looks_like_report("5,000件の目標の取組はどれ"));
-    }
 }

@@ -4,7 +4,7 @@
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 use crate::answer::{Action, Card};
-use crate::conversation::{Callback, Page};
+use crate::conversation::{Callback, Reply, Turning};
 use crate::plan::{FiscalYear, Initiative, Plan};
 
 fn button(label: impl Into<String>, cb: Callback) -> InlineKeyboardButton {
@@ -31,61 +31,64 @@ pub fn card(card: &Card) -> Option<InlineKeyboardMarkup> {
     (!rows.is_empty()).then(|| InlineKeyboardMarkup::new(rows))
 }
 
-/// The card's buttons with 「📈 グラフ」 for the KPI charts of the initiative on `page`.
-pub fn with_chart(markup: Option<InlineKeyboardMarkup>, page: u16) -> Option<InlineKeyboardMarkup> {
-    let mut rows = markup.map(|m| m.inline_keyboard).unwrap_or_default();
-    rows.push(vec![button("📈 グラフ", Callback::Chart(page))]);
-    Some(InlineKeyboardMarkup::new(rows))
+/// The buttons of a reply: its card's sections or candidates, 「📈 グラフ」, 👍 / 👎 (with
+/// 「解決しましたか？」 their row), or a list's ◀ / n/N / ▶.
+pub fn reply(reply: &Reply) -> Option<InlineKeyboardMarkup> {
+    let mut rows = reply.card.as_ref().and_then(card).map(|m| m.inline_keyboard).unwrap_or_default();
+    if let Some(page) = reply.offers.chart {
+        rows.push(vec![button("📈 グラフ", Callback::Chart(page))]);
+    }
+    if let Some([up, down]) = reply.offers.votes() {
+        rows.push(vec![button("👍 解決した", up), button("👎 解決しない", down)]);
+    }
+    if let Some(page) = &reply.offers.page {
+        rows.extend(paging(page));
+    }
+    (!rows.is_empty()).then(|| InlineKeyboardMarkup::new(rows))
 }
 
-/// The card's buttons with 「解決しましたか？」 👍 / 👎 under them.
-pub fn with_feedback(markup: Option<InlineKeyboardMarkup>) -> Option<InlineKeyboardMarkup> {
-    let row =
-        vec![button("👍 解決した", Callback::Vote { up: true }), button("👎 解決しない", Callback::Vote { up: false })];
+/// The 👍 / 👎 row of `markup`, if it has one: it stays with a card as its sections change.
+pub fn feedback_row(markup: &InlineKeyboardMarkup) -> Option<Vec<InlineKeyboardButton>> {
+    markup
+        .inline_keyboard
+        .iter()
+        .find(|row| {
+            row.iter().any(|b| {
+                matches!(&b.kind, teloxide::types::InlineKeyboardButtonKind::CallbackData(data)
+                    if matches!(Callback::decode(data), Some(Callback::Vote { .. })))
+            })
+        })
+        .cloned()
+}
+
+/// `markup` with `row` under it.
+pub fn with_row(markup: Option<InlineKeyboardMarkup>, row: Vec<InlineKeyboardButton>) -> InlineKeyboardMarkup {
     let mut rows = markup.map(|m| m.inline_keyboard).unwrap_or_default();
     rows.push(row);
-    Some(InlineKeyboardMarkup::new(rows))
-}
-
-/// True when the buttons hold 👍 / 👎.
-pub fn has_feedback(markup: &InlineKeyboardMarkup) -> bool {
-    markup.inline_keyboard.iter().flatten().any(|b| {
-        matches!(&b.kind, teloxide::types::InlineKeyboardButtonKind::CallbackData(data)
-            if matches!(Callback::decode(data), Some(Callback::Vote { .. })))
-    })
+    InlineKeyboardMarkup::new(rows)
 }
 
 /// ◀ / n/N / ▶ under page `n` of `pages` of the missing list of `year`; none for one page.
 pub fn missing_paging(year: FiscalYear, n: usize, pages: usize) -> Option<InlineKeyboardMarkup> {
-    if pages <= 1 {
-        return None;
-    }
     let at = |n: usize| Callback::Missing { year: year.gregorian(), n: u16::try_from(n).unwrap_or(u16::MAX) };
-    let mut row = Vec::new();
-    if n > 0 {
-        row.push(button("◀ 前へ", at(n - 1)));
-    }
-    row.push(button(format!("{}/{pages}", n + 1), Callback::Noop));
-    if n + 1 < pages {
-        row.push(button("次へ ▶", at(n + 1)));
-    }
-    Some(InlineKeyboardMarkup::new(vec![row]))
+    let turning = Turning { n, pages, previous: n.checked_sub(1).map(at), next: (n + 1 < pages).then(|| at(n + 1)) };
+    paging(&turning).map(|row| InlineKeyboardMarkup::new(vec![row]))
 }
 
-/// ◀ / n/N / ▶ under a list's `page`; none for a list of one page.
-pub fn paging(page: &Page) -> Option<InlineKeyboardMarkup> {
+/// ◀ / n/N / ▶ under a list's page; none for a list of one page.
+fn paging(page: &Turning) -> Option<Vec<InlineKeyboardButton>> {
     if page.pages <= 1 {
         return None;
     }
     let mut row = Vec::new();
-    if let Some(previous) = page.previous() {
+    if let Some(previous) = page.previous {
         row.push(button("◀ 前へ", previous));
     }
     row.push(button(format!("{}/{}", page.n + 1, page.pages), Callback::Noop));
-    if let Some(next) = page.next() {
+    if let Some(next) = page.next {
         row.push(button("次へ ▶", next));
     }
-    Some(InlineKeyboardMarkup::new(vec![row]))
+    Some(row)
 }
 
 /// 確定 / 取消 for a pending report.

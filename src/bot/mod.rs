@@ -16,7 +16,8 @@ pub mod keyboard;
 pub mod outbox;
 mod polling;
 pub mod privacy;
-mod reports;
+mod reply;
+mod report;
 pub mod turns;
 
 pub use crate::conversation::{Callback, Probe};
@@ -33,9 +34,10 @@ use teloxide::prelude::*;
 use teloxide::types::{AllowedUpdate, BotCommandScope, Me, Recipient};
 use tokio::sync::watch;
 
+use crate::actuals::Channel;
 use crate::actuals::Role;
 use crate::app::App;
-use crate::conversation::Sessions;
+use crate::conversation::Conversation;
 use handlers::HandlerError;
 
 /// The bot client: `getMe` cached, so the dispatcher never fails on it after start-up. Rate
@@ -135,8 +137,8 @@ pub struct BotState {
     pub app: Arc<App>,
     /// Staff or public.
     pub mode: Mode,
-    /// Per-chat memory.
-    pub sessions: Sessions,
+    /// The chats' conversations (the core of every channel, with their memory).
+    pub conversation: Arc<Conversation>,
     /// Latency probe (benchmarks only).
     pub probe: Option<Probe>,
     /// Sending, rate-limited and retried.
@@ -206,14 +208,8 @@ pub async fn run(config: Config, app: Arc<App>, stop: impl Future<Output = ()> +
         let (app, mode) = (Arc::clone(&app), config.mode);
         tokio::task::spawn_blocking(move || privacy::LogNames::for_mode(mode, &app)).await?
     };
-    let state = Arc::new(BotState {
-        app,
-        mode: config.mode,
-        sessions: Sessions::default(),
-        probe: config.probe.clone(),
-        outbox,
-        names,
-    });
+    let conversation = Arc::new(Conversation::new(Arc::clone(&app), Channel::Telegram, config.mode));
+    let state = Arc::new(BotState { app, mode: config.mode, conversation, probe: config.probe.clone(), outbox, names });
     if let Some(every) = config.reload_every {
         let told = Arc::clone(&state);
         tokio::spawn(crate::app::watch_data(Arc::clone(&state.app), every, stop_rx.clone(), move |error| {
@@ -224,7 +220,7 @@ pub async fn run(config: Config, app: Arc<App>, stop: impl Future<Output = ()> +
                         "⚠️ 計画または語彙ファイルの変更を読み込めませんでした。以前のデータで回答を続けています。\n\n{}\n\nファイルを直すと自動で読み込み直します。",
                         crate::answer::escape(&error)
                     );
-                    handlers::tell_admins(&state, &text).await;
+                    admin::tell_admins(&state, &text).await;
                 }
             }
         }));

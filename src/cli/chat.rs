@@ -1,16 +1,19 @@
-//! The terminal chat's core, apart from the terminal: one turn at a time, so that it can be
-//! driven by tests and by a pipe as by a person.
+//! The terminal chat: the conversation core ([`Conversation`]) with the terminal's own
+//! translation, one line at a time, so that it can be driven by tests and by a pipe as by
+//! a person.
 //!
 //! - the words of [`QUIT_WORDS`] (and Ctrl-D) leave; `/help`, `help`, `使い方` explain;
-//! - when a question fits several initiatives they are numbered, and a bare number picks one;
-//! - a follow-up (「そのKPIは？」「いつまで？」) is about the last initiative answered, by the
-//!   rule every channel follows ([`context_after`]): a list, candidates or nothing found end
-//!   the context; a picked candidate starts it.
+//! - a line is a question for [`Conversation::turn`], which keeps the context by the rule
+//!   every channel follows;
+//! - when a question fits several initiatives they are numbered, and a bare number presses
+//!   that candidate's action, as a button would in a bot.
 
+use std::sync::Arc;
+
+use crate::actuals::Channel;
 use crate::answer::{Action, HelpFor, QUIT_WORDS, help_card, render_text};
-use crate::app::{App, Asker, Audience};
-use crate::conversation::context_after;
-use crate::search::Intent;
+use crate::app::{App, Audience};
+use crate::conversation::{Callback, Conversation, Input, Reply};
 
 /// What one line of the chat comes to.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -23,16 +26,28 @@ pub enum Turn {
     Nothing,
 }
 
-/// The chat's memory between turns.
-#[derive(Debug, Default)]
+/// The terminal's conversation and the candidates its last answer numbered.
 pub struct Chat {
-    context: Option<u16>,
-    candidates: Vec<(u16, Intent)>,
+    conversation: Conversation,
+    candidates: Vec<Callback>,
 }
 
+/// The terminal is one conversation.
+const TERMINAL: i64 = 0;
+
 impl Chat {
+    /// A chat with `app`, answered for `audience`.
+    pub fn new(app: Arc<App>, audience: Audience) -> Chat {
+        Chat { conversation: Conversation::new(app, Channel::Terminal, audience), candidates: Vec::new() }
+    }
+
+    /// The conversation underneath (tests drive its turns directly).
+    pub fn conversation(&self) -> &Conversation {
+        &self.conversation
+    }
+
     /// One line in, what to do out.
-    pub fn turn(&mut self, app: &App, line: &str, audience: Audience) -> anyhow::Result<Turn> {
+    pub fn turn(&mut self, line: &str) -> anyhow::Result<Turn> {
         let q = line.trim();
         if q.is_empty() {
             return Ok(Turn::Nothing);
@@ -42,26 +57,32 @@ impl Chat {
             return Ok(Turn::Quit);
         }
         if matches!(word.as_str(), "/help" | "help" | "?" | "使い方" | "ヘルプ") {
-            return Ok(Turn::Say(render_text(&help_card(&app.plan(), HelpFor::Terminal))));
+            return Ok(Turn::Say(render_text(&help_card(&self.conversation.app().plan(), HelpFor::Terminal))));
         }
-        if let Ok(n) = word.parse::<usize>()
-            && let Some((page, intent)) = n.checked_sub(1).and_then(|i| self.candidates.get(i)).copied()
+        let input = match word.parse::<usize>().ok().and_then(|n| n.checked_sub(1)).and_then(|i| self.candidates.get(i))
         {
-            self.candidates.clear();
-            self.context = Some(page);
-            return Ok(Turn::Say(render_text(&app.card_for(page, intent, audience)?)));
-        }
-        let (outcome, card, _) = app.answer(q, self.context, audience)?;
-        app.record_question("terminal", audience, Asker::Terminal, q, &outcome, None);
-        let mut text = render_text(&card);
+            Some(&action) => Input::Action { action, pressed: None },
+            None => Input::Text(q.to_string()),
+        };
+        let reply = self.conversation.turn(TERMINAL, input);
+        Ok(Turn::Say(self.say(&reply)))
+    }
+
+    /// The reply as the terminal prints it: the card, its candidates numbered.
+    fn say(&mut self, reply: &Reply) -> String {
         self.candidates.clear();
-        self.context = context_after(&outcome);
-        if outcome.ambiguous {
+        let Some(card) = &reply.card else {
+            return reply.say.or(reply.ack).unwrap_or_default().to_string();
+        };
+        let mut text = render_text(card);
+        if reply.offers.candidates {
             // The card numbers the candidates in this order; a bare number picks one.
+            let hits = reply.outcome.as_ref().map(|o| o.hits.as_slice()).unwrap_or_default();
             for action in &card.actions {
                 let Action::Show { page, intent, .. } = action;
-                if outcome.hits.iter().any(|h| h.page == *page) && !self.candidates.iter().any(|(p, _)| p == page) {
-                    self.candidates.push((*page, *intent));
+                let action = Callback::Show { page: *page, intent: *intent };
+                if hits.iter().any(|h| h.page == *page) && !self.candidates.iter().any(|c| same_page(c, *page)) {
+                    self.candidates.push(action);
                 }
             }
             if !self.candidates.is_empty() {
@@ -70,6 +91,10 @@ impl Chat {
                 text.push_str("）を入力すると、その取組を表示します。");
             }
         }
-        Ok(Turn::Say(text))
+        text
     }
+}
+
+fn same_page(action: &Callback, page: u16) -> bool {
+    matches!(action, Callback::Show { page: p, .. } if *p == page)
 }

@@ -111,6 +111,11 @@ pub enum Command {
         /// matcher's proposals, the decision) before the answer; JSON with --json.
         #[arg(long)]
         explain: bool,
+        /// Keep each question in the question log (channel `ask`), as the chats and bots
+        /// do, for `keikaku review` and `stats`. Off by default: scripts and the evaluation
+        /// ask many questions nobody asked.
+        #[arg(long, env = "KEIKAKU_ASK_LOG_QUESTIONS")]
+        log_questions: bool,
         /// The question, e.g. 「どこでも窓口のKPI」.
         #[arg(required_unless_present = "batch")]
         question: Vec<String>,
@@ -143,6 +148,11 @@ pub enum Command {
         /// Where to listen (default 127.0.0.1:8080; put a reverse proxy in front).
         #[arg(long, env = "KEIKAKU_WEB_LISTEN")]
         listen: Option<String>,
+        /// Keep each search in the question log (channel `web`, asker `anonymous`), as the
+        /// chats and bots keep questions. Off by default: the site keeps nothing of its
+        /// visitors.
+        #[arg(long, env = "KEIKAKU_WEB_LOG_QUESTIONS")]
+        log_questions: bool,
     },
     /// LINE: set up the official account's rich menu.
     #[command(subcommand)]
@@ -364,13 +374,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let paths = cli.global.paths();
     let db = cli.global.db.clone();
     match cli.command {
-        Command::Ask { mode, json, batch, explain: true, question } => {
+        Command::Ask { mode, json, batch, explain: true, question, .. } => {
             explain(&app(&paths, &db)?, mode, json, batch, &question.join(" "))
         }
-        Command::Ask { mode, json, batch, explain: false, question } => {
-            ask(&app(&paths, &db)?, mode, json, batch, &question.join(" "))
+        Command::Ask { mode, json, batch, explain: false, log_questions, question } => {
+            let app = app(&paths, &db)?;
+            let app = if log_questions { app } else { app.without_question_log() };
+            ask(&app, mode, json, batch, &question.join(" "))
         }
-        Command::Chat { mode } => chat(&app(&paths, &db)?, mode, &history_file(&db)),
+        Command::Chat { mode } => chat(app(&paths, &db)?, mode, &history_file(&db)),
         Command::Serve { mode, channel: Channel::Telegram, .. } => serve(app(&paths, &db)?, mode),
         Command::Serve { mode: Mode::Staff, channel: Channel::Line, .. } => {
             anyhow::bail!("the LINE bot is for residents: run it with --mode public (staff use the Telegram staff bot)")
@@ -379,7 +391,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             serve_line(app(&paths, &db)?, listen.as_deref())
         }
         Command::Line(LineCommand::RichMenu) => rich_menu(&paths),
-        Command::Web { listen } => web(app(&paths, &db)?.without_question_log(), listen.as_deref()),
+        Command::Web { listen, log_questions } => {
+            let app = app(&paths, &db)?;
+            web(if log_questions { app } else { app.without_question_log() }, listen.as_deref())
+        }
         Command::Nlu(NluCommand::Eval { json, write, mistakes }) => nlu::eval(&paths, json, write, mistakes),
         Command::Index => index(&paths),
         Command::Doctor => doctor::run(&paths, &db),
@@ -462,7 +477,9 @@ fn ask(app: &App, mode: Mode, json: bool, batch: bool, question: &str) -> anyhow
     let stdout = std::io::stdout();
     let mut out = std::io::BufWriter::new(stdout.lock());
     let answer = |q: &str, out: &mut dyn Write| -> anyhow::Result<()> {
-        let (_, card, json_answer) = app.answer(q, None, mode)?;
+        let (outcome, card, json_answer) = app.answer(q, None, mode)?;
+        // Logged only when the app logs (`--log-questions`), as every channel logs.
+        crate::conversation::record(app, crate::actuals::Channel::Ask, mode, crate::app::Asker::Terminal, q, &outcome);
         if json {
             writeln!(out, "{}", serde_json::to_string(&json_answer)?)?;
         } else {
@@ -491,6 +508,8 @@ fn ask(app: &App, mode: Mode, json: bool, batch: bool, question: &str) -> anyhow
         answer(question, &mut out)?;
     }
     out.flush()?;
+    // The questions asked are in the log before the process ends.
+    app.flush_log();
     Ok(ExitCode::SUCCESS)
 }
 
@@ -521,8 +540,9 @@ fn explain(app: &App, mode: Mode, json: bool, batch: bool, question: &str) -> an
 
 /// The terminal chat: a line editor with history when a person types, plain lines when a
 /// program pipes questions in.
-fn chat(app: &App, mode: Mode, history: &Path) -> anyhow::Result<ExitCode> {
+fn chat(app: App, mode: Mode, history: &Path) -> anyhow::Result<ExitCode> {
     use std::io::IsTerminal;
+    let app = std::sync::Arc::new(app);
     let plan = &app.plan();
     say!(
         "keikaku — {}（{}件の取組）。質問をどうぞ。/help で使い方、{}",
@@ -530,11 +550,11 @@ fn chat(app: &App, mode: Mode, history: &Path) -> anyhow::Result<ExitCode> {
         plan.initiatives.len(),
         crate::answer::how_to_leave()
     );
-    let mut session = chat::Chat::default();
+    let mut session = chat::Chat::new(std::sync::Arc::clone(&app), mode);
     let left = if std::io::stdin().is_terminal() && std::io::stdout().is_terminal() {
-        chat_terminal(app, mode, &mut session, history)
+        chat_terminal(&mut session, history)
     } else {
-        chat_plain(app, mode, &mut session)
+        chat_plain(&mut session)
     };
     // The questions asked are in the log before the process ends.
     app.flush_log();
@@ -542,7 +562,7 @@ fn chat(app: &App, mode: Mode, history: &Path) -> anyhow::Result<ExitCode> {
 }
 
 /// Plain lines from a program or a file.
-fn chat_plain(app: &App, mode: Mode, session: &mut chat::Chat) -> anyhow::Result<ExitCode> {
+fn chat_plain(session: &mut chat::Chat) -> anyhow::Result<ExitCode> {
     let stdin = std::io::stdin();
     let mut stdout = std::io::stdout();
     loop {
@@ -553,7 +573,7 @@ fn chat_plain(app: &App, mode: Mode, session: &mut chat::Chat) -> anyhow::Result
             writeln!(stdout)?;
             break;
         }
-        match session.turn(app, &line, mode)? {
+        match session.turn(&line)? {
             chat::Turn::Quit => break,
             chat::Turn::Nothing => {}
             chat::Turn::Say(text) => writeln!(stdout, "{text}")?,
@@ -564,7 +584,7 @@ fn chat_plain(app: &App, mode: Mode, session: &mut chat::Chat) -> anyhow::Result
 
 /// Line editing (arrows, Home/End, Ctrl-R search), history kept between sessions in
 /// `history` (private: it holds what was asked); Ctrl-C clears the line, Ctrl-D leaves.
-fn chat_terminal(app: &App, mode: Mode, session: &mut chat::Chat, history: &Path) -> anyhow::Result<ExitCode> {
+fn chat_terminal(session: &mut chat::Chat, history: &Path) -> anyhow::Result<ExitCode> {
     use rustyline::error::ReadlineError;
     let config = rustyline::Config::builder().max_history_size(1000)?.auto_add_history(false).build();
     let mut editor = rustyline::DefaultEditor::with_config(config).context("starting the line editor")?;
@@ -576,7 +596,7 @@ fn chat_terminal(app: &App, mode: Mode, session: &mut chat::Chat, history: &Path
                 if !line.trim().is_empty() {
                     let _ = editor.add_history_entry(line.as_str());
                 }
-                match session.turn(app, &line, mode)? {
+                match session.turn(&line)? {
                     chat::Turn::Quit => break,
                     chat::Turn::Nothing => {}
                     chat::Turn::Say(text) => say!("{text}"),

@@ -1,7 +1,13 @@
 //! What a pressed button asks for, typed: a Telegram inline button's callback data and a LINE
 //! postback's data are the same [`Callback`], encoded compactly (Telegram allows 64 bytes,
 //! LINE 300).
+//!
+//! The data is versioned by its shape: a form once sent stays readable, as buttons live on in
+//! chats for ever. 👍 / 👎 were first `v:u` / `v:d` (the answer named by the Telegram message
+//! the button is under) and are now `v:u:ID` / `v:d:ID` (the answer's [`AnswerId`]); both
+//! decode.
 
+use crate::actuals::AnswerId;
 use crate::search::Intent;
 
 /// What a button press asks for.
@@ -43,10 +49,13 @@ pub enum Callback {
         /// The fiscal year (Gregorian start).
         year: u16,
     },
-    /// 👍 (`up`) or 👎 on the answer the button is under.
+    /// 👍 (`up`) or 👎 on an answer.
     Vote {
         /// 👍.
         up: bool,
+        /// The answer; `None` on buttons made before answer ids (`v:u`), which name the
+        /// message they are under.
+        answer: Option<AnswerId>,
     },
     /// The KPI charts of the initiative on `page`, as pictures.
     Chart(u16),
@@ -94,7 +103,8 @@ impl Callback {
             Callback::FlowInitiative(page) => format!("ri:{page}"),
             Callback::FlowKpi { page, kpi } => format!("rk:{page}:{kpi}"),
             Callback::FlowYear { page, kpi, year } => format!("ry:{page}:{kpi}:{year}"),
-            Callback::Vote { up } => format!("v:{}", if up { 'u' } else { 'd' }),
+            Callback::Vote { up, answer: Some(id) } => format!("v:{}:{id}", if up { 'u' } else { 'd' }),
+            Callback::Vote { up, answer: None } => format!("v:{}", if up { 'u' } else { 'd' }),
             Callback::Chart(page) => format!("g:{page}"),
             Callback::Missing { year, n } => format!("m:{year}:{n}"),
             Callback::Noop => "noop".into(),
@@ -122,11 +132,15 @@ impl Callback {
                 kpi: u8::try_from(num(2)?).ok()?,
                 year: u16::try_from(num(3)?).ok()?,
             },
-            "v" if parts.len() == 2 => Callback::Vote {
-                up: match parts[1] {
+            "v" if parts.len() <= 3 => Callback::Vote {
+                up: match *parts.get(1)? {
                     "u" => true,
                     "d" => false,
                     _ => return None,
+                },
+                answer: match parts.get(2) {
+                    None => None,
+                    Some(id) => Some(AnswerId::from_raw(id.parse().ok()?)?),
                 },
             },
             "m" => Callback::Missing { year: u16::try_from(num(1)?).ok()?, n: u16::try_from(num(2)?).ok()? },
@@ -150,8 +164,10 @@ mod tests {
             Callback::FlowInitiative(u16::MAX),
             Callback::FlowKpi { page: u16::MAX, kpi: u8::MAX },
             Callback::FlowYear { page: u16::MAX, kpi: u8::MAX, year: u16::MAX },
-            Callback::Vote { up: true },
-            Callback::Vote { up: false },
+            Callback::Vote { up: true, answer: None },
+            Callback::Vote { up: false, answer: None },
+            Callback::Vote { up: false, answer: AnswerId::from_raw(i64::MAX) },
+            Callback::Vote { up: true, answer: Some(AnswerId::fresh()) },
             Callback::Missing { year: u16::MAX, n: u16::MAX },
             Callback::Noop,
         ];
@@ -160,6 +176,13 @@ mod tests {
             assert!(data.len() <= 64, "{data}");
             assert_eq!(Callback::decode(&data), Some(c), "{data}");
         }
+    }
+
+    #[test]
+    fn votes_sent_before_answer_ids_still_decode() {
+        assert_eq!(Callback::decode("v:u"), Some(Callback::Vote { up: true, answer: None }));
+        assert_eq!(Callback::decode("v:d"), Some(Callback::Vote { up: false, answer: None }));
+        assert_eq!(Callback::decode("v:d:42"), Some(Callback::Vote { up: false, answer: AnswerId::from_raw(42) }));
     }
 
     #[test]
@@ -178,6 +201,10 @@ mod tests {
             "v:-1:d",
             "v:5:x",
             "v:5",
+            "v:u:0",
+            "v:d:-3",
+            "v:u:x",
+            "v:u:1:2",
         ] {
             assert_eq!(Callback::decode(bad), None, "{bad}");
         }

@@ -1,7 +1,9 @@
-//! The conversation around an answer, owned once for every channel: what a chat remembers
-//! between turns ([`Sessions`]), the typed actions its buttons carry ([`Callback`]), how a
-//! long list is paged ([`paging`]) and which initiative a follow-up is about
-//! ([`context_after`]).
+//! The conversation around an answer, owned once for every channel: one turn
+//! ([`Conversation::turn`]: text, a pressed action or a command in, a [`Reply`] out), what a
+//! chat remembers between turns ([`Sessions`]), the typed actions its buttons carry
+//! ([`Callback`]), how a long list is paged ([`paging`]), which initiative a follow-up is
+//! about ([`context_after`]), 👍 / 👎 keyed on our own answer ids, and the question log
+//! ([`record`]).
 //!
 //! The channels — the Telegram bots, the LINE bot, the terminal chat — stand beside each
 //! other on top of this module and only translate: Telegram's inline keyboards and LINE's
@@ -12,10 +14,12 @@
 pub mod action;
 pub mod paging;
 pub mod session;
+pub mod turn;
 
 pub use action::Callback;
-pub use paging::{PER_PAGE, Page};
+pub use paging::{PER_PAGE, Page, Turning};
 pub use session::Sessions;
+pub use turn::{Command, Conversation, Input, Offers, Remember, Reply, record};
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

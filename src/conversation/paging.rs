@@ -39,6 +39,11 @@ impl Page {
         Page { card: list_page(plan, outcome, n, PER_PAGE), n, pages, list }
     }
 
+    /// Where the page is and the actions that turn it, without its card.
+    pub fn turning(&self) -> Turning {
+        Turning { n: self.n, pages: self.pages, previous: self.previous(), next: self.next() }
+    }
+
     /// The action that shows the page before this one, if any.
     pub fn previous(&self) -> Option<Callback> {
         self.n.checked_sub(1).map(|n| self.turn_to(n))
@@ -52,6 +57,20 @@ impl Page {
     fn turn_to(&self, n: usize) -> Callback {
         Callback::ListPage { list: self.list, n: u16::try_from(n).unwrap_or(u16::MAX) }
     }
+}
+
+/// The page actions a list's page offers, as data: the channels draw them (Telegram's
+/// ◀ 前へ / n/N / 次へ ▶ row, LINE's quick replies).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Turning {
+    /// The page shown, 0-based.
+    pub n: usize,
+    /// How many pages the list has.
+    pub pages: usize,
+    /// The page before, if any.
+    pub previous: Option<Callback>,
+    /// The page after, if any.
+    pub next: Option<Callback>,
 }
 
 /// Page `n` kept within `pages` (the first of an empty list).

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use crate::actuals::ResolvedReport;
+use crate::actuals::{ResolvedReport, VoteOn};
 use crate::search::Outcome;
 
 /// The most entries each map keeps; the oldest go first.
@@ -51,10 +51,8 @@ pub struct Pending {
 struct Chat {
     context: Option<u16>,
     flow: Option<Flow>,
-    /// A 👎 waiting for 「何を知りたかったですか？」: the message of the answer voted on.
-    wanted: Option<i64>,
-    /// The last answer's number (LINE), for its 👍 / 👎.
-    last_answer: Option<i64>,
+    /// A 👎 waiting for 「何を知りたかったですか？」: the answer voted on.
+    wanted: Option<VoteOn>,
     touched: u64,
 }
 
@@ -129,24 +127,13 @@ impl Sessions {
         self.chat(chat, |c| c.flow = flow);
     }
 
-    /// After a 👎 on the answer in `message`: the chat's next message says what they
-    /// wanted to know.
-    pub fn await_wanted(&self, chat: i64, message: i64) {
-        self.chat(chat, |c| c.wanted = Some(message));
-    }
-
-    /// Remembers the chat's last answer (LINE: what its 👍 / 👎 quick replies are about).
-    pub fn set_last_answer(&self, chat: i64, answer: i64) {
-        self.chat(chat, |c| c.last_answer = Some(answer));
-    }
-
-    /// The chat's last answer.
-    pub fn last_answer(&self, chat: i64) -> Option<i64> {
-        self.chat(chat, |c| c.last_answer)
+    /// After a 👎 on the answer `on`: the chat's next message says what they wanted to know.
+    pub fn await_wanted(&self, chat: i64, on: VoteOn) {
+        self.chat(chat, |c| c.wanted = Some(on));
     }
 
     /// The 👎 waiting for what they wanted, taken out.
-    pub fn take_wanted(&self, chat: i64) -> Option<i64> {
+    pub fn take_wanted(&self, chat: i64) -> Option<VoteOn> {
         self.chat(chat, |c| c.wanted.take())
     }
 

@@ -23,15 +23,16 @@ mod webhook;
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::AtomicI64;
 use std::time::Duration;
 
 use anyhow::Context;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 
+use crate::actuals::Channel;
 use crate::app::App;
-use crate::conversation::{Probe, Sessions};
+use crate::app::Audience;
+use crate::conversation::{Conversation, Probe};
 use api::Api;
 use inbox::Inbox;
 
@@ -124,11 +125,10 @@ pub struct LineState {
     app: Arc<App>,
     api: Api,
     secret: String,
-    sessions: Sessions,
+    /// The residents' conversations (the core of every channel).
+    conversation: Arc<Conversation>,
     /// The events taken, on disk.
     inbox: Inbox,
-    /// Numbers the answers, for their 👍 / 👎 (LINE's replies carry no message id we keep).
-    answers: AtomicI64,
     /// The bot's display name, when LINE told it: in a group, a message that starts with it
     /// is addressed to the bot even without a mention.
     name: Option<String>,
@@ -178,14 +178,14 @@ pub async fn serve_on(
         }
         Err(_) => None,
     };
+    let conversation = Arc::new(Conversation::new(Arc::clone(&app), Channel::Line, Audience::Public));
     let state = Arc::new(LineState {
         app,
+        conversation,
         api,
         name,
         secret: config.secret.clone(),
-        sessions: Sessions::default(),
         inbox,
-        answers: AtomicI64::new(crate::actuals::now_unix() * 1000),
         probe: config.probe.clone(),
     });
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);

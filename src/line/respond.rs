@@ -1,19 +1,15 @@
-//! What to say to an event: a text → the answer card (its list paged, candidates and
-//! 👍 / 👎 as quick replies), a postback → a section, a candidate, a list's page or a vote,
-//! follow and join → a greeting. Knows nothing of how it is sent (see [`super::delivery`]).
+//! What to say to an event: a text or a postback is a turn of the conversation core
+//! ([`crate::conversation::Conversation::turn`]), drawn here as Flex Messages and quick
+//! replies; follow and join → a greeting. Knows nothing of how it is sent (see [`super::delivery`]).
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use serde_json::Value;
 
 use super::event::Event;
 use super::{LineState, chat_key, flex};
-use crate::answer::{Card, help_card};
-use crate::app::{Asker, Audience};
-use crate::conversation::Callback;
-use crate::conversation::paging::{self, PER_PAGE, Page};
-use crate::search::Outcome;
+use crate::answer::help_card;
+use crate::conversation::{Callback, Input, PER_PAGE, Reply};
 
 /// The messages that answer `event`; `None` when there is nothing to say (another channel
 /// answers, a group message not addressed to the bot, an event that needs no answer).
@@ -32,21 +28,13 @@ pub(super) async fn compose(state: &Arc<LineState>, event: &Event) -> Option<Vec
                     let rest = state.name.as_deref().and_then(|n| addressed(&text, n))?;
                     text = rest;
                 }
-                if let Some(answer) = state.sessions.take_wanted(chat) {
-                    // After a 👎: what they wanted to know, kept with that answer.
-                    let (app, said) = (Arc::clone(&state.app), text.clone());
-                    let kept = tokio::task::spawn_blocking(move || {
-                        app.wanted(answer, Audience::Public, Asker::Chat(chat), &said)
-                    })
-                    .await;
-                    if !matches!(kept, Ok(Ok(_))) {
-                        tracing::warn!("what a resident wanted to know was not kept");
-                    }
-                }
                 if text.is_empty() || is_help(&text) {
+                    // After a 👎, even 「使い方」 is what they wanted to know.
+                    let (conversation, said) = (Arc::clone(&state.conversation), text.clone());
+                    let _ = tokio::task::spawn_blocking(move || conversation.heard(chat, &said)).await;
                     vec![greeting(state, None)]
                 } else {
-                    answer(state, chat, text).await
+                    turn(state, chat, Input::Text(text)).await
                 }
             }
             Some(_) if !source.is_group() => {
@@ -56,7 +44,12 @@ pub(super) async fn compose(state: &Arc<LineState>, event: &Event) -> Option<Vec
         },
         "postback" => {
             let data = event.postback.as_ref().map(|p| p.data.clone()).unwrap_or_default();
-            postback(state, chat, &data).await?
+            let action = Callback::decode(&data)?;
+            let messages = turn(state, chat, Input::Action { action, pressed: None }).await;
+            if messages.is_empty() {
+                return None;
+            }
+            messages
         }
         "follow" => vec![greeting(state, Some("友だち追加ありがとうございます。"))],
         "join" => vec![greeting(
@@ -109,93 +102,54 @@ fn greeting(state: &LineState, hello: Option<&str>) -> Value {
     flex::text_message(text.trim(), Some(serde_json::json!({"items": examples})))
 }
 
-/// The answer's messages: the card (its list paged), candidates and 👍 / 👎 as quick
-/// replies; the question logged.
-async fn answer(state: &Arc<LineState>, chat: i64, question: String) -> Vec<Value> {
-    let context = state.sessions.context(chat);
-    let app = Arc::clone(&state.app);
-    let q = question.clone();
-    let presented = tokio::task::spawn_blocking(move || app.answer(&q, context, Audience::Public))
-        .await
-        .map_err(|e| e.to_string())
-        .and_then(|answered| answered.map_err(|e| e.to_string()));
-    let (outcome, card) = match presented {
-        Ok((outcome, card, _)) => (outcome, card),
-        Err(error) => {
-            tracing::warn!(%error, "an answer failed");
-            return vec![flex::text_message("ただいま回答できません。しばらくしてからもう一度お試しください。", None)];
-        }
+/// What the conversation core replies to `input`, as LINE messages: the card (its list paged,
+/// its candidates, page turns and 👍 / 👎 as quick replies), then what it says. Charts are
+/// not drawn on LINE.
+async fn turn(state: &Arc<LineState>, chat: i64, input: Input) -> Vec<Value> {
+    let conversation = Arc::clone(&state.conversation);
+    let Ok(reply) = tokio::task::spawn_blocking(move || conversation.turn(chat, input)).await else {
+        tracing::warn!("a turn failed");
+        return vec![flex::text_message("ただいま回答できません。しばらくしてからもう一度お試しください。", None)];
     };
-    let number = state.answers.fetch_add(1, Ordering::Relaxed);
-    state.app.record_question("line", Audience::Public, Asker::Chat(chat), &question, &outcome, Some(number));
-    tracing::info!(intent = outcome.intent.as_str(), ambiguous = outcome.ambiguous, "answered on LINE");
-    render(state, chat, &outcome, &card, number)
+    if let Some(outcome) = &reply.outcome {
+        tracing::info!(
+            intent = outcome.intent.as_str(),
+            ambiguous = outcome.ambiguous,
+            answer = reply.remember.answer.map(|a| a.get()),
+            "answered on LINE"
+        );
+    }
+    render(&reply)
 }
 
-/// The messages of an outcome's card: a long list as its first page with 「次へ」.
-fn render(state: &LineState, chat: i64, outcome: &Outcome, card: &Card, answer: i64) -> Vec<Value> {
-    state.sessions.answered(chat, outcome);
-    if paging::is_paged(outcome) {
-        let id = state.sessions.store_list(outcome.clone());
-        return list_messages(state, outcome, id, 0);
-    }
+/// A reply's messages.
+fn render(reply: &Reply) -> Vec<Value> {
     let mut more: Vec<(String, Callback)> = Vec::new();
-    if state.app.logs_questions() {
-        more.push(("👍 解決した".into(), Callback::Vote { up: true }));
-        more.push(("👎 解決しない".into(), Callback::Vote { up: false }));
-        state.sessions.set_last_answer(chat, answer);
-    }
-    flex::messages(card, outcome.ambiguous, &more)
-}
-
-/// Page `n` of the stored list `list`, with 「◀ 前の10件」 and 「次の10件 ▶」 as quick replies.
-fn list_messages(state: &LineState, outcome: &Outcome, list: u32, n: usize) -> Vec<Value> {
-    let page = Page::of(&state.app.plan(), outcome, list, n);
-    let mut more = Vec::new();
-    if let Some(previous) = page.previous() {
-        more.push((format!("◀ 前の{PER_PAGE}件"), previous));
-    }
-    if let Some(next) = page.next() {
-        more.push((format!("次の{PER_PAGE}件 ▶"), next));
-    }
-    flex::messages(&page.card, false, &more)
-}
-
-/// A postback: a section or a candidate, a list's page, a vote. `None`: nothing to say.
-async fn postback(state: &Arc<LineState>, chat: i64, data: &str) -> Option<Vec<Value>> {
-    match Callback::decode(data)? {
-        Callback::Show { page, intent } => {
-            let app = Arc::clone(&state.app);
-            let card =
-                tokio::task::spawn_blocking(move || app.card_for(page, intent, Audience::Public)).await.ok()?.ok()?;
-            state.sessions.set_context(chat, page);
-            Some(flex::messages(&card, false, &[]))
+    if let Some(page) = &reply.offers.page {
+        if let Some(previous) = page.previous {
+            more.push((format!("◀ 前の{PER_PAGE}件"), previous));
         }
-        Callback::ListPage { list, n } => {
-            let Some(outcome) = state.sessions.list(list) else {
-                return Some(vec![flex::text_message("この一覧は期限切れです。もう一度聞いてください。", None)]);
-            };
-            Some(list_messages(state, &outcome, list, usize::from(n)))
+        if let Some(next) = page.next {
+            more.push((format!("次の{PER_PAGE}件 ▶"), next));
         }
-        Callback::Vote { up } => {
-            let answer = state.sessions.last_answer(chat)?;
-            let app = Arc::clone(&state.app);
-            let counted =
-                tokio::task::spawn_blocking(move || app.vote(answer, Audience::Public, Asker::Chat(chat), up))
-                    .await
-                    .ok()?;
-            match counted {
-                Ok(true) if up => Some(vec![flex::text_message("ありがとうございます。", None)]),
-                Ok(true) => {
-                    state.sessions.await_wanted(chat, answer);
-                    Some(vec![flex::text_message(
-                        "ありがとうございます。何を知りたかったですか？ 次のメッセージで一言どうぞ（任意）。",
-                        None,
-                    )])
-                }
-                _ => None,
-            }
-        }
-        _ => None,
     }
+    if let Some([up, down]) = reply.offers.votes() {
+        more.push(("👍 解決した".into(), up));
+        more.push(("👎 解決しない".into(), down));
+    }
+    let mut out = match &reply.card {
+        Some(card) => flex::messages(card, reply.offers.candidates, &more),
+        None => Vec::new(),
+    };
+    // A press's acknowledgement and what follows it, in one text (LINE has no toast).
+    let said: Vec<String> = [reply.ack.filter(|_| reply.card.is_none()), reply.say]
+        .into_iter()
+        .flatten()
+        .filter(|t| !t.is_empty())
+        .map(|t| if t.ends_with(['。', '？', '）']) { t.to_string() } else { format!("{t}。") })
+        .collect();
+    if !said.is_empty() {
+        out.push(flex::text_message(&said.concat(), None));
+    }
+    out
 }

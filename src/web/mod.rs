@@ -374,7 +374,16 @@ async fn search(State(site): St, Checked(Query(params)): Checked<Query<HashMap<S
         return html(pages::search(&plan, "", None));
     }
     let q = question.clone();
-    let answered = blocking(&site, move |site| site.app.answer(&q, None, Audience::Public)).await;
+    let answered = blocking(&site, move |site| {
+        let answered = site.app.answer(&q, None, Audience::Public);
+        if let Ok((outcome, _, _)) = &answered {
+            // Kept only when the site logs (`keikaku web --log-questions`), as every channel logs.
+            let (channel, asker) = (crate::actuals::Channel::Web, crate::app::Asker::Anonymous);
+            crate::conversation::record(&site.app, channel, Audience::Public, asker, &q, outcome);
+        }
+        answered
+    })
+    .await;
     match answered {
         Ok(Ok((_, card, _))) => html(pages::search(&plan, &question, Some(&card))),
         Ok(Err(e)) => {

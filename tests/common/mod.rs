@@ -92,13 +92,90 @@ pub fn data_copy_with_corpus(files: &[&str]) -> (tempfile::TempDir, keikaku::sea
     (dir, paths)
 }
 
-/// The context rule (`keikaku::conversation::context_after`), as a script every channel runs:
-/// each question with a word its answer must hold. A follow-up after a single initiative is
-/// about it; after a list (a long, paged one) it is about nothing, not the initiative before
-/// the list.
-pub const CONTEXT_SCRIPT: [(&str, &str); 4] = [
-    ("生成AIの導入", "p.35"),
-    ("そのKPIは？", "7,000時間"),
-    ("デジタル推進課の取組", "デジタル推進課"),
-    ("そのKPIは？", "何についての質問か分かりませんでした"),
+/// One step of the conversation contract ([`CONVERSATION`]), as a person takes it on any
+/// channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// A message.
+    Say(&'static str),
+    /// The `n`-th (1-based) candidate of the last card, pressed (a bare number in the
+    /// terminal).
+    Pick(usize),
+    /// The last list's next page, pressed.
+    NextPage,
+    /// 👎 under the last answer, pressed.
+    Down,
+}
+
+/// The conversation contract: one script of turns that the fake Telegram server, the fake
+/// LINE server and the terminal core each run, with words each step's card must hold (the
+/// same cards), and [`expected_log`] (the same logged outcome). The context rule
+/// (`keikaku::conversation::context_after`) is in it: a follow-up after a single
+/// initiative (or a candidate picked) is about it; after a list it is about nothing, not
+/// the initiative before the list.
+pub const CONVERSATION: [(Step, &[&str]); 11] = [
+    (Step::Say("生成AIの導入"), &["p.35"]),
+    (Step::Say("そのKPIは？"), &["7,000時間"]),
+    (Step::Say("コンビニ交付"), &["戸籍証明書コンビニ交付の導入", "証明書の自動交付"]),
+    (Step::Pick(2), &["証明書の自動交付", "p.22"]),
+    (Step::Say("そのKPIは？"), &["証明書のコンビニ交付率"]),
+    (Step::Say("取組の一覧"), &["1–10件目"]),
+    (Step::NextPage, &["11–20件目"]),
+    (Step::Say("そのKPIは？"), &["何についての質問か分かりませんでした"]),
+    (Step::Say("どこでも窓口のKPI"), &["搭載手続数", "90件"]),
+    (Step::Down, &["何を知りたかったですか"]),
+    (Step::Say("いつまで？"), &["取組期間", "令和10年度"]),
 ];
+
+/// What the log keeps of a question, whatever the channel: the question, the intent, the
+/// first pages, what came of it, the vote and what they wanted.
+pub type Logged = (String, String, Vec<u16>, keikaku::actuals::QuestionResult, Option<i8>, Option<String>);
+
+/// The rows as [`Logged`].
+pub fn logged(rows: &[keikaku::actuals::LoggedQuestion]) -> Vec<Logged> {
+    rows.iter()
+        .map(|r| {
+            let pages = r.pages.iter().take(3).copied().collect();
+            (r.question.clone(), r.intent.clone(), pages, r.result, r.vote, r.wanted.clone())
+        })
+        .collect()
+}
+
+/// The logged outcome of [`CONVERSATION`]: every message a row (a pick or a page turn is not
+/// a question), the 👎 and what they wanted on the answer it was pressed under.
+pub fn expected_log() -> Vec<Logged> {
+    use keikaku::actuals::QuestionResult::{Answered, Candidates, NotFound};
+    let row = |q: &str, intent: &str, pages: &[u16], result, vote: Option<i8>, wanted: Option<&str>| {
+        (q.to_string(), intent.to_string(), pages.to_vec(), result, vote, wanted.map(String::from))
+    };
+    vec![
+        row("生成AIの導入", "overview", &[35], Answered, None, None),
+        row("そのKPIは？", "kpi", &[35], Answered, None, None),
+        row("コンビニ交付", "overview", &[23, 22], Candidates, None, None),
+        row("そのKPIは？", "kpi", &[22], Answered, None, None),
+        row("取組の一覧", "list", &[15, 16, 17], Answered, None, None),
+        row("そのKPIは？", "not_found", &[], NotFound, None, None),
+        row("どこでも窓口のKPI", "kpi", &[18], Answered, Some(-1), Some("いつまで？")),
+        row("いつまで？", "period", &[18], Answered, None, None),
+    ]
+}
+
+/// The answer-id linkage: every answer has an id of its own, and the 👎 pressed (carrying
+/// `voted`) is kept on the answer it was under.
+pub fn assert_linked(rows: &[keikaku::actuals::LoggedQuestion], voted: keikaku::actuals::AnswerId) {
+    let ids: Vec<_> = rows.iter().map(|r| r.answer.expect("every answer has an id")).collect();
+    let mut distinct = ids.clone();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), ids.len(), "{ids:?}");
+    let down = rows.iter().find(|r| r.vote == Some(-1)).expect("the 👎 is kept");
+    assert_eq!(down.answer, Some(voted), "the 👎 names the answer it was pressed under");
+}
+
+/// The answer id a vote button's data carries (`v:d:ID`).
+pub fn voted_on(data: &str) -> keikaku::actuals::AnswerId {
+    match keikaku::conversation::Callback::decode(data) {
+        Some(keikaku::conversation::Callback::Vote { answer: Some(id), .. }) => id,
+        other => panic!("not a vote on an answer id: {data} → {other:?}"),
+    }
+}

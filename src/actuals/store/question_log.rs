@@ -40,6 +40,107 @@ impl QuestionResult {
     }
 }
 
+/// Where a question was asked: the channels that log questions, one name each in the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Channel {
+    /// `keikaku chat`.
+    Terminal,
+    /// A Telegram bot (staff or public).
+    Telegram,
+    /// The LINE bot.
+    Line,
+    /// `keikaku ask` (logged only when configured: `ask --log-questions`).
+    Ask,
+    /// The progress site's search (logged only when configured: `web --log-questions`).
+    Web,
+}
+
+impl Channel {
+    /// The name stored (`terminal`, `telegram`, `line`, `ask`, `web`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Channel::Terminal => "terminal",
+            Channel::Telegram => "telegram",
+            Channel::Line => "line",
+            Channel::Ask => "ask",
+            Channel::Web => "web",
+        }
+    }
+
+    /// Reads a stored name; `None` for a name no channel has.
+    pub fn parse(s: &str) -> Option<Channel> {
+        [Channel::Terminal, Channel::Telegram, Channel::Line, Channel::Ask, Channel::Web]
+            .into_iter()
+            .find(|c| c.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for Channel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl PartialEq<&str> for Channel {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+/// An answer of ours, as its 👍 / 👎 name it: given when the answer is made, kept with its
+/// question in the log, carried by the buttons whatever the channel (no channel's message
+/// id is needed to vote).
+///
+/// Ids are unique across processes sharing a database in practice: the millisecond the
+/// process made its first one, the process id and a counter; a vote also names its asker,
+/// so two equal ids would have to meet in one chat to matter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct AnswerId(i64);
+
+impl AnswerId {
+    /// A new id, never given before by this process.
+    pub fn fresh() -> AnswerId {
+        use std::sync::OnceLock;
+        use std::sync::atomic::{AtomicI64, Ordering};
+        static NEXT: OnceLock<AtomicI64> = OnceLock::new();
+        let next = NEXT.get_or_init(|| {
+            let ms = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(0));
+            let pid = i64::from(std::process::id() & 0xff);
+            // 41 bits of milliseconds, 8 of the process, 12 of count before they meet the next.
+            AtomicI64::new(((ms & ((1 << 41) - 1)) << 20) | (pid << 12))
+        });
+        AnswerId(next.fetch_add(1, Ordering::Relaxed) + 1)
+    }
+
+    /// The number, as stored and as the buttons carry it.
+    pub fn get(self) -> i64 {
+        self.0
+    }
+
+    /// An id read back from a button or the log (positive).
+    pub fn from_raw(n: i64) -> Option<AnswerId> {
+        (n > 0).then_some(AnswerId(n))
+    }
+}
+
+impl std::fmt::Display for AnswerId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.0)
+    }
+}
+
+/// Which answer a 👍 / 👎 is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VoteOn {
+    /// An answer by its id (every button made since answer ids exist).
+    Answer(AnswerId),
+    /// An answer by the Telegram message that carried it: buttons made before answer ids
+    /// (`v:u`, `v:d`), whose questions the log keeps with `message`.
+    Message(i64),
+}
+
 /// Where an administrator has put a question.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReviewStatus {
@@ -77,8 +178,8 @@ impl ReviewStatus {
 pub struct QuestionRecord<'a> {
     /// When (Unix seconds).
     pub at: i64,
-    /// `telegram`, `terminal` …
-    pub channel: &'a str,
+    /// Where it was asked.
+    pub channel: Channel,
     /// Asked of the public bot (the asker is then a pseudonym).
     pub public: bool,
     /// Who: a staff member's id, a pseudonym, or `terminal`.
@@ -91,8 +192,8 @@ pub struct QuestionRecord<'a> {
     pub pages: &'a [u16],
     /// What came of it.
     pub result: QuestionResult,
-    /// The chat message that carried the answer (its 👍 / 👎 name it), when there is one.
-    pub message: Option<i64>,
+    /// The answer's id, which its 👍 / 👎 name (none where no vote can be offered).
+    pub answer: Option<AnswerId>,
 }
 
 /// A logged question.
@@ -102,8 +203,8 @@ pub struct LoggedQuestion {
     pub id: i64,
     /// When (Unix seconds).
     pub asked_at: i64,
-    /// `telegram`, `terminal` …
-    pub channel: String,
+    /// Where it was asked.
+    pub channel: Channel,
     /// Asked of the public bot.
     pub public: bool,
     /// Who (a staff id, a pseudonym, `terminal`).
@@ -122,6 +223,8 @@ pub struct LoggedQuestion {
     pub wanted: Option<String>,
     /// Where review has put it.
     pub status: ReviewStatus,
+    /// The answer's id, when it was given one.
+    pub answer: Option<AnswerId>,
 }
 
 impl Store {
@@ -139,20 +242,20 @@ impl Store {
         let pages = r.pages.iter().map(u16::to_string).collect::<Vec<_>>().join(",");
         self.conn
             .prepare_cached(
-                "INSERT INTO question_log (asked_at, channel, mode, asker, question, intent, pages, result, message)
+                "INSERT INTO question_log (asked_at, channel, mode, asker, question, intent, pages, result, answer)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             )
             .and_then(|mut insert| {
                 insert.execute(params![
                     r.at,
-                    r.channel,
+                    r.channel.as_str(),
                     if r.public { "public" } else { "staff" },
                     r.asker,
                     r.question,
                     r.intent,
                     pages,
                     r.result.as_str(),
-                    r.message
+                    r.answer.map(AnswerId::get)
                 ])
             })
             .map_err(self.err())?;
@@ -204,7 +307,7 @@ impl Store {
         let mut stmt = self
             .conn
             .prepare_cached(
-                "SELECT id, asked_at, channel, mode, asker, question, intent, pages, result, vote, wanted, status
+                "SELECT id, asked_at, channel, mode, asker, question, intent, pages, result, vote, wanted, status, answer
                  FROM question_log WHERE asked_at >= ?1 ORDER BY id",
             )
             .map_err(self.err())?;
@@ -214,10 +317,13 @@ impl Store {
                 let result: String = r.get(8)?;
                 let status: String = r.get(11)?;
                 let mode: String = r.get(3)?;
+                let channel: String = r.get(2)?;
+                let answer: Option<i64> = r.get(12)?;
                 Ok(LoggedQuestion {
                     id: r.get(0)?,
                     asked_at: r.get(1)?,
-                    channel: r.get(2)?,
+                    // A name no channel has was never written: read as the terminal's.
+                    channel: Channel::parse(&channel).unwrap_or(Channel::Terminal),
                     public: mode == "public",
                     asker: r.get(4)?,
                     question: r.get(5)?,
@@ -227,6 +333,7 @@ impl Store {
                     vote: r.get(9)?,
                     wanted: r.get(10)?,
                     status: ReviewStatus::parse(&status).unwrap_or(ReviewStatus::Pending),
+                    answer: answer.and_then(AnswerId::from_raw),
                 })
             })
             .map_err(self.err())?
@@ -235,29 +342,37 @@ impl Store {
         Ok(rows)
     }
 
-    /// Records 👍 (`up`) or 👎 on the answer `asker` got in chat message `message` (nobody
-    /// else may vote on it). A second vote replaces the first. False when there is no such
-    /// answer of theirs.
-    pub fn vote(&mut self, asker: &str, message: i64, up: bool) -> Result<bool, StoreError> {
-        let n = self
-            .conn
-            .execute(
+    /// Records 👍 (`up`) or 👎 on the answer `asker` got, `on` (nobody else may vote on
+    /// it). A second vote replaces the first. False when there is no such answer of theirs.
+    pub fn vote(&mut self, asker: &str, on: VoteOn, up: bool) -> Result<bool, StoreError> {
+        let vote = if up { 1 } else { -1 };
+        let n = match on {
+            VoteOn::Answer(id) => self.conn.execute(
+                "UPDATE question_log SET vote = ?1 WHERE asker = ?2 AND answer = ?3",
+                params![vote, asker, id.get()],
+            ),
+            VoteOn::Message(m) => self.conn.execute(
                 "UPDATE question_log SET vote = ?1 WHERE asker = ?2 AND message = ?3",
-                params![if up { 1 } else { -1 }, asker, message],
-            )
-            .map_err(self.err())?;
+                params![vote, asker, m],
+            ),
+        }
+        .map_err(self.err())?;
         Ok(n >= 1)
     }
 
-    /// Records what `asker` wanted to know, said after a 👎 on the answer in `message`.
-    pub fn set_wanted(&mut self, asker: &str, message: i64, wanted: &str) -> Result<bool, StoreError> {
-        let n = self
-            .conn
-            .execute(
+    /// Records what `asker` wanted to know, said after a 👎 on the answer `on`.
+    pub fn set_wanted(&mut self, asker: &str, on: VoteOn, wanted: &str) -> Result<bool, StoreError> {
+        let n = match on {
+            VoteOn::Answer(id) => self.conn.execute(
+                "UPDATE question_log SET wanted = ?1 WHERE asker = ?2 AND answer = ?3",
+                params![wanted, asker, id.get()],
+            ),
+            VoteOn::Message(m) => self.conn.execute(
                 "UPDATE question_log SET wanted = ?1 WHERE asker = ?2 AND message = ?3",
-                params![wanted, asker, message],
-            )
-            .map_err(self.err())?;
+                params![wanted, asker, m],
+            ),
+        }
+        .map_err(self.err())?;
         Ok(n >= 1)
     }
 
@@ -306,4 +421,65 @@ fn random_bytes() -> std::io::Result<Vec<u8>> {
     let mut bytes = vec![0u8; 32];
     std::fs::File::open("/dev/urandom")?.read_exact(&mut bytes)?;
     Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn votes_on_answers_logged_before_answer_ids_still_count_after_the_migration() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("keikaku.db");
+        // A database as the last release left it: a Telegram answer logged with its message,
+        // already voted on.
+        let before = super::super::MIGRATIONS.len() - 1;
+        {
+            let conn = rusqlite::Connection::open(&path).unwrap();
+            for sql in &super::super::MIGRATIONS[..before] {
+                conn.execute_batch(sql).unwrap();
+            }
+            conn.pragma_update(None, "user_version", before as i64).unwrap();
+            conn.execute(
+                "INSERT INTO question_log (asked_at, channel, mode, asker, question, intent, pages, result, vote, message)
+                 VALUES (1, 'telegram', 'staff', '1001', 'どこでも窓口のKPI', 'kpi', '18', 'answered', 1, 42)",
+                [],
+            )
+            .unwrap();
+        }
+        let mut store = Store::open(&path).unwrap();
+        let old = &store.questions_since(0).unwrap()[0];
+        assert_eq!((old.vote, old.answer, old.channel), (Some(1), None, Channel::Telegram));
+        // The old buttons (`v:d`, under message 42) still vote, and 「何を知りたかったですか」 is kept.
+        assert!(store.vote("1001", VoteOn::Message(42), false).unwrap());
+        assert!(store.set_wanted("1001", VoteOn::Message(42), "目標の根拠").unwrap());
+        assert!(!store.vote("someone else", VoteOn::Message(42), true).unwrap());
+        // A new answer is voted on by its id.
+        let id = AnswerId::fresh();
+        let record = QuestionRecord {
+            at: 2,
+            channel: Channel::Line,
+            public: true,
+            asker: "p",
+            question: "いつまで？",
+            intent: "period",
+            pages: &[18],
+            result: QuestionResult::Answered,
+            answer: Some(id),
+        };
+        store.log_question(&record).unwrap();
+        assert!(store.vote("p", VoteOn::Answer(id), false).unwrap());
+        let rows = store.questions_since(0).unwrap();
+        assert_eq!((rows[0].vote, rows[0].wanted.as_deref()), (Some(-1), Some("目標の根拠")));
+        assert_eq!((rows[1].vote, rows[1].answer, rows[1].channel), (Some(-1), Some(id), Channel::Line));
+    }
+
+    #[test]
+    fn answer_ids_are_positive_and_never_repeat() {
+        let ids: Vec<AnswerId> = (0..1000).map(|_| AnswerId::fresh()).collect();
+        let mut sorted = ids.clone();
+        sorted.dedup();
+        assert_eq!(sorted.len(), ids.len());
+        assert!(ids.iter().all(|id| id.get() > 0 && AnswerId::from_raw(id.get()) == Some(*id)));
+    }
 }

@@ -132,4 +132,11 @@ CREATE TRIGGER actual_reason_append_only_update BEFORE UPDATE ON actual_reason
 CREATE TRIGGER actual_reason_append_only_delete BEFORE DELETE ON actual_reason
     BEGIN SELECT RAISE(ABORT, 'reasons are append-only'); END;
 "#,
+    r#"
+-- Votes are keyed on an answer id of ours, whatever the channel: `answer` is given when the
+-- answer is made and carried by its 👍 / 👎. Rows logged before keep `message` (the Telegram
+-- message of the answer), and the buttons already sent under them still vote through it.
+ALTER TABLE question_log ADD COLUMN answer INTEGER;
+CREATE INDEX question_log_by_answer ON question_log (asker, answer);
+"#,
 ];

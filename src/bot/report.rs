@@ -1,6 +1,6 @@
-//! The staff bot's reporting endpoints: `/report` (parts, the guided flow, 確定 / 取消), the
-//! reason asked after a 未達 report, `/history`, `/export` and `/missing`. Extract → call the
-//! library → render → send, as the other endpoints.
+//! The staff bot's reports: a report sentence or `/report 取組 指標 年度 値` shown with
+//! 確定 / 取消 (only 確定 writes), the guided flow (initiative → indicator → year → value),
+//! the reason asked after a 未達 report, and telling a report sentence from a question.
 
 use std::sync::Arc;
 
@@ -14,7 +14,20 @@ use crate::answer::{escape, render_html};
 use crate::conversation::Callback;
 use crate::conversation::session::{Flow, Pending};
 
-pub(super) async fn report_command(
+/// A sentence that reads as a report rather than a question: a value (a number that is not
+/// a year, found by the same scanner as reports and questions' figures) with a unit or
+/// 「でした」, and no question cue. Whether it really is a report is then the report
+/// parser's call: it refuses what it cannot read exactly.
+pub fn looks_like_report(text: &str) -> bool {
+    let t = crate::normalize::normalize(text);
+    let question =
+        t.contains('?') || ["教えて", "ですか", "ますか", "は何", "どれ", "いくつ"].iter().any(|w| t.contains(w));
+    let closing = t.ends_with("でした") || t.ends_with("です");
+    let value = crate::numbers::scan(&t).iter().any(|n| !n.year_like && (n.unit.is_some() || closing));
+    value && !question && (t.contains("でした") || t.contains("です") || t.contains("実績") || t.contains("は"))
+}
+
+pub(super) async fn command(
     bot: &Outbox,
     state: &Arc<BotState>,
     chat: ChatId,
@@ -47,7 +60,7 @@ pub(super) async fn report_command(
     preview(bot, state, chat, user, format!("/report {arg}"), resolved).await
 }
 
-pub(super) async fn start_flow(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, staff: &Staff) -> HandlerResult {
+async fn start_flow(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, staff: &Staff) -> HandlerResult {
     let plan = &state.app.plan();
     let mine = crate::actuals::authority::reportable(staff, plan);
     if mine.is_empty() {
@@ -78,7 +91,7 @@ pub(super) async fn preview(
         }
         Ok((_, report)) => {
             let text = describe(state, &report, "この内容で記録しますか？", true);
-            let id = state.sessions.store_pending(Pending { actor: user, report, attempt });
+            let id = state.conversation.sessions().store_pending(Pending { actor: user, report, attempt });
             send_html(bot, chat, &text, Some(keyboard::confirm(id))).await?;
         }
     }
@@ -86,7 +99,7 @@ pub(super) async fn preview(
 }
 
 /// The report card; before writing (`asking`), a value's warning asks for 確定.
-pub(super) fn describe(state: &BotState, r: &ResolvedReport, heading: &str, asking: bool) -> String {
+fn describe(state: &BotState, r: &ResolvedReport, heading: &str, asking: bool) -> String {
     let mut card = crate::answer::report_card(&state.app.plan(), r, heading, state.app.today());
     if asking && r.warning.is_some() {
         card.blocks.push(crate::answer::Block::Text("正しければ「確定」を押してください。".into()));
@@ -94,46 +107,21 @@ pub(super) fn describe(state: &BotState, r: &ResolvedReport, heading: &str, aski
     render_html(&card)
 }
 
-pub(super) async fn history(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, arg: &str) -> HandlerResult {
-    if arg.is_empty() {
-        return usage(bot, chat, "/history 取組名（例: /history どこでも窓口）").await;
-    }
-    let name = arg.to_string();
-    let text = blocking(state, move |app| -> Result<String, HandlerError> {
-        let engine = app.engine();
-        let plan = engine.plan();
-        let i = match crate::actuals::report::find_initiative(plan, &*engine, &name) {
-            Ok(i) => i,
-            Err(refusal) => return Ok(escape(&refusal.to_string())),
-        };
-        let rows = app.with_store(|s| s.history(i.page))?;
-        let view = app.actuals()?.unwrap_or_default();
-        Ok(render_html(&crate::answer::history_card(plan, i, &rows, &view, app.today())))
-    })
-    .await??;
-    send_html(bot, chat, &text, None).await?;
-    Ok(())
+/// The press of 確定 or 取消 under a report: where, and by whom.
+pub(super) struct Press {
+    /// The chat.
+    pub chat: ChatId,
+    /// The message the buttons are under.
+    pub message: MessageId,
+    /// Who pressed.
+    pub user: i64,
 }
 
-pub(super) async fn export(bot: &Outbox, state: &Arc<BotState>, chat: ChatId) -> HandlerResult {
-    let csv = blocking(state, |app| -> Result<String, HandlerError> {
-        let view = app.actuals()?.unwrap_or_default();
-        Ok(crate::actuals::export_csv(&app.plan(), &view, app.today()))
-    })
-    .await??;
-    let date = crate::actuals::jst(crate::actuals::now_unix()).chars().take(10).collect::<String>();
-    let name = format!("keikaku-actuals-{date}.csv");
-    super::outbox::send_document(bot, chat, csv.into_bytes(), &name, "現在の実績（UTF-8 BOM付きCSV、Excelで開けます）")
-        .await?;
-    Ok(())
-}
-
+/// 確定 of a pending report: written by the one who reported, once.
 pub(super) async fn confirm<F, Fut>(
     bot: &Outbox,
     state: &Arc<BotState>,
-    chat: ChatId,
-    message_id: MessageId,
-    user: i64,
+    press: Press,
     pid: u32,
     say: &F,
 ) -> HandlerResult
@@ -141,13 +129,14 @@ where
     F: Fn(&'static str) -> Fut,
     Fut: std::future::Future<Output = Result<(), teloxide::RequestError>>,
 {
-    let Some(pending) = state.sessions.take_pending(pid) else {
+    let Press { chat, message: message_id, user } = press;
+    let Some(pending) = state.conversation.sessions().take_pending(pid) else {
         // A second press, or a press after a restart: nothing to do.
         say("この報告はすでに処理されています").await?;
         return Ok(());
     };
     if pending.actor != user {
-        state.sessions.restore_pending(pid, pending);
+        state.conversation.sessions().restore_pending(pid, pending);
         say("報告した本人だけが確定できます").await?;
         return Ok(());
     }
@@ -168,7 +157,7 @@ where
                 .verdict(&state.app.plan(), state.app.today())
                 .is_some_and(|v| v.status == Status::NotAchieved);
             if missed {
-                state.sessions.set_flow(chat.0, Some(Flow::Reason { actual: actual_id, user }));
+                state.conversation.sessions().set_flow(chat.0, Some(Flow::Reason { actual: actual_id, user }));
                 let ask = format!(
                     "目標に届かなかった理由を、次のメッセージで一言どうぞ（任意・{}文字まで）。履歴・公開サイト・エクスポートに実績と並んで表示されます。残さない場合は「なし」と送ってください。",
                     crate::actuals::MAX_REASON_CHARS
@@ -183,7 +172,7 @@ where
         }
         Err(e) => {
             tracing::error!(error = %e, "writing a confirmed report failed");
-            state.sessions.restore_pending(pid, pending);
+            state.conversation.sessions().restore_pending(pid, pending);
             say("保存に失敗しました。もう一度「確定」を押してください").await?;
         }
     }
@@ -235,7 +224,8 @@ pub(super) async fn flow_step(
             let fy = crate::plan::FiscalYear::from_gregorian(year);
             let target = k.target(fy).map_or_else(String::new, |t| format!("（目標 {}）", t.raw));
             state
-                .sessions
+                .conversation
+                .sessions()
                 .set_flow(chat.0, Some(Flow::Value { page, kpi: k.name.clone(), year, user: staff.telegram_id }));
             let text = format!(
                 "{head}\n指標: {}\n年度: {fy}\n値を送ってください{}。例: 92件",
@@ -247,6 +237,29 @@ pub(super) async fn flow_step(
         _ => {}
     }
     Ok(())
+}
+
+/// 取消 of a pending report: only the one who reported may. Returns what the press is
+/// answered with.
+pub(super) async fn cancel(
+    bot: &Outbox,
+    state: &Arc<BotState>,
+    press: Press,
+    pid: u32,
+) -> Result<&'static str, HandlerError> {
+    let Press { chat, message: message_id, user } = press;
+    let sessions = state.conversation.sessions();
+    Ok(match sessions.take_pending(pid) {
+        Some(p) if p.actor != user => {
+            sessions.restore_pending(pid, p);
+            "報告した本人だけが操作できます"
+        }
+        Some(_) => {
+            edit_html(bot, chat, message_id, "取り消しました。記録していません。", None).await?;
+            "取り消しました"
+        }
+        None => "この報告はすでに処理されています",
+    })
 }
 
 /// Words that skip the reason asked after a 未達 report.
@@ -272,7 +285,7 @@ pub(super) async fn reason_reply(
         Ok(()) => send_html(bot, chat, &format!("未達の理由を記録しました（#{actual}）。"), None).await?,
         Err(refusal @ Refusal::BadReason { .. }) => {
             // Too long or empty: ask again, the flow goes on.
-            state.sessions.set_flow(chat.0, Some(Flow::Reason { actual, user }));
+            state.conversation.sessions().set_flow(chat.0, Some(Flow::Reason { actual, user }));
             send_html(
                 bot,
                 chat,
@@ -288,64 +301,16 @@ pub(super) async fn reason_reply(
     Ok(())
 }
 
-/// `/missing [年度]` (leads and administrators; checked by the caller): the KPIs of an ended
-/// fiscal year without an actual, by department, a page at a time.
-pub(super) async fn missing_command(bot: &Outbox, state: &Arc<BotState>, chat: ChatId, arg: &str) -> HandlerResult {
-    let asked = if arg.is_empty() {
-        None
-    } else {
-        match crate::plan::FiscalYear::parse(arg) {
-            Some(y) => Some(y),
-            None => return usage(bot, chat, "/missing または /missing 年度（例: /missing R8）").await,
-        }
-    };
-    let year = match crate::actuals::year_to_list(asked, state.app.today()) {
-        Ok(year) => year,
-        Err(why) => {
-            send_html(bot, chat, &escape(&why), None).await?;
-            return Ok(());
-        }
-    };
-    let (text, pages) = blocking(state, move |app| missing_text(app, year, 0)).await??;
-    send_html(bot, chat, &text, keyboard::missing_paging(year, 0, pages)).await?;
-    Ok(())
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-/// ◀ / ▶ on the missing list: page `n` of `year`'s, read again (it may have changed).
-pub(super) async fn missing_page(
-    bot: &Outbox,
-    state: &Arc<BotState>,
-    message: &teloxide::types::Message,
-    year: u16,
-    n: u16,
-) -> HandlerResult {
-    let year = crate::plan::FiscalYear::from_gregorian(year);
-    if crate::actuals::year_to_list(Some(year), state.app.today()).is_err() {
-        return Ok(());
+    #[test]
+    fn report_sentences_are_told_from_questions() {
+        assert!(looks_like_report("どこでも窓口の搭載手続数、令和8年度は92件でした"));
+        assert!(looks_like_report("漏水の発生件数は180件です"));
+        assert!(!looks_like_report("令和9年度の漏水調査の目標は？"));
+        assert!(!looks_like_report("漏水調査のKPI"));
+        assert!(!looks_like_report("5,000件の目標の取組はどれ"));
     }
-    let n = usize::from(n);
-    let (text, pages) = blocking(state, move |app| missing_text(app, year, n)).await??;
-    let shown = n.min(pages.saturating_sub(1));
-    super::outbox::edit_pressed(bot, message, &text, keyboard::missing_paging(year, shown, pages)).await?;
-    Ok(())
-}
-
-/// Page `n` of the missing list of `year` as HTML, and how many pages it has.
-fn missing_text(
-    app: &crate::app::App,
-    year: crate::plan::FiscalYear,
-    n: usize,
-) -> Result<(String, usize), HandlerError> {
-    let plan = app.plan();
-    if !plan.years.contains(&year) {
-        return Ok((
-            escape(&format!("{}は計画の対象外です（計画の年度で終わったものはまだありません）。", year.japanese())),
-            1,
-        ));
-    }
-    let view = app.actuals()?.unwrap_or_default();
-    let roster = app.with_store(|s| s.list_staff())?;
-    let list = crate::actuals::missing(&plan, &view, &roster, year);
-    let (card, pages) = crate::answer::missing_card(&list, year, Some(n));
-    Ok((render_html(&card), pages))
 }
