@@ -25,7 +25,7 @@ fn golden_cards() {
         ("kpi_single_year_p37", "人流データのKPI"),
         ("kpi_year_asked_p33", "令和9年度の学校開放の利用人数目標は？"),
         ("kpi_none_p40", "各種システムのクラウド化の数値目標は？"),
-        ("overview_p62", "ゆーバスのIC"),
+        ("overview_p62", "交通系ICカード導入事業"),
         ("period_single_year_p19", "eLTAX更改対応事業の取組期間は？"),
         ("schedule_p46", "固定資産税GIS導入のスケジュールを教えてください"),
         ("schedule_empty_p26", "AIデマンド交通のスケジュール"),
