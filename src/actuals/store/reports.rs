@@ -139,12 +139,7 @@ impl Store {
         let id = tx.last_insert_rowid();
         insert_audit(&tx, now, Some(actor), "report", None, attempt, Some(id)).map_err(e)?;
         if let Some(reason) = reason.map(clean_reason).transpose().ok().flatten() {
-            tx.execute(
-                "INSERT INTO actual_reason (actual_id, reason, given_by, given_at) VALUES (?1, ?2, ?3, ?4)",
-                params![id, reason, actor, now],
-            )
-            .map_err(e)?;
-            insert_audit(&tx, now, Some(actor), "reason", None, &format!("#{id} {reason}"), Some(id)).map_err(e)?;
+            insert_reason(&tx, now, actor, id, &reason).map_err(e)?;
         }
         tx.commit().map_err(e)?;
         Ok(Ok(id))
@@ -191,13 +186,17 @@ impl Store {
             self.conn.transaction_with_behavior(TransactionBehavior::Immediate).map_err(|e| sqlite(&self.path, e))?;
         let path = self.path.clone();
         let e = |err| sqlite(&path, err);
-        tx.execute(
-            "INSERT INTO actual_reason (actual_id, reason, given_by, given_at) VALUES (?1, ?2, ?3, ?4)",
-            params![id, reason, actor, now],
-        )
-        .map_err(e)?;
-        insert_audit(&tx, now, Some(actor), "reason", None, &format!("#{id} {reason}"), Some(id)).map_err(e)?;
+        insert_reason(&tx, now, actor, id, &reason).map_err(e)?;
         tx.commit().map_err(e)?;
         Ok(Ok(()))
     }
+}
+
+/// Keeps the reason for the actual `id` and audits it, inside the caller's transaction.
+fn insert_reason(tx: &rusqlite::Transaction<'_>, now: i64, actor: i64, id: i64, reason: &str) -> rusqlite::Result<()> {
+    tx.execute(
+        "INSERT INTO actual_reason (actual_id, reason, given_by, given_at) VALUES (?1, ?2, ?3, ?4)",
+        params![id, reason, actor, now],
+    )?;
+    insert_audit(tx, now, Some(actor), "reason", None, &format!("#{id} {reason}"), Some(id))
 }
