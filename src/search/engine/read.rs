@@ -258,7 +258,7 @@ impl Engine {
 
 /// True when a question ends in something that asks (a verb, an auxiliary, a particle, a
 /// question mark: 「…設置するんですか」), not in a noun: a bare noun phrase
-/// (「道路の不具合をオンラインで報告できる仕組み」) names an initiative by describing it.
+/// (「鍵の受け渡しが要らなくなる予約の仕組み」) names an initiative by describing it.
 fn asks(terms: &[analyzer::Term]) -> bool {
     terms
         .iter()
