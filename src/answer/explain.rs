@@ -75,6 +75,17 @@ pub fn render_explanation(x: &Explanation) -> String {
             let _ = writeln!(s, "intent model:     {}", intents.join(", "));
             let _ =
                 writeln!(s, "initiative model: {} (out of plan by either model {})", pages.join(", "), pct(m.outside));
+            let named =
+                |v: &[(String, f32)]| v.iter().map(|(n, p)| format!("{n} {}", pct(*p))).collect::<Vec<_>>().join(", ");
+            if m.intents.first().is_some_and(|(i, _)| i == "list") {
+                let _ = writeln!(
+                    s,
+                    "list facets:      {} (each by its own model: {}); values: {}",
+                    named(&m.facets),
+                    named(&m.each_facet),
+                    named(&m.values)
+                );
+            }
             let _ = writeln!(s, "ranker:           {}; none {}", ranked.join(", "), pct(m.none));
             let _ = writeln!(s, "weighed:          {}", m.decision);
         }

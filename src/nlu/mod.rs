@@ -58,8 +58,12 @@ pub const VALUED: [&str; 4] = ["department", "policy", "means", "stage"];
 pub struct Nlu {
     intents: Linear,
     pages: Linear,
-    /// What a list question filters by ([`FACETS`]).
+    /// What a list question filters by ([`FACETS`]): which one most.
     facets: Linear,
+    /// The same, one yes-or-no model a facet (in the order of [`FACETS`]): whether it
+    /// filters by this one too, as sure as its own evidence and not a share of one total
+    /// (「デジ推の取組でKPIがないもの」 filters by two).
+    each_facet: Vec<Linear>,
     /// Which department, basic policy, basic means or stage it names (`department=総務課`,
     /// `policy=2`, `means=オンライン化`, `stage=構築`), learned from the list questions
     /// and from the plan's texts of each.
@@ -78,6 +82,9 @@ pub struct Prediction {
     pub pages: Vec<(Option<u16>, f32)>,
     /// For a list question, what it filters by ([`FACETS`]), highest first.
     pub facets: Vec<(String, f32)>,
+    /// Each facet by the probability of its own yes-or-no model (these do not sum to one:
+    /// a question that filters by two makes both sure), highest first.
+    pub each_facet: Vec<(String, f32)>,
     /// The values it names (`department=総務課` …), highest first.
     pub values: Vec<(String, f32)>,
 }
@@ -320,6 +327,19 @@ impl Nlu {
         let page_data = classed(examples, &page_classes, |e| (&e.features, &e.page));
         let facet_classes: Vec<String> = FACETS.iter().map(|s| s.to_string()).collect();
         let facet_data = multi_classed(examples, &facet_classes, |e| (&e.features, &e.facets));
+        // Each facet's yes-or-no model learns from the list questions: those that filter by it, and
+        // those that do not.
+        let lists: Vec<&Labelled> = examples.iter().copied().filter(|e| !e.facets.is_empty()).collect();
+        let each_facet = FACETS
+            .iter()
+            .map(|facet| {
+                let data: Vec<(Vec<u64>, usize)> = lists
+                    .iter()
+                    .map(|e| (e.features.clone(), usize::from(e.facets.iter().any(|f| f == facet))))
+                    .collect();
+                Linear::train(vec![format!("not {facet}"), facet.to_string()], &data, training)
+            })
+            .collect();
         let value_classes = value_classes(examples, plan);
         let value_data = multi_classed(examples, &value_classes, |e| (&e.features, &e.values));
         Nlu {
@@ -328,6 +348,7 @@ impl Nlu {
             intents: Linear::train(intent_classes, &intent_data, Training { l2: INTENT_L2, ..training }),
             pages: Linear::train(page_classes, &page_data, training),
             facets: Linear::train(facet_classes, &facet_data, training),
+            each_facet,
             values: Linear::train(value_classes, &value_data, training),
             calibration: Calibration::default(),
         }
@@ -362,6 +383,9 @@ impl Nlu {
         let named = |model: &Linear| -> Vec<(String, f32)> {
             model.ranked(f).into_iter().map(|(c, p)| (model.classes[c].clone(), p)).collect()
         };
-        Prediction { intents, pages, facets: named(&self.facets), values: named(&self.values) }
+        let mut each_facet: Vec<(String, f32)> =
+            self.each_facet.iter().map(|m| (m.classes[1].clone(), m.probabilities(f)[1])).collect();
+        each_facet.sort_by(|a, b| b.1.total_cmp(&a.1));
+        Prediction { intents, pages, facets: named(&self.facets), each_facet, values: named(&self.values) }
     }
 }

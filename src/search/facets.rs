@@ -115,13 +115,24 @@ pub const SURE: f32 = 0.5;
 pub fn learned(structural: &Filters, year: Option<FiscalYear>, text: &str, p: &Prediction, plan: &Plan) -> Filters {
     let mut f = structural.clone();
     let value = |facet: &str| p.value(facet).filter(|(_, share)| *share >= SURE).map(|(v, _)| v.to_string());
-    for (facet, probability) in &p.facets {
-        if *probability < SURE {
-            break;
+    // The facets the facet model is sure of, then any other that its own yes-or-no model
+    // is sure of (the second of a combined question).
+    let first: Vec<&String> = p.facets.iter().take_while(|(_, v)| *v >= SURE).map(|(f, _)| f).collect();
+    // Only a filter joins a filter: 「全部」 and a topic are no second facet, nor have one.
+    let filter = |f: &str| !matches!(f, "topic" | "all");
+    // The yes-or-no models are sure of anything in a text unlike any list question (a
+    // greeting): only a question the models take for one about the plan gets a second.
+    let filtered = first.first().is_some_and(|f| filter(f)) && p.outside() < SURE;
+    let also = p.each_facet.iter().take_while(|(_, v)| *v >= SURE && filtered).map(|(f, _)| f).filter(|f| filter(f));
+    let mut taken: Vec<&str> = Vec::new();
+    for facet in first.iter().copied().chain(also) {
+        if taken.iter().any(|t| family(t) == family(facet)) {
+            continue;
         }
+        taken.push(facet);
         match facet.as_str() {
             "department" if f.department.is_none() && !names_unknown_department(text) => {
-                f.department = value("department");
+                f.department = department(p, plan);
             }
             "policy" if f.policy.is_none() => f.policy = value("policy").and_then(|v| v.parse().ok()),
             "means" if f.means.is_none() => {
@@ -159,6 +170,43 @@ pub fn learned(structural: &Filters, year: Option<FiscalYear>, text: &str, p: &P
     f
 }
 
+/// The department a list question describes (「水道管のことをやってる課」): by the value
+/// model, and by the initiatives the initiative model finds the question about (their
+/// departments), each with half the say — the initiative model learned from every question
+/// about each initiative, the value model from the few lists that name the department.
+fn department(p: &Prediction, plan: &Plan) -> Option<String> {
+    let prefix = "department=";
+    let values: Vec<(&str, f32)> =
+        p.values.iter().filter_map(|(c, v)| c.strip_prefix(prefix).map(|name| (name, *v))).collect();
+    let of_values: f32 = values.iter().map(|(_, v)| v).sum::<f32>().max(1e-6);
+    let pages: Vec<(u16, f32)> = p.initiatives().collect();
+    let of_pages: f32 = pages.iter().map(|(_, v)| v).sum::<f32>().max(1e-6);
+    let mut best: Option<(&str, f32)> = None;
+    for (name, v) in &values {
+        let by_pages: f32 = pages
+            .iter()
+            .filter(|(page, _)| plan.initiative(*page).is_some_and(|i| i.departments.iter().any(|d| d == name)))
+            .map(|(_, v)| v)
+            .sum();
+        let score = 0.5 * v / of_values + 0.5 * by_pages / of_pages;
+        if best.is_none_or(|(_, b)| score > b) {
+            best = Some((name, score));
+        }
+    }
+    best.filter(|(_, score)| *score >= SURE).map(|(name, _)| name.to_string())
+}
+
+/// What a facet says of an initiative; two facets of one family contradict each other
+/// (「令和8年度から始まる」 and 「令和8年度に終わる」 are two readings of one year).
+fn family(facet: &str) -> &str {
+    match facet {
+        "year-starts" | "year-ends" | "year-runs" | "stage" => "year",
+        "has-kpi" | "no-kpi" => "kpi",
+        "oldest" | "newest" => "superlative",
+        other => other,
+    }
+}
+
 /// The longest word of the plan's schedules (「構築」「運用」) that `text` holds.
 fn schedule_word(text: &str, plan: &Plan) -> Option<String> {
     plan.initiatives
@@ -179,4 +227,64 @@ fn names_unknown_department(text: &str) -> bool {
         .iter()
         .enumerate()
         .any(|(at, c)| *c == '課' && at >= 2 && chars[at - 2..at].iter().all(|c| ('\u{4e00}'..='\u{9fff}').contains(c)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plan() -> Plan {
+        Plan::parse(include_str!("../../data/nasushiobara-dx-action-plan-2026-2028.md")).expect("the plan parses")
+    }
+
+    fn named(pairs: &[(&str, f32)]) -> Vec<(String, f32)> {
+        pairs.iter().map(|(n, p)| (n.to_string(), *p)).collect()
+    }
+
+    /// A prediction of a list question about 総務課's initiatives (pp. 41–44 are 総務課's in
+    /// this plan), with the facets given.
+    fn prediction(facets: &[(&str, f32)], each: &[(&str, f32)]) -> Prediction {
+        Prediction {
+            intents: named(&[("list", 0.95)]),
+            pages: vec![(Some(42), 0.4), (Some(43), 0.3), (Some(44), 0.2), (None, 0.1)],
+            facets: named(facets),
+            each_facet: named(each),
+            values: named(&[("department=総務課", 0.8), ("policy=2", 0.1)]),
+        }
+    }
+
+    #[test]
+    fn a_second_facet_its_own_model_is_sure_of_joins_the_first() {
+        let plan = plan();
+        let p = prediction(&[("department", 0.6), ("no-kpi", 0.3)], &[("department", 0.99), ("no-kpi", 0.9)]);
+        let f = learned(&Filters::default(), None, "総務の取組で数値目標のないもの", &p, &plan);
+        assert_eq!(labels(&f, &plan), ["department=総務課", "no-kpi"]);
+        // Not when the question reads as outside the plan (a greeting the yes-or-no models
+        // are sure of anything in).
+        let mut outside = p.clone();
+        outside.pages = vec![(None, 0.9), (Some(42), 0.1)];
+        let f = learned(&Filters::default(), None, "はじめまして", &outside, &plan);
+        assert_eq!(labels(&f, &plan), ["department=総務課"]);
+    }
+
+    #[test]
+    fn facets_of_one_family_do_not_both_apply_nor_does_a_topic_join_a_filter() {
+        let plan = plan();
+        let p = prediction(&[("has-kpi", 0.7)], &[("no-kpi", 0.95), ("has-kpi", 0.9), ("topic", 0.9)]);
+        let f = learned(&Filters::default(), None, "目標のある取組", &p, &plan);
+        assert_eq!(labels(&f, &plan), ["has-kpi"]);
+        let p = prediction(&[("topic", 0.9)], &[("topic", 0.99), ("department", 0.9)]);
+        assert!(learned(&Filters::default(), None, "子育ての取組", &p, &plan).is_empty());
+    }
+
+    #[test]
+    fn a_described_department_is_read_from_the_initiatives_too() {
+        let plan = plan();
+        // The value model alone is unsure (40% of the departments' share); the initiatives
+        // the question is about are 総務課's.
+        let mut p = prediction(&[("department", 0.9)], &[("department", 0.9)]);
+        p.values = named(&[("department=総務課", 0.4), ("department=企画政策課", 0.35), ("department=財政課", 0.25)]);
+        let f = learned(&Filters::default(), None, "職員の文書を扱う課の取組", &p, &plan);
+        assert_eq!(f.department.as_deref(), Some("総務課"));
+    }
 }

@@ -394,8 +394,10 @@ pub struct ModelView {
     pub ranked: Vec<(u16, f32)>,
     /// The ranker's "none".
     pub none: f32,
-    /// For a list question: the facet model's first facets, the value model's first values.
+    /// For a list question: the facet model's first facets.
     pub facets: Vec<(String, f32)>,
+    /// The facets whose own yes-or-no models are likeliest.
+    pub each_facet: Vec<(String, f32)>,
     /// The value model's first values.
     pub values: Vec<(String, f32)>,
     /// The decision, and at which thresholds.
@@ -413,6 +415,7 @@ pub fn explain(e: &Evidence, p: &Prediction, nlu: &Nlu, decided: &Decided) -> Mo
         ranked: ranked.iter().take(5).copied().collect(),
         none: *none,
         facets: p.facets.iter().take(3).cloned().collect(),
+        each_facet: p.each_facet.iter().take(3).cloned().collect(),
         values: p.values.iter().take(3).cloned().collect(),
         decision: format!(
             "{} {decision:?} (the least expected cost at temperature {:.2}; {})",

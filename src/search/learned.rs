@@ -25,7 +25,7 @@ pub const CORPUS_DIR: &str = "nlu";
 /// The questions taught from chat, inside the corpus's folder.
 pub const TAUGHT_FILE: &str = "taught.tsv";
 /// Bump when the features or the file's shape change.
-const FORMAT: u32 = 3;
+const FORMAT: u32 = 4;
 
 /// The corpus's files: name and text, in name order; and the calibration's text.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
