@@ -171,7 +171,8 @@ fn run(paths: &Paths, args: &Args) -> anyhow::Result<()> {
                 std::hint::black_box(keikaku::nlu::Nlu::train(
                     engine.plan(),
                     &examples,
-                    &|q| engine.model_input(q),
+                    &|q| engine.question_input(q),
+                    &|t| engine.model_input(t),
                     calibration.clone(),
                 ));
                 trainings.push(t.elapsed());

@@ -354,10 +354,19 @@ impl Nlu {
         }
     }
 
-    /// Trains on the corpus and the plan's texts, with a calibration fit earlier.
-    pub fn train(plan: &Plan, corpus: &[Example], analyse: &dyn Fn(&str) -> Analysed, calibration: Calibration) -> Nlu {
-        let labelled: Vec<Labelled> = corpus.iter().map(|e| Labelled::example(e, &analyse(&e.question))).collect();
-        let plan_texts = plan_examples(plan, analyse);
+    /// Trains on the corpus and the plan's texts, with a calibration fit earlier. `question`
+    /// analyses a question as it is read when asked (with the evidence of the engine's
+    /// stages: the same features the cross-validation trains on and a question meets when
+    /// served); `text`, a text of the plan.
+    pub fn train(
+        plan: &Plan,
+        corpus: &[Example],
+        question: &dyn Fn(&str) -> Analysed,
+        text: &dyn Fn(&str) -> Analysed,
+        calibration: Calibration,
+    ) -> Nlu {
+        let labelled: Vec<Labelled> = corpus.iter().map(|e| Labelled::example(e, &question(&e.question))).collect();
+        let plan_texts = plan_examples(plan, text);
         let all: Vec<&Labelled> = labelled.iter().chain(&plan_texts).collect();
         let mut nlu = Nlu::fit(&all, plan, Training::default());
         nlu.calibration = calibration;

@@ -149,7 +149,8 @@ pub fn attach(engine: Engine, index_dir: &Path, corpus: &CorpusTexts) -> Result<
         return Ok(engine.with_nlu(Some(Arc::new(nlu))));
     }
     let started = std::time::Instant::now();
-    let nlu = Nlu::train(engine.plan(), &examples, &|q| engine.model_input(q), calibration);
+    let nlu =
+        Nlu::train(engine.plan(), &examples, &|q| engine.question_input(q), &|t| engine.model_input(t), calibration);
     tracing::info!(
         examples = examples.len(),
         ms = started.elapsed().as_millis() as u64,
@@ -287,7 +288,8 @@ fn prepared<'a>(engine: &'a Engine, corpus: &CorpusTexts) -> Result<ForCrossVali
     let evidence: Vec<Evidence> = examples.iter().map(|e| engine.evidence(&e.question, None, None)).collect();
     let labelled: Vec<nlu::Labelled> =
         examples.iter().zip(&evidence).map(|(e, ev)| nlu::Labelled::example(e, &ev.input)).collect();
-    let plan_texts = nlu::plan_examples(plan, &|q| engine.model_input(q));
+    // The same reading as the served models are trained on (see `attach`).
+    let plan_texts = nlu::plan_examples(plan, &|t| engine.model_input(t));
     Ok((examples, labelled, plan_texts, Corpus { engine, evidence }))
 }
 

@@ -15,12 +15,20 @@ use crate::search::outcome::{NotFoundReason, Outcome};
 use crate::search::understand::{self, Intent, Parsed};
 
 impl Engine {
-    /// A question as the models read it: its question sentence, normalised (in the plan's
-    /// words when written by sound), with the intent its cues name as a tag — what
-    /// [`Engine::evidence`] would hand the models, without searching.
+    /// A text as the models read it without searching (a text of the plan, a name): its
+    /// question sentence, normalised (in the plan's words when written by sound), with the
+    /// intent its cues name as a tag. A question asked is read by
+    /// [`Engine::question_input`], which adds the evidence of the search.
     pub fn model_input(&self, question: &str) -> crate::nlu::Analysed {
         let (terms, parsed) = self.read(&cut_question(question));
         self.for_model(&parsed.text, &terms, parsed.intent)
+    }
+
+    /// What the models read of a question as it is asked: its features with the evidence of
+    /// the engine's stages (the section of the first candidate that holds its words, the
+    /// cues). The models are trained on this, so that they learn what they will be given.
+    pub fn question_input(&self, question: &str) -> crate::nlu::Analysed {
+        self.evidence(question, None, None).input
     }
 
     /// A question (already cut to its question sentence) normalised — in the plan's words
