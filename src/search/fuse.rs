@@ -159,6 +159,30 @@ fn named(e: &Evidence) -> Option<u16> {
     e.candidates.iter().any(|c| c.page == page && c.named && c.coverage >= 0.99).then_some(page)
 }
 
+/// The other initiatives a question fits exactly as well as `page` by what the plan says:
+/// it names a KPI measure or quotes a figure that both have alike (「搭載手続数の目標」 when
+/// two initiatives count 搭載手続数 with the same targets), both hold all its words, and it
+/// names both alike (a KPI's measure counts as naming its initiative). The plan cannot tell them apart, so neither can an answer: they are
+/// offered together, in the ranker's order.
+fn twins(e: &Evidence, page: u16, ranked: &[(u16, f32)]) -> Vec<u16> {
+    let Some(answered) = e.candidates.iter().find(|c| c.page == page) else { return Vec::new() };
+    let by_kpi = answered.names_kpi || answered.figure > 0.0;
+    if !by_kpi || answered.coverage < 0.99 {
+        return Vec::new();
+    }
+    let alike = |c: &&Candidate| {
+        c.page != page
+            && c.named == answered.named
+            && c.coverage >= 0.99
+            && c.names_kpi == answered.names_kpi
+            && (c.figure - answered.figure).abs() < 1e-3
+    };
+    let mut out: Vec<u16> = e.candidates.iter().filter(alike).map(|c| c.page).collect();
+    out.sort_by_key(|p| ranked.iter().position(|(r, _)| r == p).unwrap_or(usize::MAX));
+    out.dedup();
+    out
+}
+
 /// True when the ranker and the thresholds decide the question (not its structure).
 pub fn weighed(e: &Evidence, p: &Prediction) -> bool {
     e.basis == Basis::Evidence
@@ -226,7 +250,13 @@ pub fn decide(e: &Evidence, p: &Prediction, c: &Calibration, plan: &crate::plan:
             return Decided::new(Intent::List, Decision::List(pages), ranked, none);
         }
     }
-    let decision = c.thresholds.decide(&ranked, none);
+    let decision = match c.thresholds.decide(&ranked, none) {
+        Decision::Answer(page) => match twins(e, page, &ranked) {
+            twins if twins.is_empty() => Decision::Answer(page),
+            twins => Decision::Candidates(std::iter::once(page).chain(twins).collect()),
+        },
+        decision => decision,
+    };
     let intent = match decision {
         Decision::NotFound => Intent::NotFound,
         _ => single_intent(p, e, c),
