@@ -327,8 +327,8 @@ impl Nlu {
         let page_data = classed(examples, &page_classes, |e| (&e.features, &e.page));
         let facet_classes: Vec<String> = FACETS.iter().map(|s| s.to_string()).collect();
         let facet_data = multi_classed(examples, &facet_classes, |e| (&e.features, &e.facets));
-        // Each facet's yes-or-no model learns from the list questions: those that filter by it, and
-        // those that do not.
+        // Each facet's yes-or-no model learns from the list questions: those that filter by
+        // it, and those that do not.
         let lists: Vec<&Labelled> = examples.iter().copied().filter(|e| !e.facets.is_empty()).collect();
         let each_facet = FACETS
             .iter()

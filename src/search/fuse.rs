@@ -162,8 +162,8 @@ fn named(e: &Evidence) -> Option<u16> {
 /// The other initiatives a question fits exactly as well as `page` by what the plan says:
 /// it names a KPI measure or quotes a figure that both have alike (「搭載手続数の目標」 when
 /// two initiatives count 搭載手続数 with the same targets), both hold all its words, and it
-/// names both alike (a KPI's measure counts as naming its initiative). The plan cannot tell them apart, so neither can an answer: they are
-/// offered together, in the ranker's order.
+/// names both alike (a KPI's measure counts as naming its initiative). The plan cannot tell
+/// them apart, so neither can an answer: they are offered together, in the ranker's order.
 fn twins(e: &Evidence, page: u16, ranked: &[(u16, f32)]) -> Vec<u16> {
     let Some(answered) = e.candidates.iter().find(|c| c.page == page) else { return Vec::new() };
     let by_kpi = answered.names_kpi || answered.figure > 0.0;
