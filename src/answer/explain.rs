@@ -62,7 +62,6 @@ pub fn render_explanation(x: &Explanation) -> String {
         }
         Some(m) => {
             let pct = |p: f32| format!("{:.0}%", 100.0 * p);
-            let intents: Vec<String> = m.intents.iter().map(|(i, p)| format!("{i} {}", pct(*p))).collect();
             let pages: Vec<String> = m
                 .pages
                 .iter()
@@ -72,11 +71,11 @@ pub fn render_explanation(x: &Explanation) -> String {
                 })
                 .collect();
             let ranked: Vec<String> = m.ranked.iter().map(|(page, p)| format!("p.{page} {}", pct(*p))).collect();
-            let _ = writeln!(s, "intent model:     {}", intents.join(", "));
-            let _ =
-                writeln!(s, "initiative model: {} (out of plan by either model {})", pages.join(", "), pct(m.outside));
             let named =
                 |v: &[(String, f32)]| v.iter().map(|(n, p)| format!("{n} {}", pct(*p))).collect::<Vec<_>>().join(", ");
+            let _ = writeln!(s, "intent model:     {}", named(&m.intents));
+            let _ =
+                writeln!(s, "initiative model: {} (out of plan by either model {})", pages.join(", "), pct(m.outside));
             if m.intents.first().is_some_and(|(i, _)| i == "list") {
                 let _ = writeln!(
                     s,

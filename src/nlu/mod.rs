@@ -381,7 +381,7 @@ impl Nlu {
     /// What the models make of a question's features (the initiative model's, the intent
     /// model's).
     pub fn predict_features(&self, f: &[u64], intent_features: &[u64]) -> Prediction {
-        let intents = self
+        let intents: Vec<(String, f32)> = self
             .intents
             .ranked(intent_features)
             .into_iter()
@@ -392,8 +392,14 @@ impl Nlu {
         let named = |model: &Linear| -> Vec<(String, f32)> {
             model.ranked(f).into_iter().map(|(c, p)| (model.classes[c].clone(), p)).collect()
         };
-        let mut each_facet: Vec<(String, f32)> =
-            self.each_facet.iter().map(|m| (m.classes[1].clone(), m.probabilities(f)[1])).collect();
+        // Fifteen small models more a question: asked only of one the intent model takes
+        // for a list, the only kind whose filters they add to (`search::facets::learned`).
+        let is_list = intents.first().is_some_and(|(i, _)| i == "list");
+        let mut each_facet: Vec<(String, f32)> = if is_list {
+            self.each_facet.iter().map(|m| (m.classes[1].clone(), m.probabilities(f)[1])).collect()
+        } else {
+            Vec::new()
+        };
         each_facet.sort_by(|a, b| b.1.total_cmp(&a.1));
         Prediction { intents, pages, facets: named(&self.facets), each_facet, values: named(&self.values) }
     }
