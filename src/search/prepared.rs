@@ -64,18 +64,12 @@ impl Key {
     }
 }
 
-/// The running program: its version and its executable's size and time, so that a rebuilt
-/// keikaku (whose parser or analysis may differ) never reads data another build prepared.
+/// The code that prepared the data: keikaku's version and a hash of its sources and lock
+/// file, made by `build.rs`, so that a rebuilt keikaku whose parser or analysis may differ
+/// never reads data another build prepared, while every program of one build (the bots, the
+/// terminal, each test binary) shares what the first of them prepared.
 pub(crate) fn program_identity() -> String {
-    let exe = std::env::current_exe().and_then(std::fs::metadata);
-    let stamp = exe.map_or_else(
-        |_| String::from("?"),
-        |m| {
-            let time = m.modified().ok().and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok());
-            format!("{}-{}", m.len(), time.map_or(0, |d| d.as_nanos()))
-        },
-    );
-    format!("{}-{stamp}", env!("CARGO_PKG_VERSION"))
+    format!("{}-{}", env!("CARGO_PKG_VERSION"), env!("KEIKAKU_SOURCE_HASH"))
 }
 
 impl Prepared {
