@@ -286,9 +286,9 @@ fn chat_session(input: &str) -> String {
 
 #[test]
 fn chat_picks_a_numbered_candidate_and_leaves_on_exit() {
-    let out = chat_session("コンビニ交付\n2\nexit\nどこでも窓口のKPI\n");
+    let out = chat_session("コンビニ交付\n1\nexit\nどこでも窓口のKPI\n");
     let answers: Vec<&str> = out.split("> ").collect();
-    // The banner, the candidates, the second one's card, and nothing after `exit`.
+    // The banner, the candidates, the first one's card, and nothing after `exit`.
     assert!(answers[1].contains("番号（1〜2）"), "{out}");
     assert!(answers[2].starts_with("【証明書の自動交付"), "{out}");
     assert!(!out.contains("搭載手続数"), "the chat went on after exit: {out}");
@@ -362,7 +362,7 @@ fn a_bare_number_picks_a_candidate_in_the_terminal_chat() {
     let mut chat = Chat::new(app, Audience::Public);
     let Turn::Say(candidates) = chat.turn("コンビニ交付").unwrap() else { panic!() };
     assert!(candidates.contains("番号（1〜2）"), "{candidates}");
-    let Turn::Say(picked) = chat.turn("2").unwrap() else { panic!() };
+    let Turn::Say(picked) = chat.turn("1").unwrap() else { panic!() };
     assert!(picked.starts_with("【証明書の自動交付"), "{picked}");
     let Turn::Say(kpi) = chat.turn("そのKPIは？").unwrap() else { panic!() };
     assert!(kpi.contains("証明書のコンビニ交付率"), "{kpi}");

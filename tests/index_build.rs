@@ -39,11 +39,12 @@ fn parallel_first_runs_into_one_empty_folder_all_succeed() {
 #[test]
 fn the_index_is_readable_by_every_user_and_keeps_its_prepared_data() {
     use std::os::unix::fs::PermissionsExt;
-    let index = tempfile::tempdir().unwrap();
-    let paths = Paths { data_dir: "data".into(), index_dir: index.path().to_path_buf() };
+    // Its own index folder over the plan without the corpus (the models are another test's
+    // matter), sharing the compiled dictionary.
+    let (_dir, paths) = common::data_copy();
     let first = search::open(&paths, Rebuild::IfStale).unwrap();
     let mut checked = 0;
-    let mut stack = vec![index.path().join("search"), index.path().join("ipadic")];
+    let mut stack = vec![paths.index_dir.join("search"), paths.index_dir.join("ipadic")];
     while let Some(path) = stack.pop() {
         let meta = std::fs::metadata(&path).unwrap();
         let mode = meta.permissions().mode() & 0o777;

@@ -142,10 +142,19 @@ pub fn attach(engine: Engine, index_dir: &Path, corpus: &CorpusTexts) -> Result<
     let key = key(&engine, corpus);
     let dir = index_dir.join(CORPUS_DIR);
     let file = dir.join(format!("model-{key}.bin"));
-    if let Ok(bytes) = std::fs::read(&file)
-        && let Ok(mut nlu) = postcard::from_bytes::<Nlu>(&bytes)
-    {
-        nlu.calibration = calibration;
+    let kept = |calibration: &Calibration| {
+        let mut nlu = postcard::from_bytes::<Nlu>(&std::fs::read(&file).ok()?).ok()?;
+        nlu.calibration = calibration.clone();
+        Some(nlu)
+    };
+    if let Some(nlu) = kept(&calibration) {
+        return Ok(engine.with_nlu(Some(Arc::new(nlu))));
+    }
+    // One training at a time over this folder, whichever process or thread asks (two bots
+    // started together, parallel tests): the others wait, then read what it kept. A folder
+    // we cannot lock (read-only) only loses the sharing.
+    let _lock = training_lock(&dir);
+    if let Some(nlu) = kept(&calibration) {
         return Ok(engine.with_nlu(Some(Arc::new(nlu))));
     }
     let started = std::time::Instant::now();
@@ -161,6 +170,16 @@ pub fn attach(engine: Engine, index_dir: &Path, corpus: &CorpusTexts) -> Result<
         Err(e) => tracing::debug!(error = %e, "the trained model was not kept"),
     }
     Ok(engine.with_nlu(Some(Arc::new(nlu))))
+}
+
+/// The lock on training into `dir`, held until it is dropped; `None` when the folder
+/// cannot be written.
+fn training_lock(dir: &Path) -> Option<std::fs::File> {
+    std::fs::create_dir_all(dir).ok()?;
+    let file =
+        std::fs::OpenOptions::new().create(true).truncate(false).write(true).open(dir.join(".training.lock")).ok()?;
+    file.lock().ok()?;
+    Some(file)
 }
 
 /// What the models and figures kept in `index/nlu/` are named by: the engine's inputs, the

@@ -117,7 +117,7 @@ pub const CONVERSATION: [(Step, &[&str]); 11] = [
     (Step::Say("生成AIの導入"), &["p.35"]),
     (Step::Say("そのKPIは？"), &["7,000時間"]),
     (Step::Say("コンビニ交付"), &["戸籍証明書コンビニ交付の導入", "証明書の自動交付"]),
-    (Step::Pick(2), &["証明書の自動交付", "p.22"]),
+    (Step::Pick(1), &["証明書の自動交付", "p.22"]),
     (Step::Say("そのKPIは？"), &["証明書のコンビニ交付率"]),
     (Step::Say("取組の一覧"), &["1–10件目"]),
     (Step::NextPage, &["11–20件目"]),
@@ -151,7 +151,7 @@ pub fn expected_log() -> Vec<Logged> {
     vec![
         row("生成AIの導入", "overview", &[35], Answered, None, None),
         row("そのKPIは？", "kpi", &[35], Answered, None, None),
-        row("コンビニ交付", "overview", &[23, 22], Candidates, None, None),
+        row("コンビニ交付", "overview", &[22, 23], Candidates, None, None),
         row("そのKPIは？", "kpi", &[22], Answered, None, None),
         row("取組の一覧", "list", &[15, 16, 17], Answered, None, None),
         row("そのKPIは？", "not_found", &[], NotFound, None, None),
