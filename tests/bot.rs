@@ -81,8 +81,9 @@ async fn the_bot_holds_the_conversation_contract() {
             }
             Step::Pick(_) | Step::NextPage => {
                 let data = match step {
-                    Step::Pick(n) => {
-                        pressable.iter().filter(|(_, d)| d.starts_with("s:")).nth(n - 1).unwrap().1.clone()
+                    Step::Pick(page) => {
+                        let show = format!("s:{page}:");
+                        pressable.iter().find(|(_, d)| d.starts_with(&show)).unwrap().1.clone()
                     }
                     _ => pressable.iter().find(|(l, _)| l == "次へ ▶").expect("a next page").1.clone(),
                 };

@@ -284,13 +284,21 @@ fn chat_session(input: &str) -> String {
     stdout(&o)
 }
 
+/// The title of candidate `n` in a candidates card (「【2. 証明書の自動交付(…)】」).
+fn candidate_title(card: &str, n: usize) -> String {
+    let start = format!("【{n}. ");
+    let at = card.find(&start).unwrap_or_else(|| panic!("no candidate {n} in {card}")) + start.len();
+    card[at..].split('】').next().unwrap_or_default().to_string()
+}
+
 #[test]
 fn chat_picks_a_numbered_candidate_and_leaves_on_exit() {
-    let out = chat_session("コンビニ交付\n1\nexit\nどこでも窓口のKPI\n");
+    let out = chat_session("コンビニ交付\n2\nexit\nどこでも窓口のKPI\n");
     let answers: Vec<&str> = out.split("> ").collect();
-    // The banner, the candidates, the first one's card, and nothing after `exit`.
+    // The banner, the candidates, the second one's card (whichever the ranking put second),
+    // and nothing after `exit`.
     assert!(answers[1].contains("番号（1〜2）"), "{out}");
-    assert!(answers[2].starts_with("【証明書の自動交付"), "{out}");
+    assert!(answers[2].starts_with(&format!("【{}", candidate_title(answers[1], 2))), "{out}");
     assert!(!out.contains("搭載手続数"), "the chat went on after exit: {out}");
     let out = chat_session("/help\n終了\n");
     assert!(out.contains("終了は exit"), "{out}");
@@ -315,9 +323,10 @@ fn the_terminal_core_holds_the_conversation_contract() {
     for (step, expected) in common::CONVERSATION {
         let action = match step {
             Step::Say(_) => None,
-            Step::Pick(n) => {
+            Step::Pick(wanted) => {
                 let card = last.card.as_ref().unwrap();
-                let Action::Show { page, intent, .. } = card.actions[n - 1].clone();
+                let Action::Show { page, intent, .. } =
+                    card.actions.iter().find(|Action::Show { page, .. }| *page == wanted).unwrap().clone();
                 Some(Callback::Show { page, intent })
             }
             Step::NextPage => last.offers.page.as_ref().and_then(|p| p.next),
@@ -362,7 +371,9 @@ fn a_bare_number_picks_a_candidate_in_the_terminal_chat() {
     let mut chat = Chat::new(app, Audience::Public);
     let Turn::Say(candidates) = chat.turn("コンビニ交付").unwrap() else { panic!() };
     assert!(candidates.contains("番号（1〜2）"), "{candidates}");
-    let Turn::Say(picked) = chat.turn("1").unwrap() else { panic!() };
+    // The number of p.22's candidate, wherever the ranking put it.
+    let n = (1..=2).find(|n| candidate_title(&candidates, *n).starts_with("証明書の自動交付")).unwrap();
+    let Turn::Say(picked) = chat.turn(&n.to_string()).unwrap() else { panic!() };
     assert!(picked.starts_with("【証明書の自動交付"), "{picked}");
     let Turn::Say(kpi) = chat.turn("そのKPIは？").unwrap() else { panic!() };
     assert!(kpi.contains("証明書のコンビニ交付率"), "{kpi}");

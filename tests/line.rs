@@ -189,8 +189,9 @@ async fn the_line_bot_holds_the_conversation_contract() {
         let pressable = last.as_ref().map(postbacks).unwrap_or_default();
         let event = match step {
             Step::Say(q) => line.fake.text(ALICE, &id, q),
-            Step::Pick(k) => {
-                let data = &pressable.iter().filter(|(_, d)| d.starts_with("s:")).nth(k - 1).unwrap().1;
+            Step::Pick(page) => {
+                let show = format!("s:{page}:");
+                let data = &pressable.iter().find(|(_, d)| d.starts_with(&show)).unwrap().1;
                 line.fake.postback(ALICE, &id, data)
             }
             Step::NextPage => {

@@ -405,12 +405,13 @@ impl Nlu {
     }
 }
 
-/// `f` of each item, in order, on as many threads as the machine has cores: reading each
-/// corpus question with the search is most of a training's time, and the questions are
-/// independent.
+/// `f` of each item, in order, on as many threads as the machine has cores (each thread
+/// takes one run of consecutive items): reading each corpus question with the search is most
+/// of a training's time, and the questions are independent; so are the folds of a
+/// cross-validation.
 pub fn in_parallel<T: Sync, R: Send>(items: &[T], f: &(dyn Fn(&T) -> R + Sync)) -> Vec<R> {
     let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    if threads < 2 || items.len() < 64 {
+    if threads < 2 || items.len() < 2 {
         return items.iter().map(f).collect();
     }
     let chunk = items.len().div_ceil(threads);

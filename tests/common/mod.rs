@@ -98,9 +98,9 @@ pub fn data_copy_with_corpus(files: &[&str]) -> (tempfile::TempDir, keikaku::sea
 pub enum Step {
     /// A message.
     Say(&'static str),
-    /// The `n`-th (1-based) candidate of the last card, pressed (a bare number in the
-    /// terminal).
-    Pick(usize),
+    /// The candidate on this page, pressed (its number typed in the terminal), wherever
+    /// the ranking put it: two initiatives a question fits alike may come in either order.
+    Pick(u16),
     /// The last list's next page, pressed.
     NextPage,
     /// 👎 under the last answer, pressed.
@@ -117,7 +117,7 @@ pub const CONVERSATION: [(Step, &[&str]); 11] = [
     (Step::Say("生成AIの導入"), &["p.35"]),
     (Step::Say("そのKPIは？"), &["7,000時間"]),
     (Step::Say("コンビニ交付"), &["戸籍証明書コンビニ交付の導入", "証明書の自動交付"]),
-    (Step::Pick(1), &["証明書の自動交付", "p.22"]),
+    (Step::Pick(22), &["証明書の自動交付", "p.22"]),
     (Step::Say("そのKPIは？"), &["証明書のコンビニ交付率"]),
     (Step::Say("取組の一覧"), &["1–10件目"]),
     (Step::NextPage, &["11–20件目"]),
@@ -135,7 +135,11 @@ pub type Logged = (String, String, Vec<u16>, keikaku::actuals::QuestionResult, O
 pub fn logged(rows: &[keikaku::actuals::LoggedQuestion]) -> Vec<Logged> {
     rows.iter()
         .map(|r| {
-            let pages = r.pages.iter().take(3).copied().collect();
+            let mut pages: Vec<u16> = r.pages.iter().take(3).copied().collect();
+            // Candidates are offered in the ranking's order, which a near tie may flip.
+            if r.result == keikaku::actuals::QuestionResult::Candidates {
+                pages.sort_unstable();
+            }
             (r.question.clone(), r.intent.clone(), pages, r.result, r.vote, r.wanted.clone())
         })
         .collect()
