@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
 use serde::Serialize;
 
 use super::calibrate::{self, Calibration, Decision};
@@ -80,17 +81,20 @@ fn start_fold(target: &Target, k: usize) -> usize {
 pub fn out_of_fold(labelled: &[Labelled], plan_texts: &[Labelled], folds: &[usize], plan: &Plan) -> Vec<Prediction> {
     let k = folds.iter().max().map_or(1, |m| m + 1);
     // The folds on every core (each model is fit as on one thread: the same figures).
-    let per_fold = super::in_parallel(&(0..k).collect::<Vec<usize>>(), &|fold: &usize| {
-        let train: Vec<&Labelled> =
-            labelled.iter().zip(folds).filter(|(_, f)| *f != fold).map(|(l, _)| l).chain(plan_texts).collect();
-        let nlu = Nlu::fit(&train, plan, super::model::Training::default());
-        labelled
-            .iter()
-            .enumerate()
-            .filter(|(i, _)| folds[*i] == *fold)
-            .map(|(i, l)| (i, nlu.predict_features(&l.features, &l.intent_features)))
-            .collect::<Vec<_>>()
-    });
+    let per_fold: Vec<Vec<(usize, Prediction)>> = (0..k)
+        .into_par_iter()
+        .map(|fold| {
+            let train: Vec<&Labelled> =
+                labelled.iter().zip(folds).filter(|(_, f)| **f != fold).map(|(l, _)| l).chain(plan_texts).collect();
+            let nlu = Nlu::fit(&train, plan, super::model::Training::default());
+            labelled
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| folds[*i] == fold)
+                .map(|(i, l)| (i, nlu.predict_features(&l.features, &l.intent_features)))
+                .collect()
+        })
+        .collect();
     let mut out: Vec<Option<Prediction>> = vec![None; labelled.len()];
     for (i, p) in per_fold.into_iter().flatten() {
         out[i] = Some(p);

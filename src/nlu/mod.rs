@@ -14,6 +14,7 @@ pub mod features;
 pub mod model;
 pub mod rank;
 
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::plan::Plan;
@@ -365,7 +366,9 @@ impl Nlu {
         text: &dyn Fn(&str) -> Analysed,
         calibration: Calibration,
     ) -> Nlu {
-        let labelled = in_parallel(corpus, &|e: &Example| Labelled::example(e, &question(&e.question)));
+        // Reading each question with the search is most of a training's time; the questions
+        // are independent, and the order is kept (the same model as on one thread).
+        let labelled: Vec<Labelled> = corpus.par_iter().map(|e| Labelled::example(e, &question(&e.question))).collect();
         let plan_texts = plan_examples(plan, text);
         let all: Vec<&Labelled> = labelled.iter().chain(&plan_texts).collect();
         let mut nlu = Nlu::fit(&all, plan, Training::default());
@@ -403,23 +406,4 @@ impl Nlu {
         each_facet.sort_by(|a, b| b.1.total_cmp(&a.1));
         Prediction { intents, pages, facets: named(&self.facets), each_facet, values: named(&self.values) }
     }
-}
-
-/// `f` of each item, in order, on as many threads as the machine has cores (each thread
-/// takes one run of consecutive items): reading each corpus question with the search is most
-/// of a training's time, and the questions are independent; so are the folds of a
-/// cross-validation.
-pub fn in_parallel<T: Sync, R: Send>(items: &[T], f: &(dyn Fn(&T) -> R + Sync)) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    if threads < 2 || items.len() < 2 {
-        return items.iter().map(f).collect();
-    }
-    let chunk = items.len().div_ceil(threads);
-    std::thread::scope(|scope| {
-        let handles: Vec<_> =
-            items.chunks(chunk).map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<R>>())).collect();
-        // A thread that panicked has met a bug the single-threaded path would meet too:
-        // the panic goes on.
-        handles.into_iter().flat_map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e))).collect()
-    })
 }

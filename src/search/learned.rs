@@ -11,6 +11,8 @@ use std::path::{Path, PathBuf};
 
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use super::analyzer::Term;
 use super::fuse::{self, Evidence};
 use super::understand::Intent;
@@ -304,7 +306,7 @@ type ForCrossValidation<'a> = (Vec<Example>, Vec<nlu::Labelled>, Vec<nlu::Labell
 fn prepared<'a>(engine: &'a Engine, corpus: &CorpusTexts) -> Result<ForCrossValidation<'a>, SearchError> {
     let plan = engine.plan();
     let examples = corpus.examples(plan)?;
-    let evidence: Vec<Evidence> = nlu::in_parallel(&examples, &|e: &Example| engine.evidence(&e.question, None, None));
+    let evidence: Vec<Evidence> = examples.par_iter().map(|e| engine.evidence(&e.question, None, None)).collect();
     let labelled: Vec<nlu::Labelled> =
         examples.iter().zip(&evidence).map(|(e, ev)| nlu::Labelled::example(e, &ev.input)).collect();
     // The same reading as the served models are trained on (see `attach`).
